@@ -1,0 +1,40 @@
+# mod_todo: the two commands a newcomer needs are `make run` and `make test`.
+# Both install what is missing (Debian 12, as root), build, and go.
+
+PORT     ?= 8080
+INSTANCE ?= var
+export PORT INSTANCE
+
+.PHONY: all run test deps unit integration check clean
+
+all: build
+
+include apxs.mk
+
+# Serve the API on http://127.0.0.1:$(PORT)/api/v1 from $(INSTANCE).
+run:
+	sh scripts/deps.sh
+	$(MAKE) --no-print-directory build
+	sh scripts/run.sh
+
+# Every test: the cmocka unit tests, then the integration suite.
+test:
+	sh scripts/deps.sh
+	$(MAKE) --no-print-directory build unit-build
+	sh scripts/test.sh
+
+deps:
+	sh scripts/deps.sh
+
+unit: unit-build
+	$(UNIT_BIN)
+
+integration: build
+	sh scripts/test.sh integration
+
+# Static checks: formatting, core/glue split, docs that must not drift.
+check: build
+	sh scripts/check.sh
+
+clean:
+	rm -rf $(BUILD)

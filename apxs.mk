@@ -1,0 +1,100 @@
+# apxs.mk: how mod_todo is built.
+#
+# The core (mod_todo/todo_*.c, no httpd headers) is compiled once, position
+# independent, into build/libtodo.a. That archive is linked into the module
+# (through apxs), into the todoctl CLI and into the cmocka unit tests.
+#
+# Every variable that asks apxs is recursive (=), so nothing runs apxs until
+# a recipe needs it: the top-level Makefile installs apache2-dev first.
+
+APXS        ?= apxs
+APR_CONFIG  ?= apr-1-config
+APU_CONFIG  ?= apu-1-config
+BUILD       ?= build
+
+CC           = $(shell $(APXS) -q CC)
+APR_INCLUDES = $(shell $(APR_CONFIG) --cppflags --includes) \
+               $(shell $(APU_CONFIG) --includes)
+HTTPD_INC    = -I$(shell $(APXS) -q INCLUDEDIR)
+
+# mod_md's warning set (minus -Wconversion, see docs/development.md).
+WERROR_CFLAGS = -Wall -Wextra -Werror -Wmissing-prototypes \
+                -Wstrict-prototypes -Wshadow -Wformat=2 -Wvla \
+                -Wwrite-strings -Wnull-dereference -Wformat-security
+OPT_CFLAGS   ?= -O2 -g
+SAN_CFLAGS   ?=
+CORE_CFLAGS   = $(OPT_CFLAGS) $(SAN_CFLAGS) -fPIC -std=gnu11 \
+                $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen -Imod_todo
+LIBS          = -ljansson -ljwt -lcrypt -lcrypto -lsqlite3
+
+CORE_SRC  = $(wildcard mod_todo/todo_*.c)
+CORE_HDR  = $(wildcard mod_todo/todo_*.h)
+GLUE_SRC  = $(wildcard mod_todo/mod_todo*.c)
+GLUE_HDR  = $(wildcard mod_todo/mod_todo*.h)
+SQL_FILES = $(sort $(wildcard sql/*/*.sql))
+CORE_OBJ  = $(patsubst mod_todo/%.c,$(BUILD)/core/%.o,$(CORE_SRC)) \
+            $(BUILD)/core/todo_migrations_data.o
+
+MODULE    = $(BUILD)/mod_todo.so
+LIBTODO   = $(BUILD)/libtodo.a
+TODOCTL   = $(BUILD)/todoctl
+UNIT_BIN  = $(BUILD)/unit_tests
+UNIT_SRC  = $(wildcard tests/unit/*.c)
+
+.PHONY: build module todoctl unit-build format format-check
+
+build: $(MODULE) $(TODOCTL)
+module: $(MODULE)
+todoctl: $(TODOCTL)
+unit-build: $(UNIT_BIN)
+
+$(BUILD)/gen/todo_migrations_data.c: $(SQL_FILES) scripts/embed_sql.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed_sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/core/todo_migrations_data.o: $(BUILD)/gen/todo_migrations_data.c \
+                                      mod_todo/todo_migrate.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/core/%.o: mod_todo/%.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+
+$(LIBTODO): $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# apxs drives libtool: the glue is compiled with the same warnings, the core
+# comes in as the static archive, and only todo_module is exported.
+$(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) mod_todo/mod_todo.map
+	@mkdir -p $(BUILD)/apxs
+	cp $(GLUE_SRC) $(GLUE_HDR) $(BUILD)/apxs/
+	cd $(BUILD)/apxs && $(APXS) -c -o mod_todo.la \
+	    $(foreach f,$(OPT_CFLAGS) $(SAN_CFLAGS) $(WERROR_CFLAGS),-Wc,$(f)) \
+	    -I$(CURDIR)/mod_todo \
+	    $(notdir $(GLUE_SRC)) $(CURDIR)/$(LIBTODO) $(LIBS) \
+	    -Wl,--version-script=$(CURDIR)/mod_todo/mod_todo.map \
+	    $(if $(SAN_CFLAGS),-Wl$(comma)$(subst $(space),$(comma),$(SAN_CFLAGS)))
+	cp $(BUILD)/apxs/.libs/mod_todo.so $@
+
+$(TODOCTL): mod_todo/todoctl.c $(LIBTODO) $(CORE_HDR)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(LIBTODO) $(LIBS) \
+	    $(shell $(APU_CONFIG) --link-ld --libs) \
+	    $(shell $(APR_CONFIG) --link-ld --libs)
+
+$(UNIT_BIN): $(UNIT_SRC) tests/unit/test_common.h $(LIBTODO) $(CORE_HDR)
+	$(CC) $(CORE_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ \
+	    $(UNIT_SRC) $(LIBTODO) $(LIBS) -lcmocka \
+	    $(shell $(APU_CONFIG) --link-ld --libs) \
+	    $(shell $(APR_CONFIG) --link-ld --libs)
+
+comma := ,
+empty :=
+space := $(empty) $(empty)
+
+FORMAT_FILES = $(wildcard mod_todo/*.c mod_todo/*.h tests/unit/*.c tests/unit/*.h)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)

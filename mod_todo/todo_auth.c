@@ -1,0 +1,268 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "todo_auth.h"
+#include "todo_password.h"
+#include "todo_time.h"
+#include "todo_util.h"
+#include "todo_uuid.h"
+
+#define BAD_CREDENTIALS "Incorrect username or password"
+#define BAD_REFRESH "Invalid refresh token"
+
+static void hmac256(const unsigned char *key, apr_size_t key_len,
+                    const char *msg, unsigned char out[32])
+{
+    unsigned int len = 32;
+    HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg,
+         strlen(msg), out, &len);
+}
+
+apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg)
+{
+    unsigned char random[24];
+    apr_status_t rv;
+
+    /* A key of its own for refresh tokens, so a MAC over "<sid>.<gen>"
+     * can never double as anything signed with the JWT key. */
+    hmac256(cfg->jwt.key, cfg->jwt.key_len, "mod_todo refresh token v1",
+            cfg->refresh_key);
+    rv = todo_random_bytes(random, sizeof(random));
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    return todo_password_hash(p, todo_b64url_encode(p, random, sizeof(random)),
+                              cfg->bcrypt_cost, &cfg->dummy_hash);
+}
+
+const char *todo_auth_refresh_token(apr_pool_t *p,
+                                    const todo_auth_config_t *cfg,
+                                    const char *sid, apr_int64_t generation)
+{
+    unsigned char mac[32];
+    const char *msg =
+        apr_psprintf(p, "%s.%" APR_INT64_T_FMT, sid, generation);
+
+    hmac256(cfg->refresh_key, sizeof(cfg->refresh_key), msg, mac);
+    return apr_pstrcat(p, msg, ".", todo_b64url_encode(p, mac, sizeof(mac)),
+                       NULL);
+}
+
+apr_status_t todo_auth_refresh_parse(apr_pool_t *p,
+                                     const todo_auth_config_t *cfg,
+                                     const char *token, const char **psid,
+                                     apr_int64_t *pgeneration)
+{
+    const char *dot1, *dot2, *expect;
+    apr_int64_t gen;
+    apr_size_t len;
+
+    if (!token || (len = strlen(token)) > TODO_REFRESH_MAX_LEN
+        || !(dot1 = strchr(token, '.')) || !(dot2 = strchr(dot1 + 1, '.'))) {
+        return TODO_EAUTH;
+    }
+    if (APR_SUCCESS
+            != todo_uuid_parse(p, apr_pstrmemdup(p, token,
+                                                 (apr_size_t)(dot1 - token)),
+                               psid)
+        || APR_SUCCESS
+               != todo_parse_int64(
+                   apr_pstrmemdup(p, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1)),
+                   0, APR_INT64_MAX, &gen)) {
+        return TODO_EAUTH;
+    }
+    expect = todo_auth_refresh_token(p, cfg, *psid, gen);
+    /* Equal lengths first (public), then the MAC in constant time. */
+    if (strlen(expect) != len || !todo_ct_equal(expect, token, len)) {
+        return TODO_EAUTH;
+    }
+    *pgeneration = gen;
+    return APR_SUCCESS;
+}
+
+static apr_status_t issue(apr_pool_t *p, const todo_auth_config_t *cfg,
+                          const char *user_id, const char *sid,
+                          apr_int64_t generation, apr_time_t now,
+                          todo_tokens_t *out)
+{
+    todo_claims_t claims;
+    apr_status_t rv;
+
+    claims.sub = user_id;
+    claims.sid = sid;
+    claims.iat = (long)apr_time_sec(now);
+    claims.exp = claims.iat + cfg->access_ttl;
+    rv = todo_uuid_v7(p, now, &claims.jti);
+    if (APR_SUCCESS == rv) {
+        rv = todo_jwt_sign(p, &cfg->jwt, &claims, &out->access_token);
+    }
+    out->refresh_token = todo_auth_refresh_token(p, cfg, sid, generation);
+    out->expires_in = cfg->access_ttl;
+    return rv;
+}
+
+apr_status_t todo_auth_login(todo_db_t *db, apr_pool_t *p,
+                             const todo_auth_config_t *cfg, const char *login,
+                             const char *password, apr_time_t now,
+                             todo_tokens_t *out, todo_result_t *res)
+{
+    todo_user_t *user = NULL;
+    const char *hash = NULL, *sid, *ts, *expires;
+    apr_status_t rv, match;
+
+    rv = todo_user_find_login(db, p, login, &user, &hash);
+    if (APR_SUCCESS != rv && APR_ENOENT != rv) {
+        return rv;
+    }
+    /* Same bcrypt work whether or not the user exists. */
+    match = todo_password_verify(p, password,
+                                 APR_SUCCESS == rv ? hash : cfg->dummy_hash);
+    if (APR_SUCCESS != rv || APR_SUCCESS != match || !user->is_active) {
+        res->auth_error = NULL;
+        return todo_result_fail(res, TODO_EAUTH, BAD_CREDENTIALS);
+    }
+    rv = todo_uuid_v7(p, now, &sid);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    ts = todo_time_format(p, now);
+    expires = todo_time_format(p, now + apr_time_from_sec(cfg->refresh_ttl));
+    rv = todo_db_exec(db, p, TODO_SQL_SESSION_INSERT, NULL,
+                      TODO_ARGS(sid, user->id, ts, expires));
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    return issue(p, cfg, user->id, sid, 0, now, out);
+}
+
+/* Session columns of TODO_SQL_SESSION_GET. */
+enum { S_USER, S_GENERATION, S_ROTATED, S_EXPIRES, S_REVOKED, S_ACTIVE };
+
+static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
+                                 const todo_auth_config_t *cfg,
+                                 const char *sid, apr_int64_t gen,
+                                 apr_time_t now, int *pretry,
+                                 todo_tokens_t *out, todo_result_t *res)
+{
+    const char *ts = todo_time_format(p, now), *user_id, *rotated;
+    apr_time_t expires, rotated_at;
+    apr_int64_t current;
+    todo_rows_t *rows;
+    apr_status_t rv;
+    int nrows = 0;
+
+    *pretry = 0;
+    rv = todo_db_select(db, p, TODO_SQL_SESSION_GET, &rows, TODO_ARGS(sid));
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    if (rows->nrows != 1 || TODO_CELL(rows, 0, S_REVOKED)
+        || !TODO_CELL(rows, 0, S_ACTIVE)
+        || !strchr("1t", TODO_CELL(rows, 0, S_ACTIVE)[0])
+        || APR_SUCCESS != todo_time_parse(TODO_CELL(rows, 0, S_EXPIRES),
+                                          &expires)
+        || expires <= now) {
+        return todo_result_fail(res, TODO_EAUTH, BAD_REFRESH);
+    }
+    user_id = TODO_CELL(rows, 0, S_USER);
+    current = apr_atoi64(TODO_CELL(rows, 0, S_GENERATION));
+    if (gen == current) {
+        rv = todo_db_exec(
+            db, p, TODO_SQL_SESSION_ROTATE, &nrows,
+            TODO_ARGS(ts,
+                      todo_time_format(p, now + apr_time_from_sec(
+                                                    cfg->refresh_ttl)),
+                      sid, apr_psprintf(p, "%" APR_INT64_T_FMT, gen)));
+        if (APR_SUCCESS != rv) {
+            return rv;
+        }
+        if (nrows == 1) {
+            return issue(p, cfg, user_id, sid, gen + 1, now, out);
+        }
+        *pretry = 1; /* a concurrent refresh won: decide again */
+        return TODO_EAUTH;
+    }
+    rotated = TODO_CELL(rows, 0, S_ROTATED);
+    if (gen == current - 1 && cfg->refresh_grace > 0 && rotated
+        && APR_SUCCESS == todo_time_parse(rotated, &rotated_at)
+        && now - rotated_at <= apr_time_from_sec(cfg->refresh_grace)) {
+        return issue(p, cfg, user_id, sid, current, now, out);
+    }
+    /* Reuse of a spent token: whoever holds it, the session is over. */
+    rv = todo_db_exec(db, p, TODO_SQL_SESSION_REVOKE, NULL, TODO_ARGS(ts, sid));
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    return todo_result_fail(res, TODO_EAUTH,
+                            "Refresh token already used; session revoked");
+}
+
+apr_status_t todo_auth_refresh(todo_db_t *db, apr_pool_t *p,
+                               const todo_auth_config_t *cfg,
+                               const char *refresh_token, apr_time_t now,
+                               todo_tokens_t *out, todo_result_t *res)
+{
+    const char *sid;
+    apr_int64_t gen;
+    apr_status_t rv;
+    int retry = 0;
+
+    if (APR_SUCCESS
+        != todo_auth_refresh_parse(p, cfg, refresh_token, &sid, &gen)) {
+        return todo_result_fail(res, TODO_EAUTH, BAD_REFRESH);
+    }
+    rv = refresh_once(db, p, cfg, sid, gen, now, &retry, out, res);
+    if (retry) {
+        rv = refresh_once(db, p, cfg, sid, gen, now, &retry, out, res);
+        if (retry) {
+            rv = todo_result_fail(res, TODO_EAUTH, BAD_REFRESH);
+        }
+    }
+    return rv;
+}
+
+apr_status_t todo_auth_logout(todo_db_t *db, apr_pool_t *p, const char *sid,
+                              apr_time_t now, todo_result_t *res)
+{
+    (void)res;
+    return todo_db_exec(db, p, TODO_SQL_SESSION_REVOKE, NULL,
+                        TODO_ARGS(todo_time_format(p, now), sid));
+}
+
+apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
+                                    const todo_auth_config_t *cfg,
+                                    const char *token, apr_time_t now,
+                                    todo_principal_t *out,
+                                    todo_jwt_error_t *perr,
+                                    todo_result_t *res)
+{
+    todo_claims_t claims;
+    todo_rows_t *rows;
+    apr_status_t rv;
+
+    rv = todo_jwt_verify(p, &cfg->jwt, token, (long)apr_time_sec(now), &claims,
+                         perr);
+    if (APR_SUCCESS != rv) {
+        res->auth_error = "invalid_token";
+        return todo_result_fail(res, TODO_EAUTH,
+                                "Could not validate credentials");
+    }
+    rv = todo_db_select(db, p, TODO_SQL_SESSION_PRINCIPAL, &rows,
+                        TODO_ARGS(claims.sid, claims.sub));
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    if (rows->nrows != 1) {
+        res->auth_error = "invalid_token";
+        return todo_result_fail(res, TODO_EAUTH,
+                                "Session revoked or user inactive");
+    }
+    out->user = todo_user_from_row(p, rows, 0, 0);
+    out->sid = claims.sid;
+    return APR_SUCCESS;
+}

@@ -1,0 +1,114 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file todo_auth.h
+ * @brief Login sessions and the tokens that carry them.
+ *
+ * A login creates a session row. Its access tokens are JWTs naming the
+ * user (sub) and the session (sid); every request checks, in one query,
+ * that the session is live and the user active, so logout and password
+ * changes take effect at once.
+ *
+ * Refresh tokens are "<sid>.<generation>.<mac>", where mac is
+ * base64url(HMAC-SHA256(refresh key, "<sid>.<generation>")) and the
+ * refresh key is derived from the JWT secret. The database keeps only the
+ * session's current generation: a refresh moves it on by one (a
+ * compare-and-set, so two racing refreshes cannot both win), and a token
+ * of an older generation is reuse, which revokes the whole session —
+ * unless it is the immediate predecessor presented within the configured
+ * grace window, which returns the same successor again.
+ */
+#ifndef TODO_AUTH_H
+#define TODO_AUTH_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+
+#include "todo_jwt.h"
+#include "todo_result.h"
+#include "todo_store.h"
+#include "todo_user.h"
+
+/** Longest refresh token accepted (checked before any parsing). */
+#define TODO_REFRESH_MAX_LEN 256
+
+/** Everything token handling needs; built once per process. */
+typedef struct todo_auth_config_t {
+    todo_jwt_config_t jwt;
+    long access_ttl;      /**< seconds */
+    long refresh_ttl;     /**< seconds, renewed by each refresh */
+    long refresh_grace;   /**< seconds; 0 = every reuse revokes */
+    int bcrypt_cost;
+    const char *dummy_hash; /**< bcrypt of a random password, same cost */
+    unsigned char refresh_key[32];
+} todo_auth_config_t;
+
+/** An issued pair. */
+typedef struct todo_tokens_t {
+    const char *access_token;
+    const char *refresh_token;
+    long expires_in;
+} todo_tokens_t;
+
+/** Who a valid access token belongs to. */
+typedef struct todo_principal_t {
+    todo_user_t *user;
+    const char *sid;
+} todo_principal_t;
+
+/**
+ * Finish @a cfg once its jwt member and TTLs are set: derive the refresh
+ * key and hash a random dummy password at bcrypt_cost (for logins of
+ * unknown users). Takes one bcrypt's time.
+ */
+apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg);
+
+/**
+ * Check credentials and open a session. Unknown users are checked against
+ * the dummy hash so both failures take the same bcrypt time and give the
+ * same answer: TODO_EAUTH "Incorrect username or password".
+ */
+apr_status_t todo_auth_login(todo_db_t *db, apr_pool_t *p,
+                             const todo_auth_config_t *cfg, const char *login,
+                             const char *password, apr_time_t now,
+                             todo_tokens_t *out, todo_result_t *res);
+
+/** Rotate a refresh token (see the file comment). */
+apr_status_t todo_auth_refresh(todo_db_t *db, apr_pool_t *p,
+                               const todo_auth_config_t *cfg,
+                               const char *refresh_token, apr_time_t now,
+                               todo_tokens_t *out, todo_result_t *res);
+
+/** Revoke session @a sid. */
+apr_status_t todo_auth_logout(todo_db_t *db, apr_pool_t *p, const char *sid,
+                              apr_time_t now, todo_result_t *res);
+
+/**
+ * Check an access token: every JWT rule, then one query that the session
+ * is live and the user exists and is active.
+ * @param perr receives the JWT refusal reason; may be NULL
+ * @return APR_SUCCESS, TODO_EAUTH (with res->auth_error "invalid_token")
+ *         or TODO_EDB
+ */
+apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
+                                    const todo_auth_config_t *cfg,
+                                    const char *token, apr_time_t now,
+                                    todo_principal_t *out,
+                                    todo_jwt_error_t *perr,
+                                    todo_result_t *res);
+
+/** Make the refresh token of (@a sid, @a generation). */
+const char *todo_auth_refresh_token(apr_pool_t *p,
+                                    const todo_auth_config_t *cfg,
+                                    const char *sid, apr_int64_t generation);
+
+/**
+ * Parse and authenticate a refresh token's shape and MAC.
+ * @return APR_SUCCESS with *psid and *pgeneration, or TODO_EAUTH
+ */
+apr_status_t todo_auth_refresh_parse(apr_pool_t *p,
+                                     const todo_auth_config_t *cfg,
+                                     const char *token, const char **psid,
+                                     apr_int64_t *pgeneration);
+
+#endif /* TODO_AUTH_H */

@@ -1,0 +1,68 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file todo_json.h
+ * @brief jansson values tied to pool lifetimes, and request-body parsing
+ * with the contract's error answers.
+ *
+ * Ownership follows jansson: a function named *_new steals the reference
+ * it is given. todo_json_pool_own() hands a reference to a pool, which
+ * drops it when the pool is cleared, so handlers never call json_decref.
+ */
+#ifndef TODO_JSON_H
+#define TODO_JSON_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#include "todo_result.h"
+
+/** Keys of request and response bodies. */
+#define TODO_KEY_DETAIL "detail"
+#define TODO_KEY_ID "id"
+#define TODO_KEY_EMAIL "email"
+#define TODO_KEY_USERNAME "username"
+#define TODO_KEY_PASSWORD "password"
+#define TODO_KEY_IS_ACTIVE "is_active"
+#define TODO_KEY_CREATED_AT "created_at"
+#define TODO_KEY_UPDATED_AT "updated_at"
+#define TODO_KEY_ACCESS_TOKEN "access_token"
+#define TODO_KEY_REFRESH_TOKEN "refresh_token"
+#define TODO_KEY_TOKEN_TYPE "token_type"
+#define TODO_KEY_EXPIRES_IN "expires_in"
+#define TODO_KEY_STATUS "status"
+#define TODO_KEY_CHECKS "checks"
+#define TODO_KEY_TOTAL "total"
+#define TODO_KEY_PAGE "page"
+#define TODO_KEY_PAGE_SIZE "page_size"
+#define TODO_KEY_USERS "users"
+
+/**
+ * Give the reference @a j to @a p: json_decref runs when @a p is cleared.
+ * @return @a j, for chaining (NULL stays NULL)
+ */
+json_t *todo_json_pool_own(apr_pool_t *p, json_t *j);
+
+/**
+ * Parse a request body that must be a JSON object.
+ *
+ * Failures become the contract's 422 items in @a res: malformed JSON or
+ * invalid UTF-8 is "json_invalid" at ["body", <byte offset>]; an empty
+ * body is "missing" at ["body"]; a top level that is not an object is
+ * "model_type" at ["body"]. Duplicate keys keep the last value, as
+ * Python's json module (and so FastAPI) does.
+ *
+ * @param pobj receives the object, owned by @a p
+ * @return APR_SUCCESS or APR_EINVAL
+ */
+apr_status_t todo_json_parse_object(apr_pool_t *p, const char *buf,
+                                    apr_size_t len, json_t **pobj,
+                                    todo_result_t *res);
+
+/**
+ * Serialise @a j compactly into memory from @a p.
+ * @return the text (not NUL-counted in *plen), or NULL on allocation failure
+ */
+const char *todo_json_dump(apr_pool_t *p, const json_t *j, apr_size_t *plen);
+
+#endif /* TODO_JSON_H */

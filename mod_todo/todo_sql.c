@@ -1,0 +1,88 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include "todo_sql.h"
+
+/* Columns of a user as every user query returns them. */
+#define USER_COLS "id, email, username, is_active, created_at, updated_at"
+#define USER_COLS_U                                                            \
+    "u.id, u.email, u.username, u.is_active, u.created_at, u.updated_at"
+
+/* The PostgreSQL column is filled in with the PostgreSQL migrations;
+ * until then todo_sql_dialect() refuses the pgsql driver. */
+static const todo_sql_stmt_t statements[] = {
+    {TODO_SQL_PING, {"SELECT 1", NULL}},
+    {TODO_SQL_USER_INSERT,
+     {"INSERT INTO users (id, email, username, password_hash, is_active,"
+      " created_at, updated_at) VALUES (%s, %s, %s, %s, 1, %s, %s)"
+      " ON CONFLICT DO NOTHING",
+      NULL}},
+    /* Which unique key a write collides with: (email, username). */
+    {TODO_SQL_USER_CONFLICT,
+     {"SELECT (SELECT count(*) FROM users WHERE email = %s AND id <> %s),"
+      " (SELECT count(*) FROM users WHERE lower(username) = %s AND id <> %s)",
+      NULL}},
+    {TODO_SQL_USER_GET, {"SELECT " USER_COLS " FROM users WHERE id = %s", NULL}},
+    {TODO_SQL_USER_BY_LOGIN,
+     {"SELECT " USER_COLS ", password_hash FROM users"
+      " WHERE email = %s OR lower(username) = %s",
+      NULL}},
+    {TODO_SQL_USER_LIST,
+     {"SELECT " USER_COLS " FROM users ORDER BY created_at, id"
+      " LIMIT %d OFFSET %d",
+      NULL}},
+    {TODO_SQL_USER_COUNT, {"SELECT count(*) FROM users", NULL}},
+    {TODO_SQL_USER_UPDATE,
+     {"UPDATE users SET email = coalesce(%s, email),"
+      " username = coalesce(%s, username),"
+      " password_hash = coalesce(%s, password_hash), updated_at = %s"
+      " WHERE id = %s",
+      NULL}},
+    {TODO_SQL_USER_DELETE, {"DELETE FROM users WHERE id = %s", NULL}},
+    {TODO_SQL_SESSION_INSERT,
+     {"INSERT INTO sessions (id, user_id, generation, created_at, expires_at)"
+      " VALUES (%s, %s, 0, %s, %s)",
+      NULL}},
+    /* One query from a token to its live session and active user. */
+    {TODO_SQL_SESSION_PRINCIPAL,
+     {"SELECT " USER_COLS_U " FROM sessions s JOIN users u ON u.id = s.user_id"
+      " WHERE s.id = %s AND s.user_id = %s AND s.revoked_at IS NULL"
+      " AND u.is_active = 1",
+      NULL}},
+    {TODO_SQL_SESSION_GET,
+     {"SELECT s.user_id, s.generation, s.rotated_at, s.expires_at,"
+      " s.revoked_at, u.is_active"
+      " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = %s",
+      NULL}},
+    /* Compare-and-set on the generation: of two racing refreshes with the
+     * same token, exactly one changes a row. */
+    {TODO_SQL_SESSION_ROTATE,
+     {"UPDATE sessions SET generation = generation + 1, rotated_at = %s,"
+      " expires_at = %s WHERE id = %s AND generation = %d"
+      " AND revoked_at IS NULL",
+      NULL}},
+    {TODO_SQL_SESSION_REVOKE,
+     {"UPDATE sessions SET revoked_at = %s WHERE id = %s"
+      " AND revoked_at IS NULL",
+      NULL}},
+    {TODO_SQL_SESSION_REVOKE_OTHERS,
+     {"UPDATE sessions SET revoked_at = %s WHERE user_id = %s AND id <> %s"
+      " AND revoked_at IS NULL",
+      NULL}},
+};
+
+apr_status_t todo_sql_dialect(const char *driver, todo_dialect_t *pdialect)
+{
+    if (driver && !strcmp(driver, "sqlite3")) {
+        *pdialect = TODO_DIALECT_SQLITE3;
+        return APR_SUCCESS;
+    }
+    return APR_ENOTIMPL;
+}
+
+const todo_sql_stmt_t *todo_sql_statements(int *pcount)
+{
+    *pcount = (int)(sizeof(statements) / sizeof(statements[0]));
+    return statements;
+}

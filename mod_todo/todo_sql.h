@@ -1,0 +1,54 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file todo_sql.h
+ * @brief Every SQL statement of the module, by label, one column per
+ * database dialect. Nothing else in the module holds SQL (migrations live
+ * in sql/<driver>/). Placeholders are apr_dbd's: %s for text, %d for
+ * integers; they are bound, never formatted in.
+ */
+#ifndef TODO_SQL_H
+#define TODO_SQL_H
+
+#include <apr_errno.h>
+
+/** The SQL dialects, one per apr_dbd driver the module supports. */
+typedef enum {
+    TODO_DIALECT_SQLITE3,
+    TODO_DIALECT_PGSQL,
+    TODO_DIALECT_COUNT
+} todo_dialect_t;
+
+/** One statement: its label and its text per dialect. */
+typedef struct todo_sql_stmt_t {
+    const char *label;
+    const char *sql[TODO_DIALECT_COUNT];
+} todo_sql_stmt_t;
+
+/* Statement labels. */
+#define TODO_SQL_PING "todo_ping"
+#define TODO_SQL_USER_INSERT "todo_user_insert"
+#define TODO_SQL_USER_CONFLICT "todo_user_conflict"
+#define TODO_SQL_USER_GET "todo_user_get"
+#define TODO_SQL_USER_BY_LOGIN "todo_user_by_login"
+#define TODO_SQL_USER_LIST "todo_user_list"
+#define TODO_SQL_USER_COUNT "todo_user_count"
+#define TODO_SQL_USER_UPDATE "todo_user_update"
+#define TODO_SQL_USER_DELETE "todo_user_delete"
+#define TODO_SQL_SESSION_INSERT "todo_session_insert"
+#define TODO_SQL_SESSION_PRINCIPAL "todo_session_principal"
+#define TODO_SQL_SESSION_GET "todo_session_get"
+#define TODO_SQL_SESSION_ROTATE "todo_session_rotate"
+#define TODO_SQL_SESSION_REVOKE "todo_session_revoke"
+#define TODO_SQL_SESSION_REVOKE_OTHERS "todo_session_revoke_others"
+
+/**
+ * Map an apr_dbd driver name ("sqlite3", "pgsql") to its dialect.
+ * @return APR_SUCCESS, or APR_ENOTIMPL for a driver mod_todo has no SQL for
+ */
+apr_status_t todo_sql_dialect(const char *driver, todo_dialect_t *pdialect);
+
+/** @return the statement table, and its length in *pcount */
+const todo_sql_stmt_t *todo_sql_statements(int *pcount);
+
+#endif /* TODO_SQL_H */

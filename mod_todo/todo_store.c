@@ -1,0 +1,224 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <sqlite3.h>
+
+#include "todo_log.h"
+#include "todo_result.h"
+#include "todo_store.h"
+
+static apr_status_t db_failed(todo_db_t *db, apr_pool_t *p, int rc,
+                              const char *what)
+{
+    const char *msg = apr_dbd_error(db->drv, db->h, rc);
+
+    todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
+                    TODO_LOGNO(00001) "database error in %s: %s (%d)", what,
+                    msg ? msg : "unknown", rc);
+    return TODO_EDB;
+}
+
+static apr_status_t db_close(void *data)
+{
+    todo_db_t *db = data;
+    apr_dbd_close(db->drv, db->h);
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_db_open(apr_pool_t *p, const char *driver,
+                          const char *params, todo_db_t **pdb)
+{
+    todo_db_t *db = apr_pcalloc(p, sizeof(*db));
+    const char *err = NULL;
+    apr_status_t rv;
+
+    rv = todo_sql_dialect(driver, &db->dialect);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    rv = apr_dbd_get_driver(p, driver, &db->drv);
+    if (APR_SUCCESS != rv) {
+        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, rv, p,
+                        TODO_LOGNO(00002) "cannot load apr_dbd driver %s",
+                        driver);
+        return APR_ENOTIMPL;
+    }
+    rv = apr_dbd_open_ex(db->drv, p, params, &db->h, &err);
+    if (APR_SUCCESS != rv) {
+        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, rv, p,
+                        TODO_LOGNO(00003) "cannot open %s database: %s", driver,
+                        err ? err : "unknown error");
+        return TODO_EDB;
+    }
+    apr_pool_cleanup_register(p, db, db_close, apr_pool_cleanup_null);
+    db->prepared = apr_hash_make(p);
+    *pdb = db;
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts)
+{
+    sqlite3 *conn;
+    const char *sql;
+    char buf[128];
+
+    if (db->dialect != TODO_DIALECT_SQLITE3) {
+        return APR_SUCCESS;
+    }
+    conn = apr_dbd_native_handle(db->drv, db->h);
+    sqlite3_busy_timeout(conn, opts->busy_timeout_ms);
+    /* Both PRAGMAs return no row; the value is one of two literals. */
+    sql = !strcmp(opts->synchronous, "NORMAL")
+              ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+              : "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;";
+    if (SQLITE_OK != sqlite3_exec(conn, sql, NULL, NULL, NULL)) {
+        apr_snprintf(buf, sizeof(buf), "%s", sqlite3_errmsg(conn));
+        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, NULL,
+                        TODO_LOGNO(00004) "cannot set up SQLite connection: %s",
+                        buf);
+        return TODO_EDB;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p)
+{
+    const todo_sql_stmt_t *stmts;
+    int i, n, rc;
+
+    stmts = todo_sql_statements(&n);
+    for (i = 0; i < n; ++i) {
+        apr_dbd_prepared_t *stmt = NULL;
+        const char *sql = stmts[i].sql[db->dialect];
+        if (!sql) {
+            continue;
+        }
+        rc = apr_dbd_prepare(db->drv, p, db->h, sql, stmts[i].label, &stmt);
+        if (rc) {
+            return db_failed(db, p, rc, stmts[i].label);
+        }
+        apr_hash_set(db->prepared, stmts[i].label, APR_HASH_KEY_STRING, stmt);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_dbd_prepared_t *statement(todo_db_t *db, apr_pool_t *p,
+                                     const char *label)
+{
+    apr_dbd_prepared_t *stmt =
+        apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
+
+    if (!stmt) {
+        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
+                        TODO_LOGNO(00005) "statement %s is not prepared",
+                        label);
+    }
+    return stmt;
+}
+
+apr_status_t todo_db_exec(todo_db_t *db, apr_pool_t *p, const char *label,
+                          int *pnrows, int nargs, const char **args)
+{
+    apr_dbd_prepared_t *stmt = statement(db, p, label);
+    int nrows = 0, rc;
+
+    if (!stmt) {
+        return APR_EGENERAL;
+    }
+    rc = apr_dbd_pquery(db->drv, p, db->h, &nrows, stmt, nargs, args);
+    if (rc) {
+        return db_failed(db, p, rc, label);
+    }
+    if (pnrows) {
+        *pnrows = nrows;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
+                            todo_rows_t **prows, int nargs, const char **args)
+{
+    apr_dbd_prepared_t *stmt = statement(db, p, label);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_array_header_t *cells;
+    todo_rows_t *rows;
+    int rc, c;
+
+    if (!stmt) {
+        return APR_EGENERAL;
+    }
+    rc = apr_dbd_pselect(db->drv, p, db->h, &res, stmt, 1, nargs, args);
+    if (rc) {
+        return db_failed(db, p, rc, label);
+    }
+    rows = apr_pcalloc(p, sizeof(*rows));
+    rows->ncols = apr_dbd_num_cols(db->drv, res);
+    cells = apr_array_make(p, 16, sizeof(const char *));
+    /* Read to the end always, or the driver keeps the result busy. */
+    while (0 == apr_dbd_get_row(db->drv, p, res, &row, -1)) {
+        for (c = 0; c < rows->ncols; ++c) {
+            char *v = NULL;
+            if (APR_SUCCESS != apr_dbd_datum_get(db->drv, row, c,
+                                                 APR_DBD_TYPE_STRING, &v)) {
+                v = NULL; /* APR_ENOENT: SQL NULL */
+            }
+            APR_ARRAY_PUSH(cells, const char *) = v ? apr_pstrdup(p, v) : NULL;
+        }
+        ++rows->nrows;
+    }
+    rows->cells = (const char **)cells->elts;
+    *prows = rows;
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
+                           apr_dbd_transaction_t **ptx)
+{
+    int rc;
+
+    *ptx = NULL;
+    rc = apr_dbd_transaction_start(db->drv, p, db->h, ptx);
+    if (rc) {
+        return db_failed(db, p, rc, "BEGIN");
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
+                         apr_dbd_transaction_t *tx, int commit)
+{
+    int rc;
+
+    if (!tx) {
+        return TODO_EDB;
+    }
+    if (!commit) {
+        apr_dbd_transaction_mode_set(db->drv, tx,
+                                     APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    rc = apr_dbd_transaction_end(db->drv, p, tx);
+    if (rc) {
+        return db_failed(db, p, rc, commit ? "COMMIT" : "ROLLBACK");
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,
+                           apr_int64_t *pcount, int nargs, const char **args)
+{
+    todo_rows_t *rows;
+    apr_status_t rv;
+
+    rv = todo_db_select(db, p, label, &rows, nargs, args);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    if (rows->nrows < 1 || rows->ncols < 1 || !TODO_CELL(rows, 0, 0)) {
+        return TODO_EDB;
+    }
+    *pcount = apr_atoi64(TODO_CELL(rows, 0, 0));
+    return APR_SUCCESS;
+}

@@ -1,0 +1,111 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file todo_store.h
+ * @brief The database seen by the core: an apr_dbd connection with its
+ * prepared statements, and helpers that run a statement by label with
+ * bound parameters and read every row.
+ *
+ * todo_db_t mirrors mod_dbd's ap_dbd_t. In httpd the glue fills it from
+ * ap_dbd_acquire() (statements were registered with ap_dbd_prepare(), so
+ * each pooled connection prepares them once) and never closes it; todoctl
+ * and the unit tests open their own connection and call
+ * todo_db_prepare_all().
+ *
+ * Every database failure is logged (with the driver's message) and
+ * returned as TODO_EDB, which the contract answers with 503.
+ */
+#ifndef TODO_STORE_H
+#define TODO_STORE_H
+
+#include <apr_dbd.h>
+#include <apr_hash.h>
+#include <apr_pools.h>
+
+#include "todo_sql.h"
+
+/** An open connection. */
+typedef struct todo_db_t {
+    const apr_dbd_driver_t *drv;
+    apr_dbd_t *h;
+    apr_hash_t *prepared; /**< label -> apr_dbd_prepared_t* */
+    todo_dialect_t dialect;
+} todo_db_t;
+
+/** Per-connection settings applied by todo_db_setup(). */
+typedef struct todo_db_opts_t {
+    int busy_timeout_ms;  /**< SQLite: how long to wait for a lock */
+    const char *synchronous; /**< SQLite: "FULL" or "NORMAL" */
+} todo_db_opts_t;
+
+/** A fully read result: cells[row * ncols + col], NULL for SQL NULL. */
+typedef struct todo_rows_t {
+    int nrows;
+    int ncols;
+    const char **cells;
+} todo_rows_t;
+
+/** The cell at row @a r, column @a c of @a rows. */
+#define TODO_CELL(rows, r, c) ((rows)->cells[(r) * (rows)->ncols + (c)])
+
+/** Expand to "count, array" for the bound arguments of a statement. */
+#define TODO_ARGS(...)                                                         \
+    (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)),       \
+        (const char *[]){__VA_ARGS__}
+/** No bound arguments. */
+#define TODO_NO_ARGS 0, NULL
+
+/**
+ * Open a connection with apr_dbd (todoctl, unit tests, migrations in the
+ * httpd parent). The connection is closed when @a p is cleared.
+ * @return APR_SUCCESS, APR_ENOTIMPL for an unknown driver, or TODO_EDB
+ */
+apr_status_t todo_db_open(apr_pool_t *p, const char *driver,
+                          const char *params, todo_db_t **pdb);
+
+/**
+ * Apply per-connection settings: for SQLite the busy timeout (through
+ * the native handle, since PRAGMA busy_timeout returns a row and so
+ * fails in apr_dbd), foreign keys on and the synchronous mode.
+ * Nothing to do for PostgreSQL.
+ */
+apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts);
+
+/** Prepare every statement of the dialect into db->prepared. */
+apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p);
+
+/**
+ * Run the prepared statement @a label, which returns no rows.
+ * @param pnrows receives the number of rows changed; may be NULL
+ */
+apr_status_t todo_db_exec(todo_db_t *db, apr_pool_t *p, const char *label,
+                          int *pnrows, int nargs, const char **args);
+
+/**
+ * Run the prepared statement @a label and read all of its rows into
+ * memory from @a p (results here are small: at most a page).
+ */
+apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
+                            todo_rows_t **prows, int nargs, const char **args);
+
+/**
+ * Start a transaction (SQLite: BEGIN IMMEDIATE, so the write lock is
+ * taken up front and a busy wait happens here, not mid-transaction).
+ */
+apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
+                           apr_dbd_transaction_t **ptx);
+
+/**
+ * End a transaction: commit when @a commit and no statement in it
+ * failed, otherwise roll back. Callers pass commit = (their rv == 0) and
+ * keep their own rv when rolling back.
+ * @return APR_SUCCESS if COMMIT or ROLLBACK ran, TODO_EDB if it failed
+ */
+apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
+                         apr_dbd_transaction_t *tx, int commit);
+
+/** Run a statement that returns one row and one integer column. */
+apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,
+                           apr_int64_t *pcount, int nargs, const char **args);
+
+#endif /* TODO_STORE_H */

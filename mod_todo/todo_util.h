@@ -1,0 +1,71 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file todo_util.h
+ * @brief Small helpers with no better home: scratch pools, randomness,
+ * constant-time comparison, base64url and hex.
+ */
+#ifndef TODO_UTIL_H
+#define TODO_UTIL_H
+
+#include <apr_pools.h>
+#include <apr_errno.h>
+
+/** A scratch callback run by todo_pool_do(). */
+typedef apr_status_t todo_pool_cb(void *baton, apr_pool_t *p);
+
+/**
+ * Run @a cb with a fresh subpool of @a parent that is destroyed when
+ * @a cb returns; anything @a cb allocates there is gone afterwards.
+ * @return what @a cb returned, or the status of creating the pool.
+ */
+apr_status_t todo_pool_do(todo_pool_cb *cb, void *baton, apr_pool_t *parent);
+
+/**
+ * Fill @a buf with @a len bytes from OpenSSL's CSPRNG.
+ * @return APR_SUCCESS, or APR_EGENERAL if the generator failed.
+ */
+apr_status_t todo_random_bytes(unsigned char *buf, apr_size_t len);
+
+/**
+ * Compare two buffers in time that depends only on @a len.
+ * @return 1 if equal, 0 otherwise.
+ */
+int todo_ct_equal(const void *a, const void *b, apr_size_t len);
+
+/**
+ * Compare two NUL-terminated secrets; the time taken depends on their
+ * lengths, never on where they first differ.
+ * @return 1 if equal, 0 otherwise (and 0 if either is NULL).
+ */
+int todo_ct_streq(const char *a, const char *b);
+
+/**
+ * Encode @a len bytes as unpadded base64url (RFC 4648 section 5).
+ * @return a NUL-terminated string allocated from @a p.
+ */
+const char *todo_b64url_encode(apr_pool_t *p, const unsigned char *data,
+                               apr_size_t len);
+
+/**
+ * Decode unpadded base64url into bytes allocated from @a p.
+ * @return APR_SUCCESS, or APR_EINVAL for any character outside the
+ *         base64url alphabet or an impossible length.
+ */
+apr_status_t todo_b64url_decode(apr_pool_t *p, const char *s,
+                                unsigned char **pdata, apr_size_t *plen);
+
+/** @return @a len bytes as lowercase hex, allocated from @a p. */
+const char *todo_hex_encode(apr_pool_t *p, const unsigned char *data,
+                            apr_size_t len);
+
+/**
+ * Parse a base-10 integer that must fill the whole string (no sign other
+ * than a leading '-', no spaces) and lie within [@a min, @a max].
+ * @return APR_SUCCESS, APR_EINVAL if not an integer, APR_ERANGE if out of
+ *         range (*pval is left unchanged on error).
+ */
+apr_status_t todo_parse_int64(const char *s, apr_int64_t min, apr_int64_t max,
+                              apr_int64_t *pval);
+
+#endif /* TODO_UTIL_H */

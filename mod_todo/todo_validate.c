@@ -1,0 +1,331 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "todo_util.h"
+#include "todo_utf8.h"
+#include "todo_uuid.h"
+#include "todo_validate.h"
+
+int todo_v_string(todo_result_t *res, json_t *obj, const char *key,
+                  const char *loc, int required, const char **pval)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *pval = NULL;
+    if (!v || json_is_null(v)) {
+        if (required) {
+            todo_result_invalid(res, loc, TODO_ERR_MISSING, "Field required");
+        }
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
+                            "Input should be a valid string");
+        return 0;
+    }
+    *pval = json_string_value(v);
+    return 1;
+}
+
+int todo_v_length(todo_result_t *res, const char *loc, const char *s,
+                  apr_size_t min, apr_size_t max)
+{
+    apr_ssize_t n = todo_utf8_count(s, strlen(s));
+
+    if (n < 0) {
+        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
+                            "Input should be a valid string (invalid UTF-8)");
+        return 0;
+    }
+    if ((apr_size_t)n < min) {
+        todo_result_invalid(
+            res, loc, TODO_ERR_TOO_SHORT,
+            apr_psprintf(res->p, "String should have at least %" APR_SIZE_T_FMT
+                                 " character%s",
+                         min, min == 1 ? "" : "s"));
+        return 0;
+    }
+    if ((apr_size_t)n > max) {
+        todo_result_invalid(
+            res, loc, TODO_ERR_TOO_LONG,
+            apr_psprintf(res->p, "String should have at most %" APR_SIZE_T_FMT
+                                 " character%s",
+                         max, max == 1 ? "" : "s"));
+        return 0;
+    }
+    return 1;
+}
+
+const char *todo_ascii_lower(apr_pool_t *p, const char *s)
+{
+    char *out = apr_pstrdup(p, s), *c;
+
+    for (c = out; *c; ++c) {
+        *c = (char)apr_tolower(*c);
+    }
+    return out;
+}
+
+/* RFC 5322 atext, plus any non-ASCII byte (internationalised addresses). */
+static int is_atext(unsigned char c)
+{
+    return apr_isalnum(c) || c >= 0x80 || strchr("!#$%&'*+/=?^_`{|}~-", c);
+}
+
+static const char *email_problem(const char *s)
+{
+    const char *at = strchr(s, '@'), *c, *label;
+    apr_size_t local_len;
+
+    if (!at || strchr(at + 1, '@')) {
+        return "An email address must have exactly one @-sign.";
+    }
+    local_len = (apr_size_t)(at - s);
+    if (local_len == 0) {
+        return "There must be something before the @-sign.";
+    }
+    if (local_len > 64) {
+        return "The email address is too long before the @-sign.";
+    }
+    if (s[0] == '.' || at[-1] == '.' || strstr(s, "..")) {
+        return "The part before the @-sign has a misplaced period.";
+    }
+    for (c = s; c < at; ++c) {
+        if (*c != '.' && !is_atext((unsigned char)*c)) {
+            return "The email address contains invalid characters before the "
+                   "@-sign.";
+        }
+    }
+    if (!at[1]) {
+        return "There must be something after the @-sign.";
+    }
+    if (!strchr(at + 1, '.')) {
+        return "The part after the @-sign is not valid. It should have a "
+               "period.";
+    }
+    for (label = at + 1; *label; label = *c ? c + 1 : c) {
+        for (c = label; *c && *c != '.'; ++c) {
+            unsigned char u = (unsigned char)*c;
+            if (!apr_isalnum(u) && u != '-' && u < 0x80) {
+                return "The part after the @-sign contains invalid "
+                       "characters.";
+            }
+        }
+        if (c == label || *label == '-' || c[-1] == '-') {
+            return "The part after the @-sign is not valid.";
+        }
+        if (*c == '.' && c[1] == '\0') {
+            return "An email address cannot end with a period.";
+        }
+    }
+    return NULL;
+}
+
+int todo_v_email(todo_result_t *res, const char *loc, const char *s,
+                 const char **plower)
+{
+    const char *problem;
+    apr_ssize_t n = todo_utf8_count(s, strlen(s));
+
+    if (n < 0) {
+        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
+                            "Input should be a valid string (invalid UTF-8)");
+        return 0;
+    }
+    if (n > TODO_EMAIL_MAX) {
+        todo_result_invalid(res, loc, TODO_ERR_TOO_LONG,
+                            "String should have at most 254 characters");
+        return 0;
+    }
+    problem = email_problem(s);
+    if (problem) {
+        todo_result_invalid(
+            res, loc, TODO_ERR_VALUE,
+            apr_pstrcat(res->p, "value is not a valid email address: ", problem,
+                        NULL));
+        return 0;
+    }
+    *plower = todo_ascii_lower(res->p, s);
+    return 1;
+}
+
+int todo_v_username(todo_result_t *res, const char *loc, const char *s)
+{
+    const char *c;
+
+    if (!todo_v_length(res, loc, s, TODO_USERNAME_MIN, TODO_USERNAME_MAX)) {
+        return 0;
+    }
+    for (c = s; *c; ++c) {
+        if (!apr_isalnum(*c) && *c != '_' && *c != '.' && *c != '-') {
+            todo_result_invalid(
+                res, loc, TODO_ERR_PATTERN,
+                "String should match pattern '^[A-Za-z0-9_.-]+$'");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int todo_v_password(todo_result_t *res, const char *loc, const char *s)
+{
+    apr_size_t len = strlen(s);
+
+    if (todo_utf8_count(s, len) < 0) {
+        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
+                            "Input should be a valid string (invalid UTF-8)");
+        return 0;
+    }
+    if (len < TODO_PASSWORD_MIN) {
+        todo_result_invalid(res, loc, TODO_ERR_TOO_SHORT,
+                            "Password should have at least 8 bytes");
+        return 0;
+    }
+    if (len > TODO_PASSWORD_MAX) {
+        todo_result_invalid(
+            res, loc, TODO_ERR_TOO_LONG,
+            "Password should have at most 72 bytes (the bcrypt limit)");
+        return 0;
+    }
+    return 1;
+}
+
+int todo_v_query_int(todo_result_t *res, apr_table_t *query, const char *name,
+                     int def, int min, int max, int *pval)
+{
+    const char *s = query ? apr_table_get(query, name) : NULL;
+    const char *loc = apr_pstrcat(res->p, "query.", name, NULL);
+    apr_int64_t v;
+    apr_status_t rv;
+
+    if (!s) {
+        *pval = def;
+        return 1;
+    }
+    rv = todo_parse_int64(s, APR_INT64_MIN, APR_INT64_MAX, &v);
+    if (APR_SUCCESS != rv) {
+        todo_result_invalid(
+            res, loc, TODO_ERR_INT,
+            "Input should be a valid integer, unable to parse string as an "
+            "integer");
+        return 0;
+    }
+    if (v < min) {
+        todo_result_invalid(
+            res, loc, TODO_ERR_GE,
+            apr_psprintf(res->p, "Input should be greater than or equal to %d",
+                         min));
+        return 0;
+    }
+    if (v > max) {
+        todo_result_invalid(
+            res, loc, TODO_ERR_LE,
+            apr_psprintf(res->p, "Input should be less than or equal to %d",
+                         max));
+        return 0;
+    }
+    *pval = (int)v;
+    return 1;
+}
+
+int todo_v_path_uuid(todo_result_t *res, const char *name, const char *value,
+                     const char **pid)
+{
+    if (APR_SUCCESS != todo_uuid_parse(res->p, value, pid)) {
+        todo_result_invalid(res, apr_pstrcat(res->p, "path.", name, NULL),
+                            TODO_ERR_UUID,
+                            "Input should be a valid UUID, invalid character "
+                            "or length");
+        return 0;
+    }
+    return 1;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = (char)apr_tolower(c);
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+/* Decode one form component into a fresh copy from @a p. */
+static apr_status_t form_unescape(apr_pool_t *p, const char *s, apr_size_t len,
+                                  const char **pout)
+{
+    char *out = apr_palloc(p, len + 1), *o = out;
+    apr_size_t i;
+
+    for (i = 0; i < len; ++i) {
+        if (s[i] == '+') {
+            *o++ = ' ';
+        }
+        else if (s[i] == '%') {
+            int hi, lo;
+            if (i + 2 >= len) {
+                return APR_EINVAL;
+            }
+            hi = hexval(s[i + 1]);
+            lo = hi < 0 ? -1 : hexval(s[i + 2]);
+            if (hi < 0 || lo < 0) {
+                return APR_EINVAL;
+            }
+            *o++ = (char)(hi << 4 | lo);
+            i += 2;
+        }
+        else {
+            *o++ = s[i];
+        }
+    }
+    *o = '\0';
+    if ((apr_size_t)(o - out) != strlen(out)
+        || todo_utf8_count(out, (apr_size_t)(o - out)) < 0) {
+        return APR_EINVAL; /* embedded NUL or invalid UTF-8 */
+    }
+    *pout = out;
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_form_parse(apr_pool_t *p, const char *s, apr_size_t len,
+                             apr_table_t **ptable)
+{
+    apr_table_t *t = apr_table_make(p, 8);
+    apr_size_t i = 0;
+    apr_status_t rv;
+
+    while (s && i < len) {
+        apr_size_t start = i, eq = (apr_size_t)-1;
+        const char *name, *value = "";
+
+        for (; i < len && s[i] != '&'; ++i) {
+            if (s[i] == '=' && eq == (apr_size_t)-1) {
+                eq = i;
+            }
+        }
+        if (i > start) {
+            apr_size_t name_end = eq == (apr_size_t)-1 ? i : eq;
+            rv = form_unescape(p, s + start, name_end - start, &name);
+            if (APR_SUCCESS != rv) {
+                return rv;
+            }
+            if (eq != (apr_size_t)-1) {
+                rv = form_unescape(p, s + eq + 1, i - eq - 1, &value);
+                if (APR_SUCCESS != rv) {
+                    return rv;
+                }
+            }
+            apr_table_set(t, name, value);
+        }
+        ++i;
+    }
+    *ptable = t;
+    return APR_SUCCESS;
+}
