@@ -55,11 +55,13 @@ $(BUILD)/gen/todo_migrations_data.c: $(SQL_FILES) scripts/embed_sql.sh
 $(BUILD)/core/todo_migrations_data.o: $(BUILD)/gen/todo_migrations_data.c \
                                       mod_todo/todo_migrate.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CORE_CFLAGS) -c -o $@ $<
 
 $(BUILD)/core/%.o: mod_todo/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CORE_CFLAGS) -c -o $@ $<
 
 $(LIBTODO): $(CORE_OBJ)
 	rm -f $@
@@ -70,12 +72,14 @@ $(LIBTODO): $(CORE_OBJ)
 $(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) mod_todo/mod_todo.map
 	@mkdir -p $(BUILD)/apxs
 	cp $(GLUE_SRC) $(GLUE_HDR) $(BUILD)/apxs/
-	cd $(BUILD)/apxs && $(APXS) -c -o mod_todo.la \
+	@echo "  APXS    $@"
+	@cd $(BUILD)/apxs && $(APXS) -c -o mod_todo.la \
 	    $(foreach f,$(OPT_CFLAGS) $(SAN_CFLAGS) $(WERROR_CFLAGS),-Wc,$(f)) \
 	    -I$(CURDIR)/mod_todo \
 	    $(notdir $(GLUE_SRC)) $(CURDIR)/$(LIBTODO) $(LIBS) \
 	    -Wl,--version-script=$(CURDIR)/mod_todo/mod_todo.map \
-	    $(if $(SAN_CFLAGS),-Wl$(comma)$(subst $(space),$(comma),$(SAN_CFLAGS)))
+	    $(if $(SAN_CFLAGS),-Wl$(comma)$(subst $(space),$(comma),$(SAN_CFLAGS))) \
+	    > apxs.log 2>&1 || { cat apxs.log; exit 1; }
 	cp $(BUILD)/apxs/.libs/mod_todo.so $@
 
 $(TODOCTL): mod_todo/todoctl.c $(LIBTODO) $(CORE_HDR)

@@ -40,6 +40,10 @@ static const todo_sql_stmt_t statements[] = {
       " WHERE id = %s",
       NULL}},
     {TODO_SQL_USER_DELETE, {"DELETE FROM users WHERE id = %s", NULL}},
+    /* Dependent rows go explicitly, in the same transaction: SQLite's
+     * foreign_keys pragma is per connection and off by default. */
+    {TODO_SQL_SESSION_DELETE_USER,
+     {"DELETE FROM sessions WHERE user_id = %s", NULL}},
     {TODO_SQL_SESSION_INSERT,
      {"INSERT INTO sessions (id, user_id, generation, created_at, expires_at)"
       " VALUES (%s, %s, 0, %s, %s)",

@@ -35,6 +35,7 @@ typedef struct todo_sql_stmt_t {
 #define TODO_SQL_USER_COUNT "todo_user_count"
 #define TODO_SQL_USER_UPDATE "todo_user_update"
 #define TODO_SQL_USER_DELETE "todo_user_delete"
+#define TODO_SQL_SESSION_DELETE_USER "todo_session_delete_user"
 #define TODO_SQL_SESSION_INSERT "todo_session_insert"
 #define TODO_SQL_SESSION_PRINCIPAL "todo_session_principal"
 #define TODO_SQL_SESSION_GET "todo_session_get"

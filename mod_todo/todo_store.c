@@ -69,10 +69,11 @@ apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts)
     }
     conn = apr_dbd_native_handle(db->drv, db->h);
     sqlite3_busy_timeout(conn, opts->busy_timeout_ms);
-    /* Both PRAGMAs return no row; the value is one of two literals. */
-    sql = !strcmp(opts->synchronous, "NORMAL")
-              ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
-              : "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;";
+    /* Returns no row. Not foreign_keys: changing it expires the statements
+     * mod_dbd has already prepared (legacy sqlite3_prepare does not
+     * re-prepare), so deletes cascade explicitly instead. */
+    sql = !strcmp(opts->synchronous, "NORMAL") ? "PRAGMA synchronous=NORMAL"
+                                                : "PRAGMA synchronous=FULL";
     if (SQLITE_OK != sqlite3_exec(conn, sql, NULL, NULL, NULL)) {
         apr_snprintf(buf, sizeof(buf), "%s", sqlite3_errmsg(conn));
         todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, NULL,

@@ -66,7 +66,7 @@ apr_status_t todo_db_open(apr_pool_t *p, const char *driver,
 /**
  * Apply per-connection settings: for SQLite the busy timeout (through
  * the native handle, since PRAGMA busy_timeout returns a row and so
- * fails in apr_dbd), foreign keys on and the synchronous mode.
+ * fails in apr_dbd) and the synchronous mode.
  * Nothing to do for PostgreSQL.
  */
 apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts);

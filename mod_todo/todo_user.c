@@ -222,12 +222,24 @@ apr_status_t todo_user_update(todo_db_t *db, apr_pool_t *p, const char *id,
 apr_status_t todo_user_delete(todo_db_t *db, apr_pool_t *p, const char *id,
                               todo_result_t *res)
 {
+    apr_dbd_transaction_t *tx = NULL;
     apr_status_t rv;
     int nrows = 0;
 
-    rv = todo_db_exec(db, p, TODO_SQL_USER_DELETE, &nrows, TODO_ARGS(id));
+    rv = todo_db_begin(db, p, &tx);
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_exec(db, p, TODO_SQL_SESSION_DELETE_USER, NULL,
+                          TODO_ARGS(id));
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_exec(db, p, TODO_SQL_USER_DELETE, &nrows, TODO_ARGS(id));
+    }
     if (APR_SUCCESS == rv && nrows != 1) {
         rv = todo_result_fail(res, APR_ENOENT, "User not found");
+    }
+    if (tx) {
+        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
+        rv = APR_SUCCESS == rv ? rv2 : rv;
     }
     return rv;
 }

@@ -1,0 +1,163 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/*
+ * mod_todo: a Todo REST backend served by httpd. This file holds the
+ * module record and its hooks; the API handler is in mod_todo_handler.c,
+ * the configuration in mod_todo_config.c, and everything that does not
+ * need httpd in the todo_*.c core.
+ */
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <ap_mpm.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <mod_auth.h>
+
+#include "mod_todo_config.h"
+#include "mod_todo_dbd.h"
+#include "mod_todo_http.h"
+#include "mod_todo_routes.h"
+#include "todo_log.h"
+
+/* ---- the core's log lines go to the error log ---- */
+
+static const int log_levels[] = {
+    APLOG_EMERG,  APLOG_ALERT, APLOG_CRIT,  APLOG_ERR,   APLOG_WARNING,
+    APLOG_NOTICE, APLOG_INFO,  APLOG_DEBUG, APLOG_TRACE1};
+
+static server_rec *log_server;
+
+static int log_is_level(void *baton, apr_pool_t *p, todo_log_level_t level)
+{
+    (void)baton;
+    (void)p;
+    return APLOG_IS_LEVEL(log_server, log_levels[level]);
+}
+
+static void log_print(const char *file, int line, todo_log_level_t level,
+                      apr_status_t rv, void *baton, apr_pool_t *p,
+                      const char *msg)
+{
+    (void)baton;
+    (void)p;
+    ap_log_error(file, line, APLOG_MODULE_INDEX, log_levels[level], rv,
+                 log_server, "%s", msg);
+}
+
+/* ---- startup ---- */
+
+static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err;
+    server_rec *sp;
+
+    (void)plog;
+    log_server = s;
+    todo_log_set(log_is_level, log_print, NULL);
+    err = todo_dbd_post_config(pconf, ptemp, s);
+    for (sp = s; !err && sp; sp = sp->next) {
+        todo_srv_conf_t *sc = todo_srv_conf_get(sp);
+        todo_srv_conf_t *main_sc = todo_srv_conf_get(s);
+        /* Virtual hosts that inherit every token setting share one
+         * config, and so one dummy hash. */
+        if (sp != s && sc->secret == main_sc->secret
+            && sc->jwt_alg == main_sc->jwt_alg
+            && sc->bcrypt_cost == main_sc->bcrypt_cost
+            && sc->access_ttl == main_sc->access_ttl
+            && sc->refresh_ttl == main_sc->refresh_ttl
+            && sc->refresh_grace == main_sc->refresh_grace
+            && sc->leeway == main_sc->leeway && sc->issuer == main_sc->issuer
+            && sc->audience == main_sc->audience) {
+            sc->auth = main_sc->auth;
+            sc->db_opts = main_sc->db_opts;
+            sc->auto_migrate = main_sc->auto_migrate;
+            continue;
+        }
+        err = todo_srv_conf_finish(pconf, sc);
+    }
+    /* httpd reads its configuration twice at startup; migrate on the
+     * real pass only, once, in the parent. */
+    if (!err && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        err = todo_dbd_migrate(ptemp, s);
+    }
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     TODO_LOGNO(00019) "mod_todo: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+/* ---- AuthType Bearer for any content ---- */
+
+/*
+ * With "AuthType Bearer" and a Require line, any Apache-served content
+ * accepts the API's access tokens; r->user becomes the user id.
+ */
+static int todo_check_authn(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+    todo_req_t req;
+    todo_principal_t who;
+    const char *token;
+    apr_status_t rv;
+
+    if (!type || strcasecmp(type, "Bearer")) {
+        return DECLINED;
+    }
+    memset(&req, 0, sizeof(req));
+    req.r = r;
+    req.sc = todo_srv_conf_get(r->server);
+    req.res = todo_result_make(r->pool);
+    token = todo_bearer_token(r);
+    if (!token) {
+        todo_note_auth_failure(r, NULL);
+        return HTTP_UNAUTHORIZED;
+    }
+    rv = todo_req_db(&req);
+    if (APR_SUCCESS == rv) {
+        rv = todo_auth_authenticate(req.db, r->pool, req.sc->auth, token,
+                                    r->request_time, &who, NULL, req.res);
+    }
+    if (APR_SUCCESS != rv) {
+        if (rv == TODO_EDB) {
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        todo_note_auth_failure(r, "invalid_token");
+        return HTTP_UNAUTHORIZED;
+    }
+    r->user = apr_pstrdup(r->pool, who.user->id);
+    return OK;
+}
+
+static void todo_hooks(apr_pool_t *p)
+{
+    /* Our statements must reach mod_dbd before it groups its servers. */
+    static const char *const before_dbd[] = {"mod_dbd.c", NULL};
+
+    (void)p;
+    ap_hook_post_config(todo_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+    ap_hook_check_authn(todo_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    todo_handler_register_hooks();
+}
+
+AP_DECLARE_MODULE(todo) = {
+    STANDARD20_MODULE_STUFF,
+    todo_dir_conf_create,
+    todo_dir_conf_merge,
+    todo_srv_conf_create,
+    todo_srv_conf_merge,
+    todo_cmds,
+    todo_hooks,
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    AP_MODULE_FLAG_ALWAYS_MERGE,
+#endif
+};

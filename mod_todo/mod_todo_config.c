@@ -1,0 +1,372 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_config.h>
+
+#include "mod_todo_config.h"
+#include "todo_conf_parse.h"
+#include "todo_directives.h"
+#include "todo_jwt.h"
+#include "todo_password.h"
+
+/* The defaults, one comment each; docs/configuration.md repeats them. */
+static const todo_srv_conf_t srv_defaults = {
+    NULL,                     /* secret file: required */
+    NULL,                     /* secret bytes */
+    0,                        /* secret length */
+    TODO_JWT_HS256,           /* JWT algorithm */
+    NULL,                     /* issuer: none issued or checked */
+    NULL,                     /* audience: none issued or checked */
+    0,                        /* leeway: none */
+    15 * 60,                  /* access token lifetime: 15 minutes */
+    30 * 24 * 3600,           /* refresh token lifetime: 30 days */
+    0,                        /* refresh reuse grace: off */
+    TODO_BCRYPT_COST_DEFAULT, /* bcrypt cost */
+    0,                        /* auto-migrate: off */
+    5000,                     /* SQLite busy timeout, ms */
+    "FULL",                   /* SQLite synchronous mode */
+    NULL,
+    NULL,
+    NULL,
+    TODO_DIALECT_SQLITE3,
+    {0, NULL},
+};
+
+#define TODO_MAX_BODY_DEFAULT (1024 * 1024)
+
+/* Take @a field from @a add unless it is unset there. */
+#define TODO_MERGE(field)                                                      \
+    conf->field = (add->field == (__typeof__(add->field))TODO_UNSET)           \
+                      ? base->field                                            \
+                      : add->field
+#define TODO_MERGE_PTR(field) conf->field = add->field ? add->field : base->field
+
+void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
+{
+    todo_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)s;
+    conf->jwt_alg = TODO_UNSET;
+    conf->leeway = TODO_UNSET;
+    conf->access_ttl = TODO_UNSET;
+    conf->refresh_ttl = TODO_UNSET;
+    conf->refresh_grace = TODO_UNSET;
+    conf->bcrypt_cost = TODO_UNSET;
+    conf->auto_migrate = TODO_UNSET;
+    conf->busy_timeout_ms = TODO_UNSET;
+    return conf;
+}
+
+void *todo_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
+{
+    todo_srv_conf_t *base = basev, *add = addv;
+    todo_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    TODO_MERGE_PTR(secret_file);
+    TODO_MERGE_PTR(secret);
+    conf->secret_len = add->secret ? add->secret_len : base->secret_len;
+    TODO_MERGE(jwt_alg);
+    TODO_MERGE_PTR(issuer);
+    TODO_MERGE_PTR(audience);
+    TODO_MERGE(leeway);
+    TODO_MERGE(access_ttl);
+    TODO_MERGE(refresh_ttl);
+    TODO_MERGE(refresh_grace);
+    TODO_MERGE(bcrypt_cost);
+    TODO_MERGE(auto_migrate);
+    TODO_MERGE(busy_timeout_ms);
+    TODO_MERGE_PTR(synchronous);
+    return conf;
+}
+
+void *todo_dir_conf_create(apr_pool_t *p, char *dir)
+{
+    todo_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)dir;
+    conf->max_body = TODO_UNSET;
+    return conf;
+}
+
+void *todo_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
+{
+    todo_dir_conf_t *base = basev, *add = addv;
+    todo_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    TODO_MERGE(max_body);
+    TODO_MERGE_PTR(base_path);
+    return conf;
+}
+
+todo_srv_conf_t *todo_srv_conf_get(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &todo_module);
+}
+
+todo_dir_conf_t *todo_dir_conf_get(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &todo_module);
+}
+
+apr_int64_t todo_conf_max_body(const todo_dir_conf_t *dc)
+{
+    return dc->max_body == TODO_UNSET ? TODO_MAX_BODY_DEFAULT : dc->max_body;
+}
+
+#define SRV_OR_DEFAULT(sc, field)                                              \
+    ((sc)->field == (__typeof__((sc)->field))TODO_UNSET ? srv_defaults.field   \
+                                                        : (sc)->field)
+
+const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
+{
+    todo_auth_config_t *auth = apr_pcalloc(p, sizeof(*auth));
+
+    if (!sc->secret) {
+        return TodoJWTSecretFile " is required: mod_todo signs and checks "
+                                 "tokens with it (at least 32 bytes, mode "
+                                 "0600)";
+    }
+    auth->jwt.alg = (todo_jwt_alg_t)SRV_OR_DEFAULT(sc, jwt_alg);
+    auth->jwt.key = sc->secret;
+    auth->jwt.key_len = sc->secret_len;
+    auth->jwt.issuer = sc->issuer;
+    auth->jwt.audience = sc->audience;
+    auth->jwt.leeway = (long)SRV_OR_DEFAULT(sc, leeway);
+    auth->access_ttl = (long)SRV_OR_DEFAULT(sc, access_ttl);
+    auth->refresh_ttl = (long)SRV_OR_DEFAULT(sc, refresh_ttl);
+    auth->refresh_grace = (long)SRV_OR_DEFAULT(sc, refresh_grace);
+    auth->bcrypt_cost = SRV_OR_DEFAULT(sc, bcrypt_cost);
+    if (APR_SUCCESS != todo_auth_config_init(p, auth)) {
+        return "cannot initialise token keys (bcrypt or RNG failure)";
+    }
+    sc->auth = auth;
+    sc->db_opts.busy_timeout_ms = SRV_OR_DEFAULT(sc, busy_timeout_ms);
+    sc->db_opts.synchronous = sc->synchronous ? sc->synchronous
+                                              : srv_defaults.synchronous;
+    if (sc->auto_migrate == TODO_UNSET) {
+        sc->auto_migrate = srv_defaults.auto_migrate;
+    }
+    return NULL;
+}
+
+/* ---- directive handlers: one per directive, each delegating to a pure
+ * parser from todo_conf_parse.h ---- */
+
+static todo_srv_conf_t *srv_of(cmd_parms *cmd)
+{
+    return todo_srv_conf_get(cmd->server);
+}
+
+static const char *named(cmd_parms *cmd, const char *err)
+{
+    return err ? apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL)
+               : NULL;
+}
+
+static const char *set_int(cmd_parms *cmd, const char *arg, apr_int64_t min,
+                           apr_int64_t max, apr_int64_t *pval)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    if (err) {
+        return err;
+    }
+    return named(cmd, todo_parse_int_range(cmd->pool, arg, min, max, pval));
+}
+
+static const char *todo_conf_set_secret_file(cmd_parms *cmd, void *dc,
+                                             const char *arg)
+{
+    todo_srv_conf_t *sc = srv_of(cmd);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!path) {
+        return named(cmd, "invalid path");
+    }
+    sc->secret_file = path;
+    return named(cmd, todo_secret_load(cmd->pool, path, TODO_JWT_MIN_SECRET,
+                                       &sc->secret, &sc->secret_len));
+}
+
+static const char *todo_conf_set_jwt_alg(cmd_parms *cmd, void *dc,
+                                         const char *arg)
+{
+    todo_jwt_alg_t alg;
+
+    (void)dc;
+    if (APR_SUCCESS != todo_jwt_alg_parse(arg, &alg)) {
+        return named(cmd, "must be HS256, HS384 or HS512");
+    }
+    srv_of(cmd)->jwt_alg = (int)alg;
+    return NULL;
+}
+
+static const char *todo_conf_set_issuer(cmd_parms *cmd, void *dc,
+                                        const char *arg)
+{
+    (void)dc;
+    srv_of(cmd)->issuer = arg;
+    return NULL;
+}
+
+static const char *todo_conf_set_audience(cmd_parms *cmd, void *dc,
+                                          const char *arg)
+{
+    (void)dc;
+    srv_of(cmd)->audience = arg;
+    return NULL;
+}
+
+static const char *todo_conf_set_leeway(cmd_parms *cmd, void *dc,
+                                        const char *arg)
+{
+    (void)dc;
+    return set_int(cmd, arg, 0, 300, &srv_of(cmd)->leeway);
+}
+
+static const char *todo_conf_set_access_ttl(cmd_parms *cmd, void *dc,
+                                            const char *arg)
+{
+    (void)dc;
+    return set_int(cmd, arg, 10, 24 * 3600, &srv_of(cmd)->access_ttl);
+}
+
+static const char *todo_conf_set_refresh_ttl(cmd_parms *cmd, void *dc,
+                                             const char *arg)
+{
+    (void)dc;
+    return set_int(cmd, arg, 60, 365 * 24 * 3600, &srv_of(cmd)->refresh_ttl);
+}
+
+static const char *todo_conf_set_refresh_grace(cmd_parms *cmd, void *dc,
+                                               const char *arg)
+{
+    (void)dc;
+    return set_int(cmd, arg, 0, 300, &srv_of(cmd)->refresh_grace);
+}
+
+static const char *todo_conf_set_bcrypt_cost(cmd_parms *cmd, void *dc,
+                                             const char *arg)
+{
+    apr_int64_t v;
+    const char *err;
+
+    (void)dc;
+    err = set_int(cmd, arg, TODO_BCRYPT_COST_MIN, TODO_BCRYPT_COST_MAX, &v);
+    if (!err) {
+        srv_of(cmd)->bcrypt_cost = (int)v;
+    }
+    return err;
+}
+
+static const char *todo_conf_set_auto_migrate(cmd_parms *cmd, void *dc,
+                                              int flag)
+{
+    (void)dc;
+    srv_of(cmd)->auto_migrate = flag;
+    return NULL;
+}
+
+static const char *todo_conf_set_busy_timeout(cmd_parms *cmd, void *dc,
+                                              const char *arg)
+{
+    apr_int64_t v;
+    const char *err;
+
+    (void)dc;
+    err = set_int(cmd, arg, 0, 60000, &v);
+    if (!err) {
+        srv_of(cmd)->busy_timeout_ms = (int)v;
+    }
+    return err;
+}
+
+static const char *todo_conf_set_synchronous(cmd_parms *cmd, void *dc,
+                                             const char *arg)
+{
+    (void)dc;
+    if (!strcasecmp(arg, "FULL")) {
+        srv_of(cmd)->synchronous = "FULL";
+    }
+    else if (!strcasecmp(arg, "NORMAL")) {
+        srv_of(cmd)->synchronous = "NORMAL";
+    }
+    else {
+        return named(cmd, "must be FULL or NORMAL");
+    }
+    return NULL;
+}
+
+static const char *todo_conf_set_max_body(cmd_parms *cmd, void *dcv,
+                                          const char *arg)
+{
+    todo_dir_conf_t *dc = dcv;
+    return named(cmd, todo_parse_size(cmd->pool, arg, 1024,
+                                      (apr_int64_t)64 * 1024 * 1024,
+                                      &dc->max_body));
+}
+
+static const char *todo_conf_set_base_path(cmd_parms *cmd, void *dcv,
+                                           const char *arg)
+{
+    todo_dir_conf_t *dc = dcv;
+    apr_size_t len = strlen(arg);
+
+    if (arg[0] != '/') {
+        return named(cmd, "must be an absolute URL path such as /api/v1");
+    }
+    while (len > 1 && arg[len - 1] == '/') {
+        --len;
+    }
+    dc->base_path = apr_pstrndup(cmd->pool, arg, len == 1 ? 0 : len);
+    return NULL;
+}
+
+const command_rec todo_cmds[] = {
+    AP_INIT_TAKE1(TodoJWTSecretFile, todo_conf_set_secret_file, NULL,
+                  RSRC_CONF,
+                  "File holding the HMAC secret for tokens (>= 32 bytes, mode "
+                  "0600)"),
+    AP_INIT_TAKE1(TodoJWTAlgorithm, todo_conf_set_jwt_alg, NULL, RSRC_CONF,
+                  "JWT algorithm: HS256 (default), HS384 or HS512"),
+    AP_INIT_TAKE1(TodoJWTIssuer, todo_conf_set_issuer, NULL, RSRC_CONF,
+                  "The iss claim to issue and require"),
+    AP_INIT_TAKE1(TodoJWTAudience, todo_conf_set_audience, NULL, RSRC_CONF,
+                  "The aud claim to issue and require"),
+    AP_INIT_TAKE1(TodoJWTLeeway, todo_conf_set_leeway, NULL, RSRC_CONF,
+                  "Seconds of clock skew tolerated on exp/nbf (default 0)"),
+    AP_INIT_TAKE1(TodoAccessTokenLifetime, todo_conf_set_access_ttl, NULL,
+                  RSRC_CONF, "Access token lifetime in seconds (default 900)"),
+    AP_INIT_TAKE1(TodoRefreshTokenLifetime, todo_conf_set_refresh_ttl, NULL,
+                  RSRC_CONF,
+                  "Refresh token lifetime in seconds (default 2592000)"),
+    AP_INIT_TAKE1(TodoRefreshReuseGrace, todo_conf_set_refresh_grace, NULL,
+                  RSRC_CONF,
+                  "Seconds in which a just-rotated refresh token returns the "
+                  "same successor (default 0: off)"),
+    AP_INIT_TAKE1(TodoBcryptCost, todo_conf_set_bcrypt_cost, NULL, RSRC_CONF,
+                  "bcrypt cost for password hashes, 4-31 (default 12)"),
+    AP_INIT_FLAG(TodoAutoMigrate, todo_conf_set_auto_migrate, NULL, RSRC_CONF,
+                 "Apply pending schema migrations at startup (default Off)"),
+    AP_INIT_TAKE1(TodoSQLiteBusyTimeout, todo_conf_set_busy_timeout, NULL,
+                  RSRC_CONF,
+                  "Milliseconds a SQLite connection waits for a lock (default "
+                  "5000)"),
+    AP_INIT_TAKE1(TodoSQLiteSynchronous, todo_conf_set_synchronous, NULL,
+                  RSRC_CONF, "SQLite synchronous mode: FULL (default) or NORMAL"),
+    AP_INIT_TAKE1(TodoMaxBodySize, todo_conf_set_max_body, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Largest request body accepted (default 1M)"),
+    AP_INIT_TAKE1(TodoBasePath, todo_conf_set_base_path, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "URL path the API is mounted at (default: the enclosing "
+                  "<Location>)"),
+    {NULL},
+};

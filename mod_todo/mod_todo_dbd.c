@@ -1,0 +1,202 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <apr_dbd.h>
+#include <apr_optional.h>
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <mod_dbd.h>
+#include <unixd.h>
+
+#include "mod_todo_dbd.h"
+#include "todo_log.h"
+#include "todo_migrate.h"
+
+APLOG_USE_MODULE(todo);
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
+
+/* The last value of @a name among the directives at one level of the
+ * parsed tree (Include and <IfModule> are already spliced in). */
+static const char *tree_value(apr_pool_t *p, const ap_directive_t *first,
+                              const char *name)
+{
+    const char *value = NULL;
+    const ap_directive_t *d;
+
+    for (d = first; d; d = d->next) {
+        if (!strcasecmp(d->directive, name)) {
+            const char *args = d->args;
+            value = ap_getword_conf(p, &args);
+        }
+    }
+    return value;
+}
+
+/* The <VirtualHost> block that defined @a s, or NULL for the main one. */
+static const ap_directive_t *vhost_block(server_rec *s)
+{
+    const ap_directive_t *d;
+
+    if (!s->is_virtual) {
+        return NULL;
+    }
+    for (d = ap_conftree; d; d = d->next) {
+        if (!strcasecmp(d->directive, "<VirtualHost")
+            && (unsigned)d->line_num == s->defn_line_number && s->defn_name
+            && !strcmp(d->filename, s->defn_name)) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+/* DBDriver/DBDParams as mod_dbd merges them: the vhost's own, else the
+ * main server's. */
+static void find_dbd(apr_pool_t *p, server_rec *s, const char **pdriver,
+                     const char **pparams)
+{
+    const ap_directive_t *vh = vhost_block(s);
+    const char *driver = vh ? tree_value(p, vh->first_child, "DBDriver") : NULL;
+    const char *params = vh ? tree_value(p, vh->first_child, "DBDParams") : NULL;
+
+    *pdriver = driver ? driver : tree_value(p, ap_conftree, "DBDriver");
+    *pparams = params ? params : tree_value(p, ap_conftree, "DBDParams");
+}
+
+const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                 server_rec *s)
+{
+    const todo_sql_stmt_t *stmts;
+    server_rec *sp;
+    int i, n;
+
+    (void)ptemp;
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    if (!dbd_acquire || !dbd_prepare) {
+        return "mod_dbd is not loaded: mod_todo needs it (LoadModule "
+               "dbd_module)";
+    }
+    stmts = todo_sql_statements(&n);
+    for (sp = s; sp; sp = sp->next) {
+        todo_srv_conf_t *sc = todo_srv_conf_get(sp);
+        find_dbd(pconf, sp, &sc->db_driver, &sc->db_params);
+        if (!sc->db_driver) {
+            return "no DBDriver is configured: mod_todo stores its data "
+                   "through mod_dbd (DBDriver sqlite3 and DBDParams "
+                   "/path/to/todo.db)";
+        }
+        if (APR_SUCCESS != todo_sql_dialect(sc->db_driver, &sc->dialect)) {
+            return apr_psprintf(pconf,
+                                "DBDriver %s is not supported by mod_todo "
+                                "(supported: sqlite3)",
+                                sc->db_driver);
+        }
+        for (i = 0; i < n; ++i) {
+            if (stmts[i].sql[sc->dialect]) {
+                dbd_prepare(sp, stmts[i].sql[sc->dialect], stmts[i].label);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Give a root-created SQLite file to the children's User. */
+static void chown_sqlite(apr_pool_t *p, const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    int i;
+
+    if (geteuid() != 0) {
+        return;
+    }
+    for (i = 0; i < 3; ++i) {
+        const char *f = apr_pstrcat(p, path, suffixes[i], NULL);
+        if (chown(f, ap_unixd_config.user_id, ap_unixd_config.group_id)
+            && i == 0) {
+            ap_log_perror(APLOG_MARK, APLOG_WARNING, errno, p,
+                          TODO_LOGNO(00013) "cannot chown %s to User %s", f,
+                          ap_unixd_config.user_name);
+        }
+    }
+}
+
+const char *todo_dbd_migrate(apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *done = apr_hash_make(ptemp);
+    server_rec *sp;
+
+    for (sp = s; sp; sp = sp->next) {
+        todo_srv_conf_t *sc = todo_srv_conf_get(sp);
+        const char *key = apr_pstrcat(ptemp, sc->db_driver, ":", sc->db_params,
+                                      NULL);
+        apr_pool_t *p;
+        todo_db_t *db;
+        apr_status_t rv;
+        int applied = 0;
+
+        if (!sc->auto_migrate || apr_hash_get(done, key, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(done, key, APR_HASH_KEY_STRING, key);
+        apr_pool_create(&p, ptemp);
+        rv = todo_db_open(p, sc->db_driver, sc->db_params, &db);
+        if (APR_SUCCESS == rv) {
+            rv = todo_db_setup(db, &sc->db_opts);
+        }
+        if (APR_SUCCESS == rv) {
+            rv = todo_migrate_up(db, p, &applied);
+        }
+        apr_pool_destroy(p); /* closes the connection */
+        if (APR_SUCCESS != rv) {
+            return apr_psprintf(ptemp,
+                                "TodoAutoMigrate: migrating the %s database "
+                                "failed (see the error log above)",
+                                sc->db_driver);
+        }
+        if (sc->dialect == TODO_DIALECT_SQLITE3) {
+            chown_sqlite(ptemp, sc->db_params);
+        }
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, sp,
+                     TODO_LOGNO(00014) "schema up to date (%d applied)",
+                     applied);
+    }
+    return NULL;
+}
+
+/* Marks a pooled connection that todo_db_setup() has seen. */
+#define SETUP_KEY "mod_todo:setup"
+
+todo_db_t *todo_dbd_acquire(request_rec *r, const todo_srv_conf_t *sc)
+{
+    ap_dbd_t *dbd = dbd_acquire(r);
+    todo_db_t *db;
+    void *done = NULL;
+
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      TODO_LOGNO(00015) "no database connection available");
+        return NULL;
+    }
+    db = apr_palloc(r->pool, sizeof(*db));
+    db->drv = dbd->driver;
+    db->h = dbd->handle;
+    db->prepared = dbd->prepared;
+    db->dialect = sc->dialect;
+    /* Once per pooled connection: its pool lives as long as it does. */
+    apr_pool_userdata_get(&done, SETUP_KEY, dbd->pool);
+    if (!done) {
+        if (APR_SUCCESS != todo_db_setup(db, &sc->db_opts)) {
+            return NULL;
+        }
+        apr_pool_userdata_setn((void *)1, SETUP_KEY, NULL, dbd->pool);
+    }
+    return db;
+}

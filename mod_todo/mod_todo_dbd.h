@@ -1,0 +1,43 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file mod_todo_dbd.h
+ * @brief mod_todo's use of mod_dbd: finding each server's DBDriver and
+ * DBDParams, registering the statements of the matching dialect with
+ * ap_dbd_prepare() (so each pooled connection prepares them once),
+ * running migrations in the parent, and acquiring a request's connection.
+ */
+#ifndef MOD_TODO_DBD_H
+#define MOD_TODO_DBD_H
+
+#include <httpd.h>
+
+#include "mod_todo_config.h"
+#include "todo_store.h"
+
+/**
+ * For every server: read DBDriver/DBDParams from the parsed configuration
+ * (mod_dbd keeps them private), pick the SQL dialect and register every
+ * statement with mod_dbd. Must run before mod_dbd's post_config.
+ * @return NULL, or an error message
+ */
+const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                 server_rec *s);
+
+/**
+ * Apply pending migrations for each distinct database whose server has
+ * TodoAutoMigrate On. Runs in the parent; when the parent is root and the
+ * database is a SQLite file, hands the file (and its -wal/-shm) to the
+ * User httpd's children run as.
+ * @return NULL, or an error message
+ */
+const char *todo_dbd_migrate(apr_pool_t *ptemp, server_rec *s);
+
+/**
+ * The request's pooled connection, set up once per connection (SQLite
+ * busy timeout and synchronous mode).
+ * @return NULL if the database is unavailable (logged)
+ */
+todo_db_t *todo_dbd_acquire(request_rec *r, const todo_srv_conf_t *sc);
+
+#endif /* MOD_TODO_DBD_H */

@@ -1,0 +1,145 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+
+#include "mod_todo_routes.h"
+#include "todo_json.h"
+#include "todo_log.h"
+
+APLOG_USE_MODULE(todo);
+
+/* The route table: method, pattern, handler. Order matters only among
+ * patterns that overlap, and none do. */
+static const struct {
+    todo_route_t route;
+    todo_route_fn *fn;
+} routes[] = {
+    {{"GET", "/healthz", 0}, todo_h_healthz},
+    {{"GET", "/readyz", 1}, todo_h_readyz},
+    {{"POST", "/auth/register", 2}, todo_h_register},
+    {{"POST", "/auth/login", 3}, todo_h_login},
+    {{"POST", "/auth/refresh", 4}, todo_h_refresh},
+    {{"POST", "/auth/logout", 5}, todo_h_logout},
+    {{"GET", "/auth/me", 6}, todo_h_me},
+    {{"GET", "/users", 7}, todo_h_user_list},
+    {{"GET", "/users/{id}", 8}, todo_h_user_get},
+    {{"PATCH", "/users/{id}", 9}, todo_h_user_update},
+    {{"PUT", "/users/{id}", 10}, todo_h_user_update},
+    {{"DELETE", "/users/{id}", 11}, todo_h_user_delete},
+};
+#define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
+
+static todo_route_t route_table[NROUTES];
+
+static void route_table_init(void)
+{
+    int i;
+
+    for (i = 0; i < NROUTES; ++i) {
+        route_table[i] = routes[i].route;
+        route_table[i].id = i;
+    }
+}
+
+int todo_h_healthz(todo_req_t *req)
+{
+    return todo_send_json(req, HTTP_OK,
+                          json_pack("{s:s}", TODO_KEY_STATUS, "ok"));
+}
+
+int todo_h_readyz(todo_req_t *req)
+{
+    todo_rows_t *rows;
+    apr_status_t rv = todo_req_db(req);
+
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_select(req->db, req->r->pool, TODO_SQL_PING, &rows,
+                            TODO_NO_ARGS);
+    }
+    if (APR_SUCCESS != rv) {
+        return todo_send_json(req, HTTP_SERVICE_UNAVAILABLE,
+                              json_pack("{s:s, s:{s:s}}", TODO_KEY_STATUS,
+                                        "unavailable", TODO_KEY_CHECKS,
+                                        "database", "unavailable"));
+    }
+    return todo_send_json(req, HTTP_OK,
+                          json_pack("{s:s, s:{s:s}}", TODO_KEY_STATUS, "ok",
+                                    TODO_KEY_CHECKS, "database", "ok"));
+}
+
+/* The mount point: TodoBasePath, else the path of the <Location> that
+ * set the handler (core's merged section path). */
+static const char *mount_point(request_rec *r, const todo_dir_conf_t *dc)
+{
+    core_dir_config *core;
+    const char *d;
+    apr_size_t len;
+
+    if (dc->base_path) {
+        return dc->base_path;
+    }
+    core = ap_get_core_module_config(r->per_dir_config);
+    d = core ? core->d : NULL;
+    if (!d || core->r || d[0] != '/') {
+        return NULL;
+    }
+    len = strlen(d);
+    while (len > 0 && d[len - 1] == '/') {
+        --len;
+    }
+    return apr_pstrndup(r->pool, d, len);
+}
+
+static int todo_handler(request_rec *r)
+{
+    todo_req_t *req;
+    const char *mount;
+    apr_size_t mlen;
+    apr_status_t rv;
+
+    if (!r->handler || strcmp(r->handler, "todo-api")) {
+        return DECLINED;
+    }
+    req = apr_pcalloc(r->pool, sizeof(*req));
+    req->r = r;
+    req->sc = todo_srv_conf_get(r->server);
+    req->dc = todo_dir_conf_get(r);
+    req->res = todo_result_make(r->pool);
+    req->now = r->request_time;
+    mount = mount_point(r, req->dc);
+    mlen = mount ? strlen(mount) : 0;
+    if (!mount || strncmp(r->uri, mount, mlen)
+        || (r->uri[mlen] != '/' && r->uri[mlen] != '\0')) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      TODO_LOGNO(00018) "cannot tell the API mount point for "
+                                        "%s; set TodoBasePath",
+                      r->uri);
+        todo_result_fail(req->res, APR_ENOENT, "Not Found");
+        return todo_send_error(req);
+    }
+    req->mount = mount;
+    req->path = r->uri + mlen;
+    rv = todo_router_match(route_table, NROUTES, r->method, req->path,
+                           r->pool, &req->match);
+    if (APR_SUCCESS != rv) {
+        todo_result_fail(req->res, rv,
+                         rv == TODO_EMETHOD ? "Method Not Allowed"
+                                            : "Not Found");
+        req->res->allow = req->match.allow;
+        return todo_send_error(req);
+    }
+    return routes[req->match.route->id].fn(req);
+}
+
+void todo_handler_register_hooks(void)
+{
+    route_table_init();
+    ap_hook_handler(todo_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}

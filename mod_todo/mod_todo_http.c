@@ -1,0 +1,260 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <util_filter.h>
+
+#include "mod_todo_dbd.h"
+#include "mod_todo_http.h"
+#include "todo_json.h"
+#include "todo_log.h"
+
+APLOG_USE_MODULE(todo);
+
+apr_status_t todo_req_db(todo_req_t *req)
+{
+    if (!req->db) {
+        req->db = todo_dbd_acquire(req->r, req->sc);
+        if (!req->db) {
+            return todo_result_fail(req->res, TODO_EDB,
+                                    "Service Unavailable: database "
+                                    "unavailable");
+        }
+    }
+    return APR_SUCCESS;
+}
+
+const char *todo_bearer_token(request_rec *r)
+{
+    const char *auth = apr_table_get(r->headers_in, "Authorization");
+
+    if (!auth || strncasecmp(auth, "Bearer", 6) || (auth[6] != ' ')) {
+        return NULL;
+    }
+    auth += 7;
+    while (*auth == ' ') {
+        ++auth;
+    }
+    return *auth ? auth : NULL;
+}
+
+void todo_note_auth_failure(request_rec *r, const char *auth_error)
+{
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   auth_error ? apr_pstrcat(r->pool, "Bearer error=\"",
+                                            auth_error, "\"", NULL)
+                              : "Bearer");
+}
+
+apr_status_t todo_req_authenticate(todo_req_t *req)
+{
+    const char *token = todo_bearer_token(req->r);
+    todo_principal_t *who;
+    todo_jwt_error_t why = TODO_JWT_OK;
+    apr_status_t rv;
+
+    if (req->who) {
+        return APR_SUCCESS;
+    }
+    if (!token) {
+        return todo_result_fail(req->res, TODO_EAUTH, "Not authenticated");
+    }
+    rv = todo_req_db(req);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    who = apr_pcalloc(req->r->pool, sizeof(*who));
+    rv = todo_auth_authenticate(req->db, req->r->pool, req->sc->auth, token,
+                                req->now, who, &why, req->res);
+    if (APR_SUCCESS != rv) {
+        if (why != TODO_JWT_OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r,
+                          TODO_LOGNO(00016) "bearer token refused: %s",
+                          todo_jwt_error_name(why));
+        }
+        return rv;
+    }
+    req->who = who;
+    req->r->user = apr_pstrdup(req->r->pool, who->user->id);
+    req->r->ap_auth_type = apr_pstrdup(req->r->pool, "Bearer");
+    return APR_SUCCESS;
+}
+
+/* The media type of the request, lowercased, without parameters. */
+static const char *media_type(request_rec *r)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *semi;
+
+    if (!ct) {
+        return NULL;
+    }
+    semi = strchr(ct, ';');
+    ct = semi ? apr_pstrmemdup(r->pool, ct, (apr_size_t)(semi - ct))
+              : apr_pstrdup(r->pool, ct);
+    ap_str_tolower((char *)ct);
+    apr_collapse_spaces((char *)ct, ct); /* returns the end, not ct */
+    return ct;
+}
+
+static int is_json_type(const char *mt)
+{
+    apr_size_t len = strlen(mt);
+    return !strcmp(mt, "application/json")
+           || (len > 5 && !strcmp(mt + len - 5, "+json")
+               && !strncmp(mt, "application/", 12));
+}
+
+apr_status_t todo_req_read_body(todo_req_t *req, int accept,
+                                todo_body_type_t *ptype, const char **pbuf,
+                                apr_size_t *plen)
+{
+    request_rec *r = req->r;
+    apr_int64_t limit = todo_conf_max_body(req->dc);
+    const char *mt = media_type(r), *clen;
+    apr_size_t len = 0, cap = 8192;
+    char *buf;
+    long n;
+
+    if (!mt || is_json_type(mt)) {
+        *ptype = TODO_BODY_JSON;
+    }
+    else if (!strcmp(mt, "application/x-www-form-urlencoded")) {
+        *ptype = TODO_BODY_FORM;
+    }
+    else {
+        *ptype = 0;
+    }
+    if (!(*ptype & accept)) {
+        return todo_result_fail(
+            req->res, TODO_EMEDIA,
+            accept & TODO_BODY_FORM
+                ? "Unsupported Media Type: send application/json or "
+                  "application/x-www-form-urlencoded"
+                : "Unsupported Media Type: send application/json");
+    }
+    clen = apr_table_get(r->headers_in, "Content-Length");
+    if (clen && apr_atoi64(clen) > limit) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return todo_result_fail(req->res, TODO_ETOOLARGE,
+                                apr_psprintf(r->pool,
+                                             "Request body larger than %"
+                                             APR_INT64_T_FMT " bytes",
+                                             limit));
+    }
+    if (OK != ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) {
+        return todo_result_fail(req->res, TODO_EBADREQ,
+                                "Malformed request body");
+    }
+    buf = apr_palloc(r->pool, cap + 1);
+    if (ap_should_client_block(r)) {
+        while ((n = ap_get_client_block(r, buf + len, cap - len)) > 0) {
+            len += (apr_size_t)n;
+            if ((apr_int64_t)len > limit) {
+                r->connection->keepalive = AP_CONN_CLOSE;
+                return todo_result_fail(
+                    req->res, TODO_ETOOLARGE,
+                    apr_psprintf(r->pool,
+                                 "Request body larger than %" APR_INT64_T_FMT
+                                 " bytes",
+                                 limit));
+            }
+            if (len == cap) {
+                char *bigger = apr_palloc(r->pool, cap * 2 + 1);
+                memcpy(bigger, buf, len);
+                buf = bigger;
+                cap *= 2;
+            }
+        }
+        if (n < 0) {
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return todo_result_fail(req->res, TODO_EBADREQ,
+                                    "Error reading the request body");
+        }
+    }
+    buf[len] = '\0';
+    *pbuf = buf;
+    *plen = len;
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_req_read_json(todo_req_t *req, json_t **pobj)
+{
+    todo_body_type_t type;
+    const char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = todo_req_read_body(req, TODO_BODY_JSON, &type, &buf, &len);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    return todo_json_parse_object(req->r->pool, buf, len, pobj, req->res);
+}
+
+static int dump_to_brigade(const char *buf, size_t size, void *data)
+{
+    return apr_brigade_write(data, NULL, NULL, buf, size) == APR_SUCCESS ? 0
+                                                                         : -1;
+}
+
+int todo_send_json(todo_req_t *req, int status, json_t *j)
+{
+    request_rec *r = req->r;
+    apr_bucket_brigade *bb =
+        apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    apr_off_t len = 0;
+
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    if (!j || json_dump_callback(j, dump_to_brigade, bb, JSON_COMPACT)) {
+        json_decref(j);
+        apr_brigade_cleanup(bb);
+        r->status = HTTP_INTERNAL_SERVER_ERROR;
+        apr_brigade_puts(bb, NULL, NULL,
+                         "{\"detail\":\"Internal Server Error\"}");
+    }
+    else {
+        json_decref(j);
+    }
+    apr_brigade_length(bb, 1, &len);
+    ap_set_content_length(r, len);
+    APR_BRIGADE_INSERT_TAIL(bb,
+                            apr_bucket_eos_create(r->connection->bucket_alloc));
+    ap_pass_brigade(r->output_filters, bb);
+    return OK;
+}
+
+int todo_send_no_content(todo_req_t *req)
+{
+    req->r->status = HTTP_NO_CONTENT;
+    return OK;
+}
+
+int todo_send_error(todo_req_t *req)
+{
+    todo_result_t *res = req->res;
+    int status = todo_result_http(res->status);
+
+    if (status == HTTP_UNAUTHORIZED) {
+        todo_note_auth_failure(req->r, res->auth_error);
+    }
+    else if (status == HTTP_METHOD_NOT_ALLOWED && res->allow) {
+        apr_table_setn(req->r->err_headers_out, "Allow", res->allow);
+    }
+    else if (status == HTTP_TOO_MANY_REQUESTS) {
+        apr_table_setn(req->r->err_headers_out, "Retry-After",
+                       apr_itoa(req->r->pool, res->retry_after));
+    }
+    else if (status >= 500) {
+        ap_log_rerror(APLOG_MARK, status == 503 ? APLOG_WARNING : APLOG_ERR,
+                      0, req->r,
+                      TODO_LOGNO(00017) "answering %d", status);
+    }
+    return todo_send_json(req, status, todo_result_to_json(res));
+}

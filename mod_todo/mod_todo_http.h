@@ -1,0 +1,95 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file mod_todo_http.h
+ * @brief The request as the API handlers see it, and the few HTTP helpers
+ * they share: reading a JSON (or form) body within the size limit,
+ * bearer authentication, and writing JSON and the contract's errors.
+ */
+#ifndef MOD_TODO_HTTP_H
+#define MOD_TODO_HTTP_H
+
+#include <httpd.h>
+#include <jansson.h>
+
+#include "mod_todo_config.h"
+#include "todo_auth.h"
+#include "todo_result.h"
+#include "todo_router.h"
+#include "todo_store.h"
+
+/** One API request. */
+typedef struct todo_req_t {
+    request_rec *r;
+    todo_srv_conf_t *sc;
+    todo_dir_conf_t *dc;
+    todo_result_t *res;
+    todo_route_match_t match;
+    const char *mount;         /**< the API's URL path: "/api/v1" */
+    const char *path;          /**< below the mount point: "/users/..." */
+    apr_time_t now;            /**< r->request_time */
+    todo_db_t *db;             /**< after todo_req_db() */
+    todo_principal_t *who;     /**< after todo_req_authenticate() */
+} todo_req_t;
+
+/** Body media types todo_req_read_body() accepts. */
+typedef enum {
+    TODO_BODY_JSON = 1,
+    TODO_BODY_FORM = 2
+} todo_body_type_t;
+
+/**
+ * The database connection for this request.
+ * @return APR_SUCCESS, or TODO_EDB (503) in req->res
+ */
+apr_status_t todo_req_db(todo_req_t *req);
+
+/**
+ * Require a valid bearer token: sets req->who and r->user.
+ * @return APR_SUCCESS, TODO_EAUTH or TODO_EDB in req->res
+ */
+apr_status_t todo_req_authenticate(todo_req_t *req);
+
+/**
+ * Read the request body (at most TodoMaxBodySize: 413 beyond) and
+ * check its Content-Type against @a accept (415 otherwise; no
+ * Content-Type is read as JSON, as FastAPI does).
+ * @param ptype receives which type the body is
+ */
+apr_status_t todo_req_read_body(todo_req_t *req, int accept,
+                                todo_body_type_t *ptype, const char **pbuf,
+                                apr_size_t *plen);
+
+/**
+ * Read a JSON object body (413, 415, 422 as the contract says).
+ * @param pobj receives the object, owned by r->pool
+ */
+apr_status_t todo_req_read_json(todo_req_t *req, json_t **pobj);
+
+/**
+ * Send @a j (stolen) with @a status as application/json.
+ * @return OK, for the handler to return
+ */
+int todo_send_json(todo_req_t *req, int status, json_t *j);
+
+/** Send 204 No Content. @return OK */
+int todo_send_no_content(todo_req_t *req);
+
+/**
+ * Send the error in req->res: its status, the contract's body and the
+ * headers that go with it (WWW-Authenticate, Allow, Retry-After).
+ * @return OK
+ */
+int todo_send_error(todo_req_t *req);
+
+/**
+ * Extract the token of an "Authorization: Bearer <token>" header.
+ * @return the token, or NULL if there is none
+ */
+const char *todo_bearer_token(request_rec *r);
+
+/** Set WWW-Authenticate for a 401 (with error="invalid_token" when a
+ * token was sent and refused). */
+void todo_note_auth_failure(request_rec *r, const char *auth_error);
+
+#endif /* MOD_TODO_HTTP_H */

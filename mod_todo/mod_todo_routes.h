@@ -1,0 +1,36 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file mod_todo_routes.h
+ * @brief The per-resource handlers the router dispatches to. Each parses
+ * the request, calls the core, and renders; each returns what the httpd
+ * handler hook returns (OK once a response has been sent).
+ */
+#ifndef MOD_TODO_ROUTES_H
+#define MOD_TODO_ROUTES_H
+
+#include "mod_todo_http.h"
+
+/** A route's handler. */
+typedef int todo_route_fn(todo_req_t *req);
+
+/* mod_todo_handler.c */
+/** Register the API handler hook (and build the route table). */
+void todo_handler_register_hooks(void);
+int todo_h_healthz(todo_req_t *req);
+int todo_h_readyz(todo_req_t *req);
+
+/* mod_todo_auth.c */
+int todo_h_register(todo_req_t *req);
+int todo_h_login(todo_req_t *req);
+int todo_h_refresh(todo_req_t *req);
+int todo_h_logout(todo_req_t *req);
+int todo_h_me(todo_req_t *req);
+
+/* mod_todo_users.c */
+int todo_h_user_list(todo_req_t *req);
+int todo_h_user_get(todo_req_t *req);
+int todo_h_user_update(todo_req_t *req);
+int todo_h_user_delete(todo_req_t *req);
+
+#endif /* MOD_TODO_ROUTES_H */

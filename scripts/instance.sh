@@ -1,0 +1,54 @@
+#!/bin/sh
+# Prepare a mod_todo instance directory and write its httpd.conf.
+#
+#   instance.sh DIR PORT
+#
+# DIR gets data/ (the SQLite database), logs/, run/, conf.d/ and a JWT
+# secret (jwt.secret: 32 random bytes as 64 hex characters, mode 0600,
+# made once and kept). Environment: ERRORLOG (default DIR/logs/error.log),
+# LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT).
+set -eu
+
+dir=$1
+port=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+mkdir -p "$dir/data" "$dir/logs" "$dir/run" "$dir/conf.d" "$dir/htdocs"
+dir=$(cd "$dir" && pwd)
+
+if [ ! -s "$dir/jwt.secret" ]; then
+    (umask 077 && openssl rand -hex 32 | tr -d '\n' > "$dir/jwt.secret")
+fi
+chmod 600 "$dir/jwt.secret"
+
+if [ "$(id -u)" = 0 ]; then
+    # httpd's children run as www-data: they must reach and write data/.
+    user=www-data
+    group=www-data
+    chown "$user:$group" "$dir/data"
+    for f in "$dir"/data/*; do
+        [ -e "$f" ] && chown "$user:$group" "$f"
+    done
+    d=$dir
+    while [ "$d" != / ]; do
+        if ! su -s /bin/sh -c "test -x '$d'" "$user" 2>/dev/null; then
+            echo "instance.sh: letting $user traverse $d (chmod o+x)" >&2
+            chmod o+x "$d"
+        fi
+        d=$(dirname "$d")
+    done
+else
+    user=$(id -un)
+    group=$(id -gn)
+fi
+
+sed -e "s|@INSTANCE@|$dir|g" \
+    -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \
+    -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
+    -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \
+    -e "s|@BCRYPT_COST@|${BCRYPT_COST:-12}|g" \
+    -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
+    -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
+    -e "s|@MODULE@|$top/build/mod_todo.so|g" \
+    "$top/conf/httpd.conf.in" > "$dir/httpd.conf"
+echo "$dir/httpd.conf"
