@@ -27,9 +27,9 @@
 
 /* ---- the core's log lines go to the error log ---- */
 
-static const int log_levels[] = {
-    APLOG_EMERG,  APLOG_ALERT, APLOG_CRIT,  APLOG_ERR,   APLOG_WARNING,
-    APLOG_NOTICE, APLOG_INFO,  APLOG_DEBUG, APLOG_TRACE1};
+static const int log_levels[] = {APLOG_EMERG, APLOG_ALERT,   APLOG_CRIT,
+                                 APLOG_ERR,   APLOG_WARNING, APLOG_NOTICE,
+                                 APLOG_INFO,  APLOG_DEBUG,   APLOG_TRACE1};
 
 static server_rec *log_server;
 
@@ -84,7 +84,8 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     /* httpd reads its configuration twice at startup; migrate on the
      * real pass only, once, in the parent. */
-    if (!err && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+    if (!err
+        && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         err = todo_dbd_migrate(ptemp, s);
     }
     if (err) {

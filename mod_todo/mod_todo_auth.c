@@ -49,7 +49,7 @@ int todo_h_register(todo_req_t *req)
                               req->res);
     }
     if (APR_SUCCESS != rv) {
-        return todo_send_error(req);
+        return todo_send_error(req, rv);
     }
     apr_table_setn(r->headers_out, "Location",
                    apr_pstrcat(r->pool, req->mount, "/users/", user->id, NULL));
@@ -75,10 +75,10 @@ static apr_status_t read_credentials(todo_req_t *req, const char **plogin,
     if (type == TODO_BODY_JSON) {
         rv = todo_json_parse_object(req->r->pool, buf, len, &body, req->res);
         if (APR_SUCCESS == rv) {
-            todo_v_string(req->res, body, TODO_KEY_USERNAME, "body.username",
-                          1, plogin);
-            todo_v_string(req->res, body, TODO_KEY_PASSWORD, "body.password",
-                          1, ppassword);
+            todo_v_string(req->res, body, TODO_KEY_USERNAME, "body.username", 1,
+                          plogin);
+            todo_v_string(req->res, body, TODO_KEY_PASSWORD, "body.password", 1,
+                          ppassword);
         }
         return req->res->status;
     }
@@ -114,7 +114,7 @@ int todo_h_login(todo_req_t *req)
                              password, req->now, &tokens, req->res);
     }
     return APR_SUCCESS == rv ? send_tokens(req, &tokens)
-                             : todo_send_error(req);
+                             : todo_send_error(req, rv);
 }
 
 int todo_h_refresh(todo_req_t *req)
@@ -138,7 +138,7 @@ int todo_h_refresh(todo_req_t *req)
                                req->now, &tokens, req->res);
     }
     return APR_SUCCESS == rv ? send_tokens(req, &tokens)
-                             : todo_send_error(req);
+                             : todo_send_error(req, rv);
 }
 
 int todo_h_logout(todo_req_t *req)
@@ -150,13 +150,15 @@ int todo_h_logout(todo_req_t *req)
                               req->res);
     }
     return APR_SUCCESS == rv ? todo_send_no_content(req)
-                             : todo_send_error(req);
+                             : todo_send_error(req, rv);
 }
 
 int todo_h_me(todo_req_t *req)
 {
-    if (APR_SUCCESS != todo_req_authenticate(req)) {
-        return todo_send_error(req);
+    apr_status_t rv = todo_req_authenticate(req);
+
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
     }
     return todo_send_json(req, HTTP_OK, todo_user_to_json(req->who->user));
 }

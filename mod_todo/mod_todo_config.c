@@ -42,7 +42,8 @@ static const todo_srv_conf_t srv_defaults = {
     conf->field = (add->field == (__typeof__(add->field))TODO_UNSET)           \
                       ? base->field                                            \
                       : add->field
-#define TODO_MERGE_PTR(field) conf->field = add->field ? add->field : base->field
+#define TODO_MERGE_PTR(field)                                                  \
+    conf->field = add->field ? add->field : base->field
 
 void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
 {
@@ -144,8 +145,8 @@ const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
     }
     sc->auth = auth;
     sc->db_opts.busy_timeout_ms = SRV_OR_DEFAULT(sc, busy_timeout_ms);
-    sc->db_opts.synchronous = sc->synchronous ? sc->synchronous
-                                              : srv_defaults.synchronous;
+    sc->db_opts.synchronous =
+        sc->synchronous ? sc->synchronous : srv_defaults.synchronous;
     if (sc->auto_migrate == TODO_UNSET) {
         sc->auto_migrate = srv_defaults.auto_migrate;
     }
@@ -162,8 +163,7 @@ static todo_srv_conf_t *srv_of(cmd_parms *cmd)
 
 static const char *named(cmd_parms *cmd, const char *err)
 {
-    return err ? apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL)
-               : NULL;
+    return err ? apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL) : NULL;
 }
 
 static const char *set_int(cmd_parms *cmd, const char *arg, apr_int64_t min,
@@ -308,9 +308,9 @@ static const char *todo_conf_set_max_body(cmd_parms *cmd, void *dcv,
                                           const char *arg)
 {
     todo_dir_conf_t *dc = dcv;
-    return named(cmd, todo_parse_size(cmd->pool, arg, 1024,
-                                      (apr_int64_t)64 * 1024 * 1024,
-                                      &dc->max_body));
+    return named(cmd,
+                 todo_parse_size(cmd->pool, arg, 1024,
+                                 (apr_int64_t)64 * 1024 * 1024, &dc->max_body));
 }
 
 static const char *todo_conf_set_base_path(cmd_parms *cmd, void *dcv,
@@ -330,8 +330,7 @@ static const char *todo_conf_set_base_path(cmd_parms *cmd, void *dcv,
 }
 
 const command_rec todo_cmds[] = {
-    AP_INIT_TAKE1(TodoJWTSecretFile, todo_conf_set_secret_file, NULL,
-                  RSRC_CONF,
+    AP_INIT_TAKE1(TodoJWTSecretFile, todo_conf_set_secret_file, NULL, RSRC_CONF,
                   "File holding the HMAC secret for tokens (>= 32 bytes, mode "
                   "0600)"),
     AP_INIT_TAKE1(TodoJWTAlgorithm, todo_conf_set_jwt_alg, NULL, RSRC_CONF,
@@ -360,7 +359,8 @@ const command_rec todo_cmds[] = {
                   "Milliseconds a SQLite connection waits for a lock (default "
                   "5000)"),
     AP_INIT_TAKE1(TodoSQLiteSynchronous, todo_conf_set_synchronous, NULL,
-                  RSRC_CONF, "SQLite synchronous mode: FULL (default) or NORMAL"),
+                  RSRC_CONF,
+                  "SQLite synchronous mode: FULL (default) or NORMAL"),
     AP_INIT_TAKE1(TodoMaxBodySize, todo_conf_set_max_body, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Largest request body accepted (default 1M)"),

@@ -21,25 +21,25 @@
 
 /** Per virtual host. */
 typedef struct todo_srv_conf_t {
-    const char *secret_file;         /**< TodoJWTSecretFile */
-    const unsigned char *secret;     /**< its bytes, read at config time */
+    const char *secret_file;     /**< TodoJWTSecretFile */
+    const unsigned char *secret; /**< its bytes, read at config time */
     apr_size_t secret_len;
-    int jwt_alg;                     /**< TodoJWTAlgorithm, todo_jwt_alg_t */
-    const char *issuer;              /**< TodoJWTIssuer */
-    const char *audience;            /**< TodoJWTAudience */
-    apr_int64_t leeway;              /**< TodoJWTLeeway, seconds */
-    apr_int64_t access_ttl;          /**< TodoAccessTokenLifetime */
-    apr_int64_t refresh_ttl;         /**< TodoRefreshTokenLifetime */
-    apr_int64_t refresh_grace;       /**< TodoRefreshReuseGrace */
-    int bcrypt_cost;                 /**< TodoBcryptCost */
-    int auto_migrate;                /**< TodoAutoMigrate */
-    int busy_timeout_ms;             /**< TodoSQLiteBusyTimeout */
-    const char *synchronous;         /**< TodoSQLiteSynchronous */
+    int jwt_alg;               /**< TodoJWTAlgorithm, todo_jwt_alg_t */
+    const char *issuer;        /**< TodoJWTIssuer */
+    const char *audience;      /**< TodoJWTAudience */
+    apr_int64_t leeway;        /**< TodoJWTLeeway, seconds */
+    apr_int64_t access_ttl;    /**< TodoAccessTokenLifetime */
+    apr_int64_t refresh_ttl;   /**< TodoRefreshTokenLifetime */
+    apr_int64_t refresh_grace; /**< TodoRefreshReuseGrace */
+    int bcrypt_cost;           /**< TodoBcryptCost */
+    int auto_migrate;          /**< TodoAutoMigrate */
+    int busy_timeout_ms;       /**< TodoSQLiteBusyTimeout */
+    const char *synchronous;   /**< TodoSQLiteSynchronous */
 
     /* Filled in by post_config, read-only afterwards. */
-    todo_auth_config_t *auth;        /**< token settings and keys */
-    const char *db_driver;           /**< DBDriver of this server */
-    const char *db_params;           /**< DBDParams of this server */
+    todo_auth_config_t *auth; /**< token settings and keys */
+    const char *db_driver;    /**< DBDriver of this server */
+    const char *db_params;    /**< DBDParams of this server */
     todo_dialect_t dialect;
     todo_db_opts_t db_opts;
 } todo_srv_conf_t;

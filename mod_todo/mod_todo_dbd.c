@@ -19,8 +19,8 @@
 
 APLOG_USE_MODULE(todo);
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) * dbd_prepare;
 
 /* The last value of @a name among the directives at one level of the
  * parsed tree (Include and <IfModule> are already spliced in). */
@@ -64,7 +64,8 @@ static void find_dbd(apr_pool_t *p, server_rec *s, const char **pdriver,
 {
     const ap_directive_t *vh = vhost_block(s);
     const char *driver = vh ? tree_value(p, vh->first_child, "DBDriver") : NULL;
-    const char *params = vh ? tree_value(p, vh->first_child, "DBDParams") : NULL;
+    const char *params =
+        vh ? tree_value(p, vh->first_child, "DBDParams") : NULL;
 
     *pdriver = driver ? driver : tree_value(p, ap_conftree, "DBDriver");
     *pparams = params ? params : tree_value(p, ap_conftree, "DBDParams");
@@ -135,8 +136,8 @@ const char *todo_dbd_migrate(apr_pool_t *ptemp, server_rec *s)
 
     for (sp = s; sp; sp = sp->next) {
         todo_srv_conf_t *sc = todo_srv_conf_get(sp);
-        const char *key = apr_pstrcat(ptemp, sc->db_driver, ":", sc->db_params,
-                                      NULL);
+        const char *key =
+            apr_pstrcat(ptemp, sc->db_driver, ":", sc->db_params, NULL);
         apr_pool_t *p;
         todo_db_t *db;
         apr_status_t rv;

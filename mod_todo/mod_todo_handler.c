@@ -121,19 +121,19 @@ static int todo_handler(request_rec *r)
                       TODO_LOGNO(00018) "cannot tell the API mount point for "
                                         "%s; set TodoBasePath",
                       r->uri);
-        todo_result_fail(req->res, APR_ENOENT, "Not Found");
-        return todo_send_error(req);
+        return todo_send_error(
+            req, todo_result_fail(req->res, APR_ENOENT, "Not Found"));
     }
     req->mount = mount;
     req->path = r->uri + mlen;
-    rv = todo_router_match(route_table, NROUTES, r->method, req->path,
-                           r->pool, &req->match);
+    rv = todo_router_match(route_table, NROUTES, r->method, req->path, r->pool,
+                           &req->match);
     if (APR_SUCCESS != rv) {
         todo_result_fail(req->res, rv,
                          rv == TODO_EMETHOD ? "Method Not Allowed"
                                             : "Not Found");
         req->res->allow = req->match.allow;
-        return todo_send_error(req);
+        return todo_send_error(req, rv);
     }
     return routes[req->match.route->id].fn(req);
 }

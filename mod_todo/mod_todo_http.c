@@ -141,11 +141,11 @@ apr_status_t todo_req_read_body(todo_req_t *req, int accept,
     clen = apr_table_get(r->headers_in, "Content-Length");
     if (clen && apr_atoi64(clen) > limit) {
         r->connection->keepalive = AP_CONN_CLOSE;
-        return todo_result_fail(req->res, TODO_ETOOLARGE,
-                                apr_psprintf(r->pool,
-                                             "Request body larger than %"
-                                             APR_INT64_T_FMT " bytes",
-                                             limit));
+        return todo_result_fail(
+            req->res, TODO_ETOOLARGE,
+            apr_psprintf(r->pool,
+                         "Request body larger than %" APR_INT64_T_FMT " bytes",
+                         limit));
     }
     if (OK != ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) {
         return todo_result_fail(req->res, TODO_EBADREQ,
@@ -236,10 +236,15 @@ int todo_send_no_content(todo_req_t *req)
     return OK;
 }
 
-int todo_send_error(todo_req_t *req)
+int todo_send_error(todo_req_t *req, apr_status_t rv)
 {
     todo_result_t *res = req->res;
-    int status = todo_result_http(res->status);
+    int status;
+
+    if (APR_SUCCESS == res->status) {
+        res->status = APR_SUCCESS == rv ? APR_EGENERAL : rv;
+    }
+    status = todo_result_http(res->status);
 
     if (status == HTTP_UNAUTHORIZED) {
         todo_note_auth_failure(req->r, res->auth_error);
@@ -252,9 +257,8 @@ int todo_send_error(todo_req_t *req)
                        apr_itoa(req->r->pool, res->retry_after));
     }
     else if (status >= 500) {
-        ap_log_rerror(APLOG_MARK, status == 503 ? APLOG_WARNING : APLOG_ERR,
-                      0, req->r,
-                      TODO_LOGNO(00017) "answering %d", status);
+        ap_log_rerror(APLOG_MARK, status == 503 ? APLOG_WARNING : APLOG_ERR, 0,
+                      req->r, TODO_LOGNO(00017) "answering %d", status);
     }
     return todo_send_json(req, status, todo_result_to_json(res));
 }

@@ -25,18 +25,15 @@ typedef struct todo_req_t {
     todo_dir_conf_t *dc;
     todo_result_t *res;
     todo_route_match_t match;
-    const char *mount;         /**< the API's URL path: "/api/v1" */
-    const char *path;          /**< below the mount point: "/users/..." */
-    apr_time_t now;            /**< r->request_time */
-    todo_db_t *db;             /**< after todo_req_db() */
-    todo_principal_t *who;     /**< after todo_req_authenticate() */
+    const char *mount;     /**< the API's URL path: "/api/v1" */
+    const char *path;      /**< below the mount point: "/users/..." */
+    apr_time_t now;        /**< r->request_time */
+    todo_db_t *db;         /**< after todo_req_db() */
+    todo_principal_t *who; /**< after todo_req_authenticate() */
 } todo_req_t;
 
 /** Body media types todo_req_read_body() accepts. */
-typedef enum {
-    TODO_BODY_JSON = 1,
-    TODO_BODY_FORM = 2
-} todo_body_type_t;
+typedef enum { TODO_BODY_JSON = 1, TODO_BODY_FORM = 2 } todo_body_type_t;
 
 /**
  * The database connection for this request.
@@ -77,10 +74,12 @@ int todo_send_no_content(todo_req_t *req);
 
 /**
  * Send the error in req->res: its status, the contract's body and the
- * headers that go with it (WWW-Authenticate, Allow, Retry-After).
+ * headers that go with it (WWW-Authenticate, Allow, Retry-After). When
+ * nothing was recorded in req->res, @a rv (the failing call's status)
+ * decides the answer, so no failure can go out as a 200.
  * @return OK
  */
-int todo_send_error(todo_req_t *req);
+int todo_send_error(todo_req_t *req, apr_status_t rv);
 
 /**
  * Extract the token of an "Authorization: Bearer <token>" header.

@@ -38,7 +38,7 @@ int todo_h_user_list(todo_req_t *req)
                             req->res);
     }
     if (APR_SUCCESS != rv) {
-        return todo_send_error(req);
+        return todo_send_error(req, rv);
     }
     list = json_array();
     for (i = 0; i < users->nelts; ++i) {
@@ -83,7 +83,7 @@ static apr_status_t require_self(todo_req_t *req, const char *id)
 
 int todo_h_user_get(todo_req_t *req)
 {
-    todo_user_t *user;
+    todo_user_t *user = NULL;
     const char *id;
     apr_status_t rv;
 
@@ -93,15 +93,15 @@ int todo_h_user_get(todo_req_t *req)
     }
     return APR_SUCCESS == rv
                ? todo_send_json(req, HTTP_OK, todo_user_to_json(user))
-               : todo_send_error(req);
+               : todo_send_error(req, rv);
 }
 
 int todo_h_user_update(todo_req_t *req)
 {
     request_rec *r = req->r;
     const char *id, *hash = NULL;
-    todo_user_input_t in;
-    todo_user_t *user;
+    todo_user_input_t in = {NULL, NULL, NULL};
+    todo_user_t *user = NULL;
     json_t *body;
     apr_status_t rv;
 
@@ -127,7 +127,7 @@ int todo_h_user_update(todo_req_t *req)
     }
     return APR_SUCCESS == rv
                ? todo_send_json(req, HTTP_OK, todo_user_to_json(user))
-               : todo_send_error(req);
+               : todo_send_error(req, rv);
 }
 
 int todo_h_user_delete(todo_req_t *req)
@@ -143,5 +143,5 @@ int todo_h_user_delete(todo_req_t *req)
         rv = todo_user_delete(req->db, req->r->pool, id, req->res);
     }
     return APR_SUCCESS == rv ? todo_send_no_content(req)
-                             : todo_send_error(req);
+                             : todo_send_error(req, rv);
 }

@@ -11,6 +11,7 @@
 #include "todo_time.h"
 #include "todo_util.h"
 #include "todo_uuid.h"
+#include "todo_validate.h"
 
 #define BAD_CREDENTIALS "Incorrect username or password"
 #define BAD_REFRESH "Invalid refresh token"
@@ -45,8 +46,7 @@ const char *todo_auth_refresh_token(apr_pool_t *p,
                                     const char *sid, apr_int64_t generation)
 {
     unsigned char mac[32];
-    const char *msg =
-        apr_psprintf(p, "%s.%" APR_INT64_T_FMT, sid, generation);
+    const char *msg = apr_psprintf(p, "%s.%" APR_INT64_T_FMT, sid, generation);
 
     hmac256(cfg->refresh_key, sizeof(cfg->refresh_key), msg, mac);
     return apr_pstrcat(p, msg, ".", todo_b64url_encode(p, mac, sizeof(mac)),
@@ -67,9 +67,8 @@ apr_status_t todo_auth_refresh_parse(apr_pool_t *p,
         return TODO_EAUTH;
     }
     if (APR_SUCCESS
-            != todo_uuid_parse(p, apr_pstrmemdup(p, token,
-                                                 (apr_size_t)(dot1 - token)),
-                               psid)
+            != todo_uuid_parse(
+                p, apr_pstrmemdup(p, token, (apr_size_t)(dot1 - token)), psid)
         || APR_SUCCESS
                != todo_parse_int64(
                    apr_pstrmemdup(p, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1)),
@@ -119,10 +118,12 @@ apr_status_t todo_auth_login(todo_db_t *db, apr_pool_t *p,
     if (APR_SUCCESS != rv && APR_ENOENT != rv) {
         return rv;
     }
-    /* Same bcrypt work whether or not the user exists. */
+    /* Same bcrypt work whether or not the user exists. bcrypt ignores
+     * bytes past 72, so a longer password can never be the right one. */
     match = todo_password_verify(p, password,
                                  APR_SUCCESS == rv ? hash : cfg->dummy_hash);
-    if (APR_SUCCESS != rv || APR_SUCCESS != match || !user->is_active) {
+    if (APR_SUCCESS != rv || APR_SUCCESS != match || !user->is_active
+        || strlen(password) > TODO_PASSWORD_MAX) {
         res->auth_error = NULL;
         return todo_result_fail(res, TODO_EAUTH, BAD_CREDENTIALS);
     }
@@ -144,9 +145,8 @@ apr_status_t todo_auth_login(todo_db_t *db, apr_pool_t *p,
 enum { S_USER, S_GENERATION, S_ROTATED, S_EXPIRES, S_REVOKED, S_ACTIVE };
 
 static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
-                                 const todo_auth_config_t *cfg,
-                                 const char *sid, apr_int64_t gen,
-                                 apr_time_t now, int *pretry,
+                                 const todo_auth_config_t *cfg, const char *sid,
+                                 apr_int64_t gen, apr_time_t now, int *pretry,
                                  todo_tokens_t *out, todo_result_t *res)
 {
     const char *ts = todo_time_format(p, now), *user_id, *rotated;
@@ -164,8 +164,8 @@ static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
     if (rows->nrows != 1 || TODO_CELL(rows, 0, S_REVOKED)
         || !TODO_CELL(rows, 0, S_ACTIVE)
         || !strchr("1t", TODO_CELL(rows, 0, S_ACTIVE)[0])
-        || APR_SUCCESS != todo_time_parse(TODO_CELL(rows, 0, S_EXPIRES),
-                                          &expires)
+        || APR_SUCCESS
+               != todo_time_parse(TODO_CELL(rows, 0, S_EXPIRES), &expires)
         || expires <= now) {
         return todo_result_fail(res, TODO_EAUTH, BAD_REFRESH);
     }
@@ -174,10 +174,10 @@ static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
     if (gen == current) {
         rv = todo_db_exec(
             db, p, TODO_SQL_SESSION_ROTATE, &nrows,
-            TODO_ARGS(ts,
-                      todo_time_format(p, now + apr_time_from_sec(
-                                                    cfg->refresh_ttl)),
-                      sid, apr_psprintf(p, "%" APR_INT64_T_FMT, gen)));
+            TODO_ARGS(
+                ts,
+                todo_time_format(p, now + apr_time_from_sec(cfg->refresh_ttl)),
+                sid, apr_psprintf(p, "%" APR_INT64_T_FMT, gen)));
         if (APR_SUCCESS != rv) {
             return rv;
         }
@@ -238,8 +238,7 @@ apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
                                     const todo_auth_config_t *cfg,
                                     const char *token, apr_time_t now,
                                     todo_principal_t *out,
-                                    todo_jwt_error_t *perr,
-                                    todo_result_t *res)
+                                    todo_jwt_error_t *perr, todo_result_t *res)
 {
     todo_claims_t claims;
     todo_rows_t *rows;

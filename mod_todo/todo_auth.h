@@ -35,9 +35,9 @@
 /** Everything token handling needs; built once per process. */
 typedef struct todo_auth_config_t {
     todo_jwt_config_t jwt;
-    long access_ttl;      /**< seconds */
-    long refresh_ttl;     /**< seconds, renewed by each refresh */
-    long refresh_grace;   /**< seconds; 0 = every reuse revokes */
+    long access_ttl;    /**< seconds */
+    long refresh_ttl;   /**< seconds, renewed by each refresh */
+    long refresh_grace; /**< seconds; 0 = every reuse revokes */
     int bcrypt_cost;
     const char *dummy_hash; /**< bcrypt of a random password, same cost */
     unsigned char refresh_key[32];
@@ -94,8 +94,7 @@ apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
                                     const todo_auth_config_t *cfg,
                                     const char *token, apr_time_t now,
                                     todo_principal_t *out,
-                                    todo_jwt_error_t *perr,
-                                    todo_result_t *res);
+                                    todo_jwt_error_t *perr, todo_result_t *res);
 
 /** Make the refresh token of (@a sid, @a generation). */
 const char *todo_auth_refresh_token(apr_pool_t *p,

@@ -62,8 +62,7 @@ const char *todo_parse_size(apr_pool_t *p, const char *arg, apr_int64_t min,
 }
 
 const char *todo_secret_load(apr_pool_t *p, const char *path,
-                             apr_size_t min_len,
-                             const unsigned char **psecret,
+                             apr_size_t min_len, const unsigned char **psecret,
                              apr_size_t *plen)
 {
     apr_finfo_t finfo;
@@ -72,8 +71,8 @@ const char *todo_secret_load(apr_pool_t *p, const char *path,
     apr_size_t len;
     apr_status_t rv;
 
-    rv = apr_stat(&finfo, path, APR_FINFO_TYPE | APR_FINFO_PROT | APR_FINFO_SIZE,
-                  p);
+    rv = apr_stat(&finfo, path,
+                  APR_FINFO_TYPE | APR_FINFO_PROT | APR_FINFO_SIZE, p);
     if (APR_SUCCESS != rv) {
         return apr_psprintf(p, "cannot read secret file %s: %pm", path, &rv);
     }
@@ -111,8 +110,7 @@ const char *todo_secret_load(apr_pool_t *p, const char *path,
     if (len < min_len) {
         return apr_psprintf(p,
                             "secret file %s holds %" APR_SIZE_T_FMT
-                            " bytes; at least %" APR_SIZE_T_FMT
-                            " are required",
+                            " bytes; at least %" APR_SIZE_T_FMT " are required",
                             path, len, min_len);
     }
     *psecret = (const unsigned char *)buf;

@@ -34,8 +34,7 @@ const char *todo_parse_size(apr_pool_t *p, const char *arg, apr_int64_t min,
  * @param psecret receives the bytes, allocated from @a p
  */
 const char *todo_secret_load(apr_pool_t *p, const char *path,
-                             apr_size_t min_len,
-                             const unsigned char **psecret,
+                             apr_size_t min_len, const unsigned char **psecret,
                              apr_size_t *plen);
 
 #endif /* TODO_CONF_PARSE_H */

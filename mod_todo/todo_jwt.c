@@ -39,8 +39,8 @@ apr_status_t todo_jwt_alg_parse(const char *name, todo_jwt_alg_t *palg)
 const char *todo_jwt_error_name(todo_jwt_error_t err)
 {
     static const char *const names[] = {
-        "ok",      "malformed",     "bad_alg",      "bad_signature",
-        "expired", "not_yet_valid", "bad_issuer",   "bad_audience",
+        "ok",        "malformed",     "bad_alg",    "bad_signature",
+        "expired",   "not_yet_valid", "bad_issuer", "bad_audience",
         "bad_claims"};
     return names[err];
 }
@@ -93,8 +93,8 @@ static json_t *segment_json(apr_pool_t *p, const char *seg, apr_size_t len)
     apr_size_t rawlen;
     json_t *j;
 
-    if (APR_SUCCESS != todo_b64url_decode(p, apr_pstrmemdup(p, seg, len), &raw,
-                                          &rawlen)) {
+    if (APR_SUCCESS
+        != todo_b64url_decode(p, apr_pstrmemdup(p, seg, len), &raw, &rawlen)) {
         return NULL;
     }
     j = todo_json_pool_own(p, json_loadb((const char *)raw, rawlen, 0, NULL));

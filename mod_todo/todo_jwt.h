@@ -28,11 +28,7 @@
 #define TODO_JWT_MIN_SECRET 32
 
 /** The algorithms the module can be configured with. */
-typedef enum {
-    TODO_JWT_HS256,
-    TODO_JWT_HS384,
-    TODO_JWT_HS512
-} todo_jwt_alg_t;
+typedef enum { TODO_JWT_HS256, TODO_JWT_HS384, TODO_JWT_HS512 } todo_jwt_alg_t;
 
 /** Signing and checking parameters, built once per process. */
 typedef struct todo_jwt_config_t {

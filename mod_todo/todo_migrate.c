@@ -58,7 +58,8 @@ static apr_status_t applied_versions(todo_db_t *db, apr_pool_t *p,
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    apr_array_header_t *arr = apr_array_make(p, 8, sizeof(todo_migration_state_t));
+    apr_array_header_t *arr =
+        apr_array_make(p, 8, sizeof(todo_migration_state_t));
     int rc;
 
     rc = apr_dbd_select(db->drv, p, db->h, &res,
@@ -216,10 +217,11 @@ apr_status_t todo_migrate_down(todo_db_t *db, apr_pool_t *p, int steps,
         int version = APR_ARRAY_IDX(applied, i, todo_migration_state_t).version;
         const todo_migration_t *m = find_migration(driver, version);
         if (!m) {
-            todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
-                            TODO_LOGNO(00011)
-                            "applied migration %d is unknown to this build",
-                            version);
+            todo_log_perror(
+                TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
+                TODO_LOGNO(
+                    00011) "applied migration %d is unknown to this build",
+                version);
             rv = APR_ENOENT;
             break;
         }

@@ -142,10 +142,9 @@ json_t *todo_result_to_json(const todo_result_t *res)
         for (i = 0; i < res->errors->nelts; ++i) {
             const todo_error_item_t *e =
                 &APR_ARRAY_IDX(res->errors, i, todo_error_item_t);
-            json_array_append_new(items,
-                                  json_pack("{s:o, s:s, s:s}", "loc",
-                                            loc_to_json(e->loc), "msg", e->msg,
-                                            "type", e->type));
+            json_array_append_new(items, json_pack("{s:o, s:s, s:s}", "loc",
+                                                   loc_to_json(e->loc), "msg",
+                                                   e->msg, "type", e->type));
         }
         return json_pack("{s:o}", "detail", items);
     }

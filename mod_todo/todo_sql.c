@@ -23,7 +23,8 @@ static const todo_sql_stmt_t statements[] = {
      {"SELECT (SELECT count(*) FROM users WHERE email = %s AND id <> %s),"
       " (SELECT count(*) FROM users WHERE lower(username) = %s AND id <> %s)",
       NULL}},
-    {TODO_SQL_USER_GET, {"SELECT " USER_COLS " FROM users WHERE id = %s", NULL}},
+    {TODO_SQL_USER_GET,
+     {"SELECT " USER_COLS " FROM users WHERE id = %s", NULL}},
     {TODO_SQL_USER_BY_LOGIN,
      {"SELECT " USER_COLS ", password_hash FROM users"
       " WHERE email = %s OR lower(username) = %s",

@@ -27,8 +27,8 @@ static apr_status_t db_close(void *data)
     return APR_SUCCESS;
 }
 
-apr_status_t todo_db_open(apr_pool_t *p, const char *driver,
-                          const char *params, todo_db_t **pdb)
+apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
+                          todo_db_t **pdb)
 {
     todo_db_t *db = apr_pcalloc(p, sizeof(*db));
     const char *err = NULL;
@@ -73,7 +73,7 @@ apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts)
      * mod_dbd has already prepared (legacy sqlite3_prepare does not
      * re-prepare), so deletes cascade explicitly instead. */
     sql = !strcmp(opts->synchronous, "NORMAL") ? "PRAGMA synchronous=NORMAL"
-                                                : "PRAGMA synchronous=FULL";
+                                               : "PRAGMA synchronous=FULL";
     if (SQLITE_OK != sqlite3_exec(conn, sql, NULL, NULL, NULL)) {
         apr_snprintf(buf, sizeof(buf), "%s", sqlite3_errmsg(conn));
         todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, NULL,
@@ -162,8 +162,9 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
     while (0 == apr_dbd_get_row(db->drv, p, res, &row, -1)) {
         for (c = 0; c < rows->ncols; ++c) {
             char *v = NULL;
-            if (APR_SUCCESS != apr_dbd_datum_get(db->drv, row, c,
-                                                 APR_DBD_TYPE_STRING, &v)) {
+            if (APR_SUCCESS
+                != apr_dbd_datum_get(db->drv, row, c, APR_DBD_TYPE_STRING,
+                                     &v)) {
                 v = NULL; /* APR_ENOENT: SQL NULL */
             }
             APR_ARRAY_PUSH(cells, const char *) = v ? apr_pstrdup(p, v) : NULL;
@@ -197,8 +198,7 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
         return TODO_EDB;
     }
     if (!commit) {
-        apr_dbd_transaction_mode_set(db->drv, tx,
-                                     APR_DBD_TRANSACTION_ROLLBACK);
+        apr_dbd_transaction_mode_set(db->drv, tx, APR_DBD_TRANSACTION_ROLLBACK);
     }
     rc = apr_dbd_transaction_end(db->drv, p, tx);
     if (rc) {

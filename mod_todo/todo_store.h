@@ -34,7 +34,7 @@ typedef struct todo_db_t {
 
 /** Per-connection settings applied by todo_db_setup(). */
 typedef struct todo_db_opts_t {
-    int busy_timeout_ms;  /**< SQLite: how long to wait for a lock */
+    int busy_timeout_ms;     /**< SQLite: how long to wait for a lock */
     const char *synchronous; /**< SQLite: "FULL" or "NORMAL" */
 } todo_db_opts_t;
 
@@ -51,7 +51,10 @@ typedef struct todo_rows_t {
 /** Expand to "count, array" for the bound arguments of a statement. */
 #define TODO_ARGS(...)                                                         \
     (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)),       \
-        (const char *[]){__VA_ARGS__}
+        (const char *[])                                                       \
+    {                                                                          \
+        __VA_ARGS__                                                            \
+    }
 /** No bound arguments. */
 #define TODO_NO_ARGS 0, NULL
 
@@ -60,8 +63,8 @@ typedef struct todo_rows_t {
  * httpd parent). The connection is closed when @a p is cleared.
  * @return APR_SUCCESS, APR_ENOTIMPL for an unknown driver, or TODO_EDB
  */
-apr_status_t todo_db_open(apr_pool_t *p, const char *driver,
-                          const char *params, todo_db_t **pdb);
+apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
+                          todo_db_t **pdb);
 
 /**
  * Apply per-connection settings: for SQLite the busy timeout (through

@@ -101,10 +101,9 @@ apr_status_t todo_user_create(todo_db_t *db, apr_pool_t *p,
     }
     if (nrows != 1) {
         rv = conflict(db, p, id, in, res);
-        return APR_SUCCESS == rv
-                   ? todo_result_fail(res, APR_EEXIST,
-                                      "Email or username already taken")
-                   : rv;
+        return APR_SUCCESS == rv ? todo_result_fail(
+                   res, APR_EEXIST, "Email or username already taken")
+                                 : rv;
     }
     u = apr_pcalloc(p, sizeof(*u));
     u->id = id;
@@ -169,16 +168,17 @@ apr_status_t todo_user_list(todo_db_t *db, apr_pool_t *p, int page,
     if (APR_SUCCESS != rv) {
         return rv;
     }
-    rv = todo_db_select(
-        db, p, TODO_SQL_USER_LIST, &rows,
-        TODO_ARGS(apr_itoa(p, page_size),
-                  apr_psprintf(p, "%" APR_INT64_T_FMT, offset)));
+    rv =
+        todo_db_select(db, p, TODO_SQL_USER_LIST, &rows,
+                       TODO_ARGS(apr_itoa(p, page_size),
+                                 apr_psprintf(p, "%" APR_INT64_T_FMT, offset)));
     if (APR_SUCCESS != rv) {
         return rv;
     }
     users = apr_array_make(p, rows->nrows, sizeof(todo_user_t *));
     for (i = 0; i < rows->nrows; ++i) {
-        APR_ARRAY_PUSH(users, todo_user_t *) = todo_user_from_row(p, rows, i, 0);
+        APR_ARRAY_PUSH(users, todo_user_t *) =
+            todo_user_from_row(p, rows, i, 0);
     }
     *pusers = users;
     return APR_SUCCESS;

@@ -62,8 +62,8 @@ const char *todo_b64url_encode(apr_pool_t *p, const unsigned char *data,
     apr_size_t i;
 
     for (i = 0; i + 2 < len; i += 3) {
-        unsigned v = (unsigned)data[i] << 16 | (unsigned)data[i + 1] << 8
-                     | data[i + 2];
+        unsigned v =
+            (unsigned)data[i] << 16 | (unsigned)data[i + 1] << 8 | data[i + 2];
         *o++ = b64url_alphabet[(v >> 18) & 63];
         *o++ = b64url_alphabet[(v >> 12) & 63];
         *o++ = b64url_alphabet[(v >> 6) & 63];

@@ -44,16 +44,18 @@ int todo_v_length(todo_result_t *res, const char *loc, const char *s,
     if ((apr_size_t)n < min) {
         todo_result_invalid(
             res, loc, TODO_ERR_TOO_SHORT,
-            apr_psprintf(res->p, "String should have at least %" APR_SIZE_T_FMT
-                                 " character%s",
+            apr_psprintf(res->p,
+                         "String should have at least %" APR_SIZE_T_FMT
+                         " character%s",
                          min, min == 1 ? "" : "s"));
         return 0;
     }
     if ((apr_size_t)n > max) {
         todo_result_invalid(
             res, loc, TODO_ERR_TOO_LONG,
-            apr_psprintf(res->p, "String should have at most %" APR_SIZE_T_FMT
-                                 " character%s",
+            apr_psprintf(res->p,
+                         "String should have at most %" APR_SIZE_T_FMT
+                         " character%s",
                          max, max == 1 ? "" : "s"));
         return 0;
     }

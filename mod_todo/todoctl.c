@@ -43,17 +43,16 @@ static void cli_print(const char *file, int line, todo_log_level_t level,
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: todoctl -d DRIVER -p PARAMS migrate up\n"
-            "       todoctl -d DRIVER -p PARAMS migrate down [STEPS]\n"
-            "       todoctl -d DRIVER -p PARAMS migrate status\n"
-            "\n"
-            "  -d DRIVER   apr_dbd driver, as DBDriver: sqlite3\n"
-            "  -p PARAMS   driver parameters, as DBDParams (SQLite: the "
-            "file)\n"
-            "  -t MS       SQLite busy timeout in milliseconds (default "
-            "5000)\n"
-            "  -q          quiet: errors only\n");
+    fprintf(out, "usage: todoctl -d DRIVER -p PARAMS migrate up\n"
+                 "       todoctl -d DRIVER -p PARAMS migrate down [STEPS]\n"
+                 "       todoctl -d DRIVER -p PARAMS migrate status\n"
+                 "\n"
+                 "  -d DRIVER   apr_dbd driver, as DBDriver: sqlite3\n"
+                 "  -p PARAMS   driver parameters, as DBDParams (SQLite: the "
+                 "file)\n"
+                 "  -t MS       SQLite busy timeout in milliseconds (default "
+                 "5000)\n"
+                 "  -q          quiet: errors only\n");
 }
 
 static int migrate(todo_db_t *db, apr_pool_t *p, int argc,

@@ -1,0 +1,27 @@
+#!/bin/sh
+# `make test`: the cmocka unit tests, then the integration suite against a
+# real httpd. Each prints its runner's summary; the exit code is non-zero
+# if either failed.
+set -u
+cd "$(dirname "$0")/.."
+
+what=${1:-all}
+status=0
+
+if [ "$what" = all ]; then
+    echo "== static checks (clang-format, core/glue split, docs, cppcheck)"
+    sh scripts/check.sh || status=1
+fi
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+    echo "== unit tests (cmocka)"
+    build/unit_tests || status=1
+fi
+
+if [ "$what" = all ] || [ "$what" = integration ]; then
+    echo "== integration tests (pytest, real httpd on loopback)"
+    # Debian's interpreter, where python3-pytest and python3-requests live.
+    /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
+        ${PYTEST_ARGS:-} || status=1
+fi
+exit $status

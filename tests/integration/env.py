@@ -1,0 +1,234 @@
+"""A mod_todo instance under test: a real httpd on a free loopback port.
+
+Each TodoEnv owns an instance directory made by scripts/instance.sh (the
+same script `make run` uses), so the tests run the shipped configuration.
+Tests add Apache configuration through `env.install_conf(text)` followed by
+`env.restart()`, in the manner of httpd's own test/pyhttpd.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import requests
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+API = "/api/v1"
+
+# Error-log lines that are expected in normal operation.
+BENIGN = [
+    r"AH00489",  # configured -- resuming normal operations
+    r"AH00094",  # Command line
+    r"AH00491",  # caught SIGTERM, shutting down
+    r"AH00492",  # caught SIGWINCH, shutting down gracefully
+    r"AH00493",  # SIGUSR1 received.  Doing graceful restart
+    r"AH00169",  # caught SIGTERM
+    r"AH00558",  # could not reliably determine the server's FQDN
+    r"MT00010",  # applied migration
+    r"MT00016",  # bearer token refused (info)
+]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def httpd_binary():
+    sbindir = subprocess.check_output(["apxs", "-q", "SBINDIR"], text=True).strip()
+    target = subprocess.check_output(["apxs", "-q", "TARGET"], text=True).strip()
+    return os.path.join(sbindir, target)
+
+
+class TodoEnv:
+    def __init__(self, bcrypt_cost=4, name="todo", extra_env=None):
+        self.dir = tempfile.mkdtemp(prefix="mod_todo-%s-" % name)
+        os.chmod(self.dir, 0o755)  # httpd's children (www-data) enter it
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.api = self.base + API
+        self.bcrypt_cost = bcrypt_cost
+        self.extra_env = extra_env or {}
+        self.proc = None
+        self.log_offset = 0
+        self.expected = []
+        env = dict(os.environ, BCRYPT_COST=str(bcrypt_cost), LOGLEVEL="info")
+        env.update(self.extra_env)
+        self.conf = subprocess.check_output(
+            ["sh", os.path.join(TOP, "scripts", "instance.sh"), self.dir,
+             str(self.port)], env=env, text=True).strip()
+        self.error_log = os.path.join(self.dir, "logs", "error.log")
+        self.access_log = os.path.join(self.dir, "logs", "access.log")
+        self.session = requests.Session()
+
+    # ---- lifecycle -------------------------------------------------------
+
+    def start(self, timeout=15):
+        assert self.proc is None
+        self.proc = subprocess.Popen(
+            [httpd_binary(), "-f", self.conf, "-DFOREGROUND"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read()
+                code = self.proc.returncode
+                self.proc = None
+                # Startup errors after the config is read go to the log.
+                log = "\n".join(self.new_log_lines())
+                return "httpd exited with %s\n%s\n%s" % (code, out, log)
+            try:
+                r = requests.get(self.api + "/healthz", timeout=1)
+                if r.status_code == 200:
+                    return 0
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        return "httpd did not answer within %ss" % timeout
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        self.session.close()
+        self.session = requests.Session()
+
+    def kill9(self):
+        """SIGKILL httpd and all its children at once (a crash)."""
+        if self.proc is None:
+            return
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
+        self.session.close()
+        self.session = requests.Session()
+
+    def restart(self):
+        """Stop and start; returns 0 on success, else httpd's output."""
+        self.stop()
+        return self.start()
+
+    def config_test(self):
+        """Run httpd -t; returns (exit code, output)."""
+        p = subprocess.run([httpd_binary(), "-t", "-f", self.conf],
+                           capture_output=True, text=True)
+        return p.returncode, p.stdout + p.stderr
+
+    def install_conf(self, text, name="test.conf"):
+        with open(os.path.join(self.dir, "conf.d", name), "w") as f:
+            f.write(text)
+
+    def remove_conf(self, name="test.conf"):
+        path = os.path.join(self.dir, "conf.d", name)
+        if os.path.exists(path):
+            os.remove(path)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def secret(self):
+        with open(os.path.join(self.dir, "jwt.secret"), "rb") as f:
+            return f.read()
+
+    @property
+    def db_path(self):
+        return os.path.join(self.dir, "data", "todo.db")
+
+    # ---- the error log ---------------------------------------------------
+
+    def expect_log(self, pattern):
+        """Allow error-log lines matching pattern until the next check."""
+        self.expected.append(pattern)
+
+    def new_log_lines(self):
+        try:
+            with open(self.error_log, errors="replace") as f:
+                f.seek(self.log_offset)
+                data = f.read()
+                self.log_offset = f.tell()
+        except FileNotFoundError:
+            return []
+        return [line for line in data.splitlines() if line.strip()]
+
+    def unexpected_log_lines(self):
+        """Error-log lines at warn or worse that nobody expected."""
+        bad = []
+        for line in self.new_log_lines():
+            m = re.search(r"\] \[[a-z_0-9]+:(\w+)\]", line)
+            level = m.group(1) if m else "error"
+            if level not in ("emerg", "alert", "crit", "error", "warn"):
+                continue
+            if any(re.search(p, line) for p in BENIGN + self.expected):
+                continue
+            bad.append(line)
+        self.expected = []
+        return bad
+
+    # ---- HTTP ------------------------------------------------------------
+
+    def url(self, path):
+        return self.api + path
+
+    def request(self, method, path, token=None, **kw):
+        headers = dict(kw.pop("headers", {}) or {})
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        kw.setdefault("timeout", 30)
+        return self.session.request(method, self.url(path), headers=headers,
+                                    **kw)
+
+    def get(self, path, token=None, **kw):
+        return self.request("GET", path, token, **kw)
+
+    def post(self, path, token=None, **kw):
+        return self.request("POST", path, token, **kw)
+
+    def patch(self, path, token=None, **kw):
+        return self.request("PATCH", path, token, **kw)
+
+    def put(self, path, token=None, **kw):
+        return self.request("PUT", path, token, **kw)
+
+    def delete(self, path, token=None, **kw):
+        return self.request("DELETE", path, token, **kw)
+
+    # ---- users -----------------------------------------------------------
+
+    def new_user(self, password="correct horse", **fields):
+        """Register a fresh user; returns (user json, password)."""
+        tag = uuid.uuid4().hex[:12]
+        body = {"email": "u%s@example.com" % tag, "username": "u" + tag,
+                "password": password}
+        body.update(fields)
+        r = self.post("/auth/register", json=body)
+        assert r.status_code == 201, r.text
+        return r.json(), password
+
+    def login(self, login, password):
+        r = self.post("/auth/login",
+                      data={"username": login, "password": password})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def new_session(self, **fields):
+        """Register and log in; returns (user, tokens, password)."""
+        user, password = self.new_user(**fields)
+        return user, self.login(user["username"], password), password

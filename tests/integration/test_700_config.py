@@ -1,0 +1,111 @@
+"""Configuration is validated when httpd reads it: a bad value stops httpd
+with a message that names the directive."""
+
+import os
+import re
+
+import pytest
+
+from env import TodoEnv
+
+
+@pytest.fixture
+def fresh():
+    e = TodoEnv(name="config")
+    yield e
+    e.cleanup()
+
+
+def set_directive(e, line):
+    e.install_conf(line + "\n", name="directive.conf")
+
+
+class TestSecretFile:
+    def test_todo_700_01_world_readable_secret_refused(self, fresh):
+        os.chmod(os.path.join(fresh.dir, "jwt.secret"), 0o644)
+        code, out = fresh.config_test()
+        assert code != 0
+        assert "TodoJWTSecretFile" in out and "chmod 0600" in out
+
+    def test_todo_700_02_group_readable_secret_refused(self, fresh):
+        os.chmod(os.path.join(fresh.dir, "jwt.secret"), 0o640)
+        code, out = fresh.config_test()
+        assert code != 0 and "TodoJWTSecretFile" in out
+
+    def test_todo_700_03_short_secret_refused(self, fresh):
+        path = os.path.join(fresh.dir, "jwt.secret")
+        with open(path, "w") as f:
+            f.write("x" * 31 + "\n")
+        code, out = fresh.config_test()
+        assert code != 0
+        assert "TodoJWTSecretFile" in out and "at least 32" in out
+
+    def test_todo_700_04_missing_secret_file(self, fresh):
+        os.remove(os.path.join(fresh.dir, "jwt.secret"))
+        code, out = fresh.config_test()
+        assert code != 0 and "TodoJWTSecretFile" in out
+
+    def test_todo_700_05_no_secret_directive(self, fresh):
+        conf = open(fresh.conf).read()
+        conf = re.sub(r"^TodoJWTSecretFile .*$", "", conf, flags=re.M)
+        with open(fresh.conf, "w") as f:
+            f.write(conf)
+        out = fresh.start()
+        assert out != 0
+        assert "TodoJWTSecretFile is required" in out
+
+    def test_todo_700_06_secret_never_in_messages(self, fresh):
+        secret = fresh.secret.decode()
+        with open(os.path.join(fresh.dir, "jwt.secret"), "w") as f:
+            f.write(secret[:20])
+        code, out = fresh.config_test()
+        assert code != 0
+        assert secret[:20] not in out
+
+
+@pytest.mark.parametrize("line, word", [
+    ("TodoBcryptCost 3", "TodoBcryptCost"),
+    ("TodoBcryptCost 32", "TodoBcryptCost"),
+    ("TodoBcryptCost twelve", "TodoBcryptCost"),
+    ("TodoJWTAlgorithm none", "TodoJWTAlgorithm"),
+    ("TodoJWTAlgorithm RS256", "TodoJWTAlgorithm"),
+    ("TodoJWTAlgorithm hs256", "TodoJWTAlgorithm"),
+    ("TodoAccessTokenLifetime 0", "TodoAccessTokenLifetime"),
+    ("TodoAccessTokenLifetime -5", "TodoAccessTokenLifetime"),
+    ("TodoRefreshTokenLifetime 10", "TodoRefreshTokenLifetime"),
+    ("TodoJWTLeeway 301", "TodoJWTLeeway"),
+    ("TodoRefreshReuseGrace abc", "TodoRefreshReuseGrace"),
+    ("TodoMaxBodySize 12Q", "TodoMaxBodySize"),
+    ("TodoMaxBodySize 100", "TodoMaxBodySize"),
+    ("TodoSQLiteBusyTimeout 1e3", "TodoSQLiteBusyTimeout"),
+    ("TodoSQLiteSynchronous OFF", "TodoSQLiteSynchronous"),
+    ("TodoBasePath api", "TodoBasePath"),
+    ("TodoAutoMigrate maybe", "TodoAutoMigrate"),
+])
+def test_todo_700_10_bad_values_stop_httpd(fresh, line, word):
+    set_directive(fresh, line)
+    code, out = fresh.config_test()
+    assert code != 0, out
+    assert word in out
+
+
+def test_todo_700_20_unsupported_driver(fresh):
+    conf = open(fresh.conf).read().replace("DBDriver sqlite3",
+                                           "DBDriver pgsql")
+    with open(fresh.conf, "w") as f:
+        f.write(conf)
+    out = fresh.start()
+    assert out != 0 and "not supported" in out
+
+
+def test_todo_700_21_good_values_start(fresh):
+    set_directive(fresh, "\n".join([
+        "TodoJWTLeeway 5", "TodoAccessTokenLifetime 60",
+        "TodoRefreshReuseGrace 3", "TodoMaxBodySize 2K",
+        "TodoSQLiteSynchronous NORMAL", "TodoSQLiteBusyTimeout 100"]))
+    assert fresh.start() == 0
+    user, tokens, _ = fresh.new_session()
+    assert tokens["expires_in"] == 60
+    # 2K body limit in force.
+    r = fresh.post("/auth/register", json={"email": "x" * 3000})
+    assert r.status_code == 413

@@ -1,0 +1,154 @@
+"""Storage: migrations (automatic and through todoctl), durability, and
+instances that keep their data and secret."""
+
+import os
+import sqlite3
+import subprocess
+import threading
+
+import pytest
+
+from env import TOP, TodoEnv
+
+TODOCTL = os.path.join(TOP, "build", "todoctl")
+
+
+def todoctl(db, *args):
+    return subprocess.run([TODOCTL, "-d", "sqlite3", "-p", db] + list(args),
+                          capture_output=True, text=True)
+
+
+def schema(db):
+    con = sqlite3.connect(db)
+    try:
+        return sorted(r for r in con.execute(
+            "SELECT type, name, sql FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_%'"))
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def fresh():
+    e = TodoEnv(name="storage")
+    yield e
+    e.cleanup()
+
+
+class TestMigrations:
+    def test_todo_800_01_automigrate_applies_all(self, fresh):
+        assert fresh.start() == 0
+        fresh.stop()
+        r = todoctl(fresh.db_path, "migrate", "status")
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.strip().splitlines()
+        assert lines and all("pending" not in l for l in lines)
+        assert lines[0].startswith("0001_init")
+
+    def test_todo_800_02_wal_mode(self, fresh):
+        assert fresh.start() == 0
+        con = sqlite3.connect(fresh.db_path)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        con.close()
+
+    def test_todo_800_03_down_up_round_trip(self, tmp_path):
+        db = str(tmp_path / "t.db")
+        assert todoctl(db, "migrate", "up").returncode == 0
+        before = schema(db)
+        r = todoctl(db, "migrate", "down", "99")
+        assert r.returncode == 0 and "reverted" in r.stdout
+        assert "pending" in todoctl(db, "migrate", "status").stdout
+        names = [n for _, n, _ in schema(db)]
+        assert "users" not in names and "sessions" not in names
+        assert todoctl(db, "migrate", "up").returncode == 0
+        assert schema(db) == before
+        # up again is a no-op
+        r = todoctl(db, "migrate", "up")
+        assert r.returncode == 0 and "0 applied" in r.stdout
+
+    def test_todo_800_04_todoctl_usage_errors(self, tmp_path):
+        r = subprocess.run([TODOCTL], capture_output=True, text=True)
+        assert r.returncode == 2 and "usage" in r.stderr
+        r = todoctl(str(tmp_path / "x.db"), "migrate", "sideways")
+        assert r.returncode == 2
+        r = subprocess.run([TODOCTL, "-d", "oracle", "-p", "x", "migrate",
+                            "up"], capture_output=True, text=True)
+        assert r.returncode == 1 and "not supported" in r.stderr
+
+    def test_todo_800_05_two_servers_start_together(self):
+        """Two servers on one database, started at once: each migration is
+        applied exactly once and both serve."""
+        a, b = TodoEnv(name="twin-a"), TodoEnv(name="twin-b")
+        try:
+            with open(os.path.join(b.dir, "jwt.secret"), "wb") as f:
+                f.write(a.secret)
+            conf = open(b.conf).read().replace(
+                os.path.join(b.dir, "data", "todo.db"), a.db_path)
+            with open(b.conf, "w") as f:
+                f.write(conf)
+            results = {}
+            threads = [threading.Thread(
+                target=lambda e=e: results.__setitem__(e.dir, e.start()))
+                for e in (a, b)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert list(results.values()) == [0, 0], results
+            con = sqlite3.connect(a.db_path)
+            rows = con.execute(
+                "SELECT version, count(*) FROM schema_migrations "
+                "GROUP BY version").fetchall()
+            con.close()
+            assert rows and all(n == 1 for _, n in rows)
+            user, tokens, _ = a.new_session()
+            assert b.get("/auth/me", tokens["access_token"]).json()["id"] \
+                == user["id"]
+        finally:
+            a.cleanup()
+            b.cleanup()
+
+
+class TestDurability:
+    def test_todo_800_10_restart_keeps_data_and_secret(self, fresh):
+        assert fresh.start() == 0
+        secret = fresh.secret
+        user, password = fresh.new_user()
+        fresh.stop()
+        # make run prepares the instance again: the secret must survive.
+        subprocess.check_call(["sh", os.path.join(TOP, "scripts",
+                                                  "instance.sh"),
+                               fresh.dir, str(fresh.port)],
+                              stdout=subprocess.DEVNULL)
+        assert fresh.secret == secret
+        assert fresh.start() == 0
+        tokens = fresh.login(user["username"], password)
+        assert fresh.get("/auth/me", tokens["access_token"]).status_code == 200
+
+    def test_todo_800_11_acknowledged_write_survives_kill9(self, fresh):
+        assert fresh.start() == 0
+        users = [fresh.new_user()[0] for _ in range(5)]
+        fresh.kill9()
+        fresh.expect_log(r".")  # whatever a crash leaves behind
+        assert fresh.start() == 0
+        _, tokens, _ = fresh.new_session()
+        for u in users:
+            r = fresh.get("/users/" + u["id"], tokens["access_token"])
+            assert r.status_code == 200 and r.json() == u
+
+    def test_todo_800_12_unwritable_database_is_503(self, fresh):
+        assert fresh.start() == 0
+        _, tokens, _ = fresh.new_session()
+        fresh.stop()
+        os.chmod(fresh.db_path, 0o444)
+        try:
+            fresh.expect_log(r"readonly|read-only|MT0000[1-5]|AH")
+            assert fresh.start() == 0
+            r = fresh.post("/auth/register", json={
+                "email": "ro@example.com", "username": "readonly",
+                "password": "password1"})
+            assert r.status_code == 503, r.text
+            assert r.json() == {
+                "detail": "Service Unavailable: database unavailable"}
+        finally:
+            os.chmod(fresh.db_path, 0o644)
