@@ -5,7 +5,7 @@ PORT     ?= 8080
 INSTANCE ?= var
 export PORT INSTANCE
 
-.PHONY: all run test deps unit integration check clean
+.PHONY: all run test test-asan deps unit integration check clean
 
 all: build
 
@@ -31,6 +31,16 @@ unit: unit-build
 
 integration: build
 	sh scripts/test.sh integration
+
+# The integration suite against an ASan+UBSan build of the module; any
+# report that names mod_todo fails it.
+test-asan:
+	sh scripts/deps.sh
+	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory BUILD=build/asan OPT_CFLAGS="-O1 -g" \
+	    SAN_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    build/asan/mod_todo.so
+	sh scripts/test-asan.sh
 
 # Static checks: formatting, core/glue split, docs that must not drift.
 check: build

@@ -78,7 +78,7 @@ $(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) mod_todo/mod_todo.map
 	    -I$(CURDIR)/mod_todo \
 	    $(notdir $(GLUE_SRC)) $(CURDIR)/$(LIBTODO) $(LIBS) \
 	    -Wl,--version-script=$(CURDIR)/mod_todo/mod_todo.map \
-	    $(if $(SAN_CFLAGS),-Wl$(comma)$(subst $(space),$(comma),$(SAN_CFLAGS))) \
+	    $(if $(SAN_CFLAGS),-lasan -lubsan) \
 	    > apxs.log 2>&1 || { cat apxs.log; exit 1; }
 	cp $(BUILD)/apxs/.libs/mod_todo.so $@
 
@@ -92,10 +92,6 @@ $(UNIT_BIN): $(UNIT_SRC) tests/unit/test_common.h $(LIBTODO) $(CORE_HDR)
 	    $(UNIT_SRC) $(LIBTODO) $(LIBS) -lcmocka \
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
-
-comma := ,
-empty :=
-space := $(empty) $(empty)
 
 FORMAT_FILES = $(wildcard mod_todo/*.c mod_todo/*.h tests/unit/*.c tests/unit/*.h)
 format:

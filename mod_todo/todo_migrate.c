@@ -126,19 +126,27 @@ static apr_status_t record(todo_db_t *db, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-/* Take the write lock, then read what is applied. */
-static apr_status_t start(todo_db_t *db, apr_pool_t *p,
-                          apr_dbd_transaction_t **ptx,
+/*
+ * Take the write lock first, holding no other lock: SQLite's busy handler
+ * then waits for a concurrent migrator instead of failing at once, which
+ * it does when a connection tries to upgrade a read lock while another
+ * holds the write lock. Only then create the bookkeeping table and read
+ * what is applied. @a *pstarted says whether a transaction is open.
+ */
+static apr_status_t start(todo_db_t *db, apr_pool_t *p, int *pstarted,
                           apr_array_header_t **papplied)
 {
     apr_status_t rv;
 
-    rv = exec_script(db, p, create_table_sql);
-    if (APR_SUCCESS == rv) {
-        rv = todo_db_begin(db, p, ptx);
-    }
+    rv = exec_script(db, p,
+                     db->dialect == TODO_DIALECT_SQLITE3 ? "BEGIN IMMEDIATE"
+                                                         : "BEGIN");
+    *pstarted = APR_SUCCESS == rv;
     if (APR_SUCCESS == rv && db->dialect == TODO_DIALECT_PGSQL) {
         rv = exec_script(db, p, pg_lock_sql);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = exec_script(db, p, create_table_sql);
     }
     if (APR_SUCCESS == rv) {
         rv = applied_versions(db, p, papplied);
@@ -146,23 +154,54 @@ static apr_status_t start(todo_db_t *db, apr_pool_t *p,
     return rv;
 }
 
+/* COMMIT if @a rv is success, else ROLLBACK; returns the final status. */
+static apr_status_t finish(todo_db_t *db, apr_pool_t *p, int started,
+                           apr_status_t rv)
+{
+    apr_status_t rv2;
+
+    if (!started) {
+        return rv;
+    }
+    rv2 = exec_script(db, p, APR_SUCCESS == rv ? "COMMIT" : "ROLLBACK");
+    return APR_SUCCESS == rv ? rv2 : rv;
+}
+
+/* WAL persists in the file; it must be set outside a transaction and
+ * returns a row, so it goes through the native handle. Switching needs an
+ * exclusive lock that SQLite will not wait for while another connection
+ * is mid-upgrade, so retry for a while before giving up. */
+static apr_status_t enable_wal(todo_db_t *db, apr_pool_t *p)
+{
+    sqlite3 *conn = apr_dbd_native_handle(db->drv, db->h);
+    int i, rc = SQLITE_BUSY;
+
+    for (i = 0; i < 100 && rc != SQLITE_OK; ++i) {
+        rc = sqlite3_exec(conn, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+            apr_sleep(apr_time_from_msec(50));
+        }
+        else if (rc != SQLITE_OK) {
+            break;
+        }
+    }
+    if (rc != SQLITE_OK) {
+        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
+                        TODO_LOGNO(00020) "cannot switch to WAL mode: %s",
+                        sqlite3_errmsg(conn));
+        return TODO_EDB;
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t todo_migrate_up(todo_db_t *db, apr_pool_t *p, int *papplied)
 {
     const char *driver = driver_names[db->dialect];
-    apr_dbd_transaction_t *tx = NULL;
     apr_array_header_t *applied;
     apr_status_t rv;
-    int i, n = 0;
+    int i, n = 0, started;
 
-    if (db->dialect == TODO_DIALECT_SQLITE3) {
-        /* WAL persists in the file; it must be set outside a transaction
-         * and returns a row, so it goes through the native handle. */
-        rv = exec_script(db, p, "PRAGMA journal_mode=WAL");
-        if (APR_SUCCESS != rv) {
-            return rv;
-        }
-    }
-    rv = start(db, p, &tx, &applied);
+    rv = start(db, p, &started, &applied);
     for (i = 0; APR_SUCCESS == rv && i < todo_migrations_count; ++i) {
         const todo_migration_t *m = &todo_migrations[i];
         if (strcmp(m->driver, driver) || find_applied(applied, m->version)) {
@@ -179,9 +218,9 @@ apr_status_t todo_migrate_up(todo_db_t *db, apr_pool_t *p, int *papplied)
             ++n;
         }
     }
-    if (tx) {
-        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
-        rv = APR_SUCCESS == rv ? rv2 : rv;
+    rv = finish(db, p, started, rv);
+    if (APR_SUCCESS == rv && db->dialect == TODO_DIALECT_SQLITE3) {
+        rv = enable_wal(db, p);
     }
     if (papplied) {
         *papplied = APR_SUCCESS == rv ? n : 0;
@@ -206,13 +245,12 @@ apr_status_t todo_migrate_down(todo_db_t *db, apr_pool_t *p, int steps,
                                int *preverted)
 {
     const char *driver = driver_names[db->dialect];
-    apr_dbd_transaction_t *tx = NULL;
-    apr_array_header_t *applied;
+    apr_array_header_t *applied = NULL;
     apr_status_t rv;
-    int i, n = 0;
+    int i, n = 0, started;
 
-    rv = start(db, p, &tx, &applied);
-    for (i = applied ? applied->nelts - 1 : -1;
+    rv = start(db, p, &started, &applied);
+    for (i = APR_SUCCESS == rv ? applied->nelts - 1 : -1;
          APR_SUCCESS == rv && i >= 0 && n < steps; --i) {
         int version = APR_ARRAY_IDX(applied, i, todo_migration_state_t).version;
         const todo_migration_t *m = find_migration(driver, version);
@@ -236,10 +274,7 @@ apr_status_t todo_migrate_down(todo_db_t *db, apr_pool_t *p, int steps,
             ++n;
         }
     }
-    if (tx) {
-        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
-        rv = APR_SUCCESS == rv ? rv2 : rv;
-    }
+    rv = finish(db, p, started, rv);
     if (preverted) {
         *preverted = APR_SUCCESS == rv ? n : 0;
     }
@@ -250,15 +285,12 @@ apr_status_t todo_migrate_status(todo_db_t *db, apr_pool_t *p,
                                  apr_array_header_t **pstates)
 {
     const char *driver = driver_names[db->dialect];
-    apr_dbd_transaction_t *tx = NULL;
     apr_array_header_t *applied, *states;
     apr_status_t rv;
-    int i;
+    int i, started;
 
-    rv = start(db, p, &tx, &applied);
-    if (tx) {
-        todo_db_end(db, p, tx, 0);
-    }
+    rv = start(db, p, &started, &applied);
+    finish(db, p, started, TODO_EDB); /* read only: roll back */
     if (APR_SUCCESS != rv) {
         return rv;
     }

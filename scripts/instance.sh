@@ -6,7 +6,8 @@
 # DIR gets data/ (the SQLite database), logs/, run/, conf.d/ and a JWT
 # secret (jwt.secret: 32 random bytes as 64 hex characters, mode 0600,
 # made once and kept). Environment: ERRORLOG (default DIR/logs/error.log),
-# LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT).
+# LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT), TODO_MODULE
+# (build/mod_todo.so).
 set -eu
 
 dir=$1
@@ -49,6 +50,6 @@ sed -e "s|@INSTANCE@|$dir|g" \
     -e "s|@BCRYPT_COST@|${BCRYPT_COST:-12}|g" \
     -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
     -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
-    -e "s|@MODULE@|$top/build/mod_todo.so|g" \
+    -e "s|@MODULE@|${TODO_MODULE:-$top/build/mod_todo.so}|g" \
     "$top/conf/httpd.conf.in" > "$dir/httpd.conf"
 echo "$dir/httpd.conf"

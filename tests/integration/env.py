@@ -48,6 +48,23 @@ def httpd_binary():
     return os.path.join(sbindir, target)
 
 
+def sanitizer_env():
+    """The environment httpd runs in. With TODO_SAN_LOGDIR set (make
+    test-asan) the module is an ASan/UBSan build: preload the runtime and
+    send every report to that directory."""
+    env = dict(os.environ)
+    logdir = env.get("TODO_SAN_LOGDIR")
+    if logdir:
+        libasan = subprocess.check_output(
+            ["gcc", "-print-file-name=libasan.so"], text=True).strip()
+        env["LD_PRELOAD"] = os.path.realpath(libasan)
+        env["ASAN_OPTIONS"] = ("log_path=%s/asan:detect_leaks=1:"
+                               "halt_on_error=0" % logdir)
+        env["UBSAN_OPTIONS"] = ("log_path=%s/ubsan:print_stacktrace=1:"
+                                "halt_on_error=0" % logdir)
+    return env
+
+
 class TodoEnv:
     def __init__(self, bcrypt_cost=4, name="todo", extra_env=None):
         self.dir = tempfile.mkdtemp(prefix="mod_todo-%s-" % name)
@@ -75,6 +92,7 @@ class TodoEnv:
         assert self.proc is None
         self.proc = subprocess.Popen(
             [httpd_binary(), "-f", self.conf, "-DFOREGROUND"],
+            env=sanitizer_env(),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True)
         deadline = time.time() + timeout
@@ -127,7 +145,8 @@ class TodoEnv:
     def config_test(self):
         """Run httpd -t; returns (exit code, output)."""
         p = subprocess.run([httpd_binary(), "-t", "-f", self.conf],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True,
+                           env=sanitizer_env())
         return p.returncode, p.stdout + p.stderr
 
     def install_conf(self, text, name="test.conf"):
