@@ -5,7 +5,7 @@ PORT     ?= 8080
 INSTANCE ?= var
 export PORT INSTANCE
 
-.PHONY: all run test test-asan deps unit integration check clean
+.PHONY: all run test test-asan asan-build deps unit integration check clean
 
 all: build
 
@@ -17,10 +17,11 @@ run:
 	$(MAKE) --no-print-directory build
 	sh scripts/run.sh
 
-# Every test: the cmocka unit tests, then the integration suite.
+# Every test: static checks, the cmocka unit tests, the integration suite,
+# and the integration suite again against an ASan+UBSan build.
 test:
 	sh scripts/deps.sh
-	$(MAKE) --no-print-directory build unit-build
+	$(MAKE) --no-print-directory build unit-build asan-build
 	sh scripts/test.sh
 
 deps:
@@ -36,11 +37,13 @@ integration: build
 # report that names mod_todo fails it.
 test-asan:
 	sh scripts/deps.sh
-	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory build asan-build
+	sh scripts/test-asan.sh
+
+asan-build:
 	$(MAKE) --no-print-directory BUILD=build/asan OPT_CFLAGS="-O1 -g" \
 	    SAN_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    build/asan/mod_todo.so
-	sh scripts/test-asan.sh
 
 # Static checks: formatting, core/glue split, docs that must not drift.
 check: build

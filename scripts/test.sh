@@ -1,6 +1,6 @@
 #!/bin/sh
-# `make test`: the cmocka unit tests, then the integration suite against a
-# real httpd. Each prints its runner's summary; the exit code is non-zero
+# `make test`: static checks, the cmocka unit tests, the integration suite
+# against a real httpd, and that suite again with an ASan+UBSan module. Each prints its runner's summary; the exit code is non-zero
 # if either failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -23,5 +23,9 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
     # Debian's interpreter, where python3-pytest and python3-requests live.
     /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
         ${PYTEST_ARGS:-} || status=1
+fi
+if [ "$what" = all ] || [ "$what" = asan ]; then
+    echo "== integration tests again, module built with ASan + UBSan"
+    sh scripts/test-asan.sh || status=1
 fi
 exit $status

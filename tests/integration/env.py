@@ -59,6 +59,7 @@ def sanitizer_env():
             ["gcc", "-print-file-name=libasan.so"], text=True).strip()
         env["LD_PRELOAD"] = os.path.realpath(libasan)
         env["ASAN_OPTIONS"] = ("log_path=%s/asan:detect_leaks=1:"
+                               "fast_unwind_on_malloc=0:"
                                "halt_on_error=0" % logdir)
         env["UBSAN_OPTIONS"] = ("log_path=%s/ubsan:print_stacktrace=1:"
                                 "halt_on_error=0" % logdir)
