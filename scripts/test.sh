@@ -1,7 +1,7 @@
 #!/bin/sh
 # `make test`: static checks, the cmocka unit tests, the integration suite
-# against a real httpd, and that suite again with an ASan+UBSan module. Each prints its runner's summary; the exit code is non-zero
-# if either failed.
+# against a real httpd, and that suite again with an ASan+UBSan module.
+# Each prints its runner's summary; the exit code is non-zero if any failed.
 set -u
 cd "$(dirname "$0")/.."
 
