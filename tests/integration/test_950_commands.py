@@ -1,0 +1,76 @@
+"""The README's run command: `make run PORT=N INSTANCE=DIR` serves the API,
+stops cleanly on Ctrl-C (SIGINT) and SIGTERM, and keeps data and secret."""
+
+import os
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+
+import requests
+
+from env import TOP, free_port
+
+
+def start_make_run(port, instance):
+    return subprocess.Popen(
+        ["make", "--no-print-directory", "run", "PORT=%d" % port,
+         "INSTANCE=%s" % instance], cwd=TOP, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def wait_up(base, proc, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.stdout.read()
+        try:
+            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("make run did not serve within %ss" % timeout)
+
+
+def stop(proc, sig):
+    # Ctrl-C in a terminal signals the whole foreground process group.
+    os.killpg(proc.pid, sig)
+    return proc.wait(timeout=20)
+
+
+def test_todo_950_01_make_run_lifecycle():
+    instance = tempfile.mkdtemp(prefix="mod_todo-run-")
+    os.chmod(instance, 0o755)
+    port = free_port()
+    base = "http://127.0.0.1:%d/api/v1" % port
+    try:
+        proc = start_make_run(port, instance)
+        wait_up(base, proc)
+        secret_path = os.path.join(instance, "jwt.secret")
+        mode = stat.S_IMODE(os.stat(secret_path).st_mode)
+        assert mode == 0o600
+        secret = open(secret_path, "rb").read()
+        assert len(secret) >= 32
+        assert os.path.exists(os.path.join(instance, "data", "todo.db"))
+        r = requests.post(base + "/auth/register", json={
+            "email": "run@example.com", "username": "runner",
+            "password": "password1"})
+        assert r.status_code == 201, r.text
+        assert stop(proc, signal.SIGINT) in (0, -signal.SIGINT)
+        # Nothing is left listening.
+        try:
+            requests.get(base + "/healthz", timeout=1)
+            raise AssertionError("still serving after SIGINT")
+        except requests.ConnectionError:
+            pass
+
+        proc = start_make_run(port, instance)
+        wait_up(base, proc)
+        assert open(secret_path, "rb").read() == secret
+        r = requests.post(base + "/auth/login", data={
+            "username": "runner", "password": "password1"})
+        assert r.status_code == 200, r.text
+        assert stop(proc, signal.SIGTERM) in (0, -signal.SIGTERM)
+    finally:
+        subprocess.run(["rm", "-rf", instance])
