@@ -25,7 +25,7 @@ OPT_CFLAGS   ?= -O2 -g
 SAN_CFLAGS   ?=
 CORE_CFLAGS   = $(OPT_CFLAGS) $(SAN_CFLAGS) -fPIC -std=gnu11 \
                 $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen -Imod_todo
-LIBS          = -ljansson -ljwt -lcrypt -lcrypto -lsqlite3
+LIBS          = -ljansson -ljwt -lcrypt -lcrypto -lsqlite3 -lunistring
 
 CORE_SRC  = $(wildcard mod_todo/todo_*.c)
 CORE_HDR  = $(wildcard mod_todo/todo_*.h)

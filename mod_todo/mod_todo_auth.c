@@ -62,7 +62,7 @@ static apr_status_t read_credentials(todo_req_t *req, const char **plogin,
 {
     todo_body_type_t type;
     apr_table_t *form;
-    const char *buf;
+    const char *buf, *grant;
     apr_size_t len;
     json_t *body;
     apr_status_t rv;
@@ -95,6 +95,13 @@ static apr_status_t read_credentials(todo_req_t *req, const char **plogin,
     if (!*ppassword) {
         todo_result_invalid(req->res, "body.password", TODO_ERR_MISSING,
                             "Field required");
+    }
+    /* OAuth2PasswordRequestForm: grant_type is optional, but if sent it
+     * must be "password". */
+    grant = apr_table_get(form, "grant_type");
+    if (grant && strcmp(grant, "password")) {
+        todo_result_invalid(req->res, "body.grant_type", TODO_ERR_PATTERN,
+                            "String should match pattern '^password$'");
     }
     return req->res->status;
 }

@@ -15,24 +15,32 @@
 
 APLOG_USE_MODULE(todo);
 
-/* The route table: method, pattern, handler. Order matters only among
- * patterns that overlap, and none do. */
+/* The route table: method, pattern, handler (ids are assigned at
+ * startup). The first full match wins, so /tasks/bulk comes before
+ * /tasks/{id}. */
 static const struct {
     todo_route_t route;
     todo_route_fn *fn;
 } routes[] = {
     {{"GET", "/healthz", 0}, todo_h_healthz},
-    {{"GET", "/readyz", 1}, todo_h_readyz},
-    {{"POST", "/auth/register", 2}, todo_h_register},
-    {{"POST", "/auth/login", 3}, todo_h_login},
-    {{"POST", "/auth/refresh", 4}, todo_h_refresh},
-    {{"POST", "/auth/logout", 5}, todo_h_logout},
-    {{"GET", "/auth/me", 6}, todo_h_me},
-    {{"GET", "/users", 7}, todo_h_user_list},
-    {{"GET", "/users/{id}", 8}, todo_h_user_get},
-    {{"PATCH", "/users/{id}", 9}, todo_h_user_update},
-    {{"PUT", "/users/{id}", 10}, todo_h_user_update},
-    {{"DELETE", "/users/{id}", 11}, todo_h_user_delete},
+    {{"GET", "/readyz", 0}, todo_h_readyz},
+    {{"POST", "/auth/register", 0}, todo_h_register},
+    {{"POST", "/auth/login", 0}, todo_h_login},
+    {{"POST", "/auth/refresh", 0}, todo_h_refresh},
+    {{"POST", "/auth/logout", 0}, todo_h_logout},
+    {{"GET", "/auth/me", 0}, todo_h_me},
+    {{"GET", "/users", 0}, todo_h_user_list},
+    {{"GET", "/users/{id}", 0}, todo_h_user_get},
+    {{"PATCH", "/users/{id}", 0}, todo_h_user_update},
+    {{"PUT", "/users/{id}", 0}, todo_h_user_update},
+    {{"DELETE", "/users/{id}", 0}, todo_h_user_delete},
+    {{"POST", "/tasks", 0}, todo_h_task_create},
+    {{"GET", "/tasks", 0}, todo_h_task_list},
+    {{"POST", "/tasks/bulk", 0}, todo_h_task_bulk},
+    {{"GET", "/tasks/{id}", 0}, todo_h_task_get},
+    {{"PATCH", "/tasks/{id}", 0}, todo_h_task_update},
+    {{"PUT", "/tasks/{id}", 0}, todo_h_task_update},
+    {{"DELETE", "/tasks/{id}", 0}, todo_h_task_delete},
 };
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 

@@ -33,4 +33,12 @@ int todo_h_user_get(todo_req_t *req);
 int todo_h_user_update(todo_req_t *req);
 int todo_h_user_delete(todo_req_t *req);
 
+/* mod_todo_tasks.c */
+int todo_h_task_create(todo_req_t *req);
+int todo_h_task_bulk(todo_req_t *req);
+int todo_h_task_list(todo_req_t *req);
+int todo_h_task_get(todo_req_t *req);
+int todo_h_task_update(todo_req_t *req);
+int todo_h_task_delete(todo_req_t *req);
+
 #endif /* MOD_TODO_ROUTES_H */

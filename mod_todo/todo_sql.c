@@ -9,6 +9,27 @@
 #define USER_COLS_U                                                            \
     "u.id, u.email, u.username, u.is_active, u.created_at, u.updated_at"
 
+/* Columns of a task as every task query returns them. */
+#define TASK_COLS                                                              \
+    "id, user_id, title, description, status, priority, due_date,"             \
+    " created_at, updated_at, version"
+
+/* The filters of GET /tasks; a NULL parameter disables its filter. Each
+ * value is bound twice (IS NULL test, comparison). Parameters: user_id,
+ * status x2, completed x2, priority x2, q x2, due_before x2, due_after x2. */
+#define TASK_FILTER_SQLITE                                                     \
+    " WHERE user_id = %s"                                                      \
+    " AND (%s IS NULL OR status = %s)"                                         \
+    " AND (%d IS NULL OR (status = 'completed') = %d)"                         \
+    " AND (%s IS NULL OR priority = %s)"                                       \
+    " AND (%s IS NULL OR instr(search, %s) > 0)"                               \
+    " AND (%s IS NULL OR due_date < %s)"                                       \
+    " AND (%s IS NULL OR due_date > %s)"
+
+#define TASK_LIST_SQLITE(order)                                                \
+    "SELECT " TASK_COLS " FROM tasks" TASK_FILTER_SQLITE " ORDER BY " order    \
+    " LIMIT %d OFFSET %d"
+
 /* The PostgreSQL column is filled in with the PostgreSQL migrations;
  * until then todo_sql_dialect() refuses the pgsql driver. */
 static const todo_sql_stmt_t statements[] = {
@@ -75,7 +96,60 @@ static const todo_sql_stmt_t statements[] = {
      {"UPDATE sessions SET revoked_at = %s WHERE user_id = %s AND id <> %s"
       " AND revoked_at IS NULL",
       NULL}},
+    {TODO_SQL_TASK_INSERT,
+     {"INSERT INTO tasks (id, user_id, title, description, status, priority,"
+      " priority_rank, due_date, title_fold, search, version, created_at,"
+      " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %d, %s, %s, %s, %d, %s,"
+      " %s)",
+      NULL}},
+    {TODO_SQL_TASK_GET,
+     {"SELECT " TASK_COLS " FROM tasks WHERE id = %s AND user_id = %s", NULL}},
+    /* Ownership and the version read in the same transaction are both
+     * conditions of the write itself. */
+    {TODO_SQL_TASK_UPDATE,
+     {"UPDATE tasks SET title = %s, description = %s, status = %s,"
+      " priority = %s, priority_rank = %d, due_date = %s, title_fold = %s,"
+      " search = %s, version = version + 1, updated_at = %s"
+      " WHERE id = %s AND user_id = %s AND version = %d",
+      NULL}},
+    {TODO_SQL_TASK_DELETE,
+     {"DELETE FROM tasks WHERE id = %s AND user_id = %s AND version = %d",
+      NULL}},
+    {TODO_SQL_TASK_DELETE_USER, {"DELETE FROM tasks WHERE user_id = %s", NULL}},
+    {TODO_SQL_TASK_COUNT,
+     {"SELECT count(*) FROM tasks" TASK_FILTER_SQLITE, NULL}},
+    /* Ten list statements: five sort keys, two directions, id breaking
+     * ties in the same direction; due_date puts NULLs last either way.
+     * Keep the order of todo_task_sort_t: todo_sql_task_list_label()
+     * relies on it. */
+    {"todo_task_list_created_at_asc",
+     {TASK_LIST_SQLITE("created_at, id"), NULL}},
+    {"todo_task_list_created_at_desc",
+     {TASK_LIST_SQLITE("created_at DESC, id DESC"), NULL}},
+    {"todo_task_list_updated_at_asc",
+     {TASK_LIST_SQLITE("updated_at, id"), NULL}},
+    {"todo_task_list_updated_at_desc",
+     {TASK_LIST_SQLITE("updated_at DESC, id DESC"), NULL}},
+    {"todo_task_list_due_date_asc",
+     {TASK_LIST_SQLITE("(due_date IS NULL), due_date, id"), NULL}},
+    {"todo_task_list_due_date_desc",
+     {TASK_LIST_SQLITE("(due_date IS NULL), due_date DESC, id DESC"), NULL}},
+    {"todo_task_list_priority_asc",
+     {TASK_LIST_SQLITE("priority_rank, id"), NULL}},
+    {"todo_task_list_priority_desc",
+     {TASK_LIST_SQLITE("priority_rank DESC, id DESC"), NULL}},
+    {"todo_task_list_title_asc", {TASK_LIST_SQLITE("title_fold, id"), NULL}},
+    {"todo_task_list_title_desc",
+     {TASK_LIST_SQLITE("title_fold DESC, id DESC"), NULL}},
 };
+
+/* Where the ten list statements start in statements[]. */
+#define TASK_LISTS_AT ((int)(sizeof(statements) / sizeof(statements[0])) - 10)
+
+const char *todo_sql_task_list_label(int sort, int desc)
+{
+    return statements[TASK_LISTS_AT + sort * 2 + (desc ? 1 : 0)].label;
+}
 
 apr_status_t todo_sql_dialect(const char *driver, todo_dialect_t *pdialect)
 {

@@ -42,6 +42,18 @@ typedef struct todo_sql_stmt_t {
 #define TODO_SQL_SESSION_ROTATE "todo_session_rotate"
 #define TODO_SQL_SESSION_REVOKE "todo_session_revoke"
 #define TODO_SQL_SESSION_REVOKE_OTHERS "todo_session_revoke_others"
+#define TODO_SQL_TASK_INSERT "todo_task_insert"
+#define TODO_SQL_TASK_GET "todo_task_get"
+#define TODO_SQL_TASK_UPDATE "todo_task_update"
+#define TODO_SQL_TASK_DELETE "todo_task_delete"
+#define TODO_SQL_TASK_DELETE_USER "todo_task_delete_user"
+#define TODO_SQL_TASK_COUNT "todo_task_count"
+
+/**
+ * The label of the task list statement for a sort key (as
+ * todo_task_sort_t numbers them) and direction.
+ */
+const char *todo_sql_task_list_label(int sort, int desc);
 
 /**
  * Map an apr_dbd driver name ("sqlite3", "pgsql") to its dialect.

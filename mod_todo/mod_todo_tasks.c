@@ -1,0 +1,243 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_protocol.h>
+
+#include "mod_todo_routes.h"
+#include "todo_json.h"
+#include "todo_task_store.h"
+#include "todo_validate.h"
+
+/* Send one task with its ETag (and, for a create, its Location). */
+static int send_task(todo_req_t *req, int status, const todo_task_t *t)
+{
+    request_rec *r = req->r;
+
+    apr_table_setn(r->headers_out, "ETag", todo_task_etag(r->pool, t));
+    if (status == HTTP_CREATED) {
+        apr_table_setn(
+            r->headers_out, "Location",
+            apr_pstrcat(r->pool, req->mount, "/tasks/", t->id, NULL));
+    }
+    return todo_send_json(req, status, todo_task_to_json(t));
+}
+
+/* Authenticate, then read the {id} path parameter. */
+static apr_status_t task_target(todo_req_t *req, const char **pid)
+{
+    apr_status_t rv = todo_req_authenticate(req);
+
+    if (APR_SUCCESS == rv
+        && !todo_v_path_uuid(req->res, "id", req->match.params[0], pid)) {
+        rv = req->res->status;
+    }
+    return rv;
+}
+
+int todo_h_task_create(todo_req_t *req)
+{
+    todo_task_input_t in;
+    todo_task_t *t = NULL;
+    json_t *body;
+    apr_status_t rv;
+
+    rv = todo_req_authenticate(req);
+    if (APR_SUCCESS == rv) {
+        rv = todo_req_read_json(req, &body);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_parse_input(body, 1, "body", &in, req->res);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_create(req->db, req->r->pool, req->who->user->id, &in,
+                              req->now, &t);
+    }
+    return APR_SUCCESS == rv ? send_task(req, HTTP_CREATED, t)
+                             : todo_send_error(req, rv);
+}
+
+/* {"tasks": [TaskCreate, ...]} with 1 to 100 items, all validated before
+ * anything is written. */
+static apr_status_t parse_bulk(todo_req_t *req, json_t *body,
+                               todo_task_input_t **pin, int *pn)
+{
+    todo_result_t *res = req->res;
+    json_t *items = json_object_get(body, TODO_KEY_TASKS), *item;
+    todo_task_input_t *in;
+    size_t i;
+
+    if (!items || json_is_null(items)) {
+        return todo_result_invalid(res, "body.tasks", TODO_ERR_MISSING,
+                                   "Field required");
+    }
+    if (!json_is_array(items)) {
+        return todo_result_invalid(res, "body.tasks", "list_type",
+                                   "Input should be a valid list");
+    }
+    if (json_array_size(items) < 1) {
+        return todo_result_invalid(res, "body.tasks", "too_short",
+                                   "List should have at least 1 item after "
+                                   "validation, not 0");
+    }
+    if (json_array_size(items) > TODO_BULK_MAX) {
+        return todo_result_invalid(
+            res, "body.tasks", "too_long",
+            apr_psprintf(res->p,
+                         "List should have at most %d items after "
+                         "validation, not %" APR_SIZE_T_FMT,
+                         TODO_BULK_MAX, json_array_size(items)));
+    }
+    in = apr_pcalloc(res->p, json_array_size(items) * sizeof(*in));
+    json_array_foreach(items, i, item)
+    {
+        const char *loc =
+            apr_psprintf(res->p, "body.tasks.%" APR_SIZE_T_FMT, i);
+        if (!json_is_object(item)) {
+            todo_result_invalid(res, loc, TODO_ERR_MODEL,
+                                "Input should be a valid dictionary or object "
+                                "to extract fields from");
+            continue;
+        }
+        todo_task_parse_input(item, 1, loc, &in[i], res);
+    }
+    *pin = in;
+    *pn = (int)json_array_size(items);
+    return res->status;
+}
+
+int todo_h_task_bulk(todo_req_t *req)
+{
+    apr_array_header_t *tasks = NULL;
+    todo_task_input_t *in = NULL;
+    json_t *body, *list;
+    apr_status_t rv;
+    int n = 0, i;
+
+    rv = todo_req_authenticate(req);
+    if (APR_SUCCESS == rv) {
+        rv = todo_req_read_json(req, &body);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = parse_bulk(req, body, &in, &n);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_create_bulk(req->db, req->r->pool, req->who->user->id,
+                                   in, n, req->now, &tasks);
+    }
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
+    }
+    list = json_array();
+    for (i = 0; i < tasks->nelts; ++i) {
+        json_array_append_new(
+            list, todo_task_to_json(APR_ARRAY_IDX(tasks, i, todo_task_t *)));
+    }
+    return todo_send_json(req, HTTP_CREATED,
+                          json_pack("{s:o}", TODO_KEY_TASKS, list));
+}
+
+int todo_h_task_list(todo_req_t *req)
+{
+    request_rec *r = req->r;
+    apr_array_header_t *tasks = NULL;
+    apr_table_t *args = NULL;
+    todo_task_query_t q;
+    apr_int64_t total = 0;
+    json_t *list;
+    apr_status_t rv;
+    int i;
+
+    rv = todo_req_authenticate(req);
+    if (APR_SUCCESS == rv && r->args
+        && APR_SUCCESS
+               != todo_form_parse(r->pool, r->args, strlen(r->args), &args)) {
+        rv = todo_result_fail(req->res, TODO_EBADREQ, "Malformed query string");
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_query_parse(args, &q, req->res);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_list(req->db, r->pool, req->who->user->id, &q, &tasks,
+                            &total);
+    }
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
+    }
+    list = json_array();
+    for (i = 0; i < tasks->nelts; ++i) {
+        json_array_append_new(
+            list, todo_task_to_json(APR_ARRAY_IDX(tasks, i, todo_task_t *)));
+    }
+    return todo_send_json(req, HTTP_OK,
+                          json_pack("{s:o, s:I, s:i, s:i}", TODO_KEY_TASKS,
+                                    list, TODO_KEY_TOTAL, (json_int_t)total,
+                                    TODO_KEY_PAGE, q.page, TODO_KEY_PAGE_SIZE,
+                                    q.page_size));
+}
+
+int todo_h_task_get(todo_req_t *req)
+{
+    const char *id, *etag, *inm;
+    todo_task_t *t = NULL;
+    apr_status_t rv;
+
+    rv = task_target(req, &id);
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_get(req->db, req->r->pool, req->who->user->id, id, &t,
+                           req->res);
+    }
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
+    }
+    etag = todo_task_etag(req->r->pool, t);
+    inm = apr_table_get(req->r->headers_in, "If-None-Match");
+    if (inm && todo_etag_matches(inm, etag, 1)) {
+        apr_table_setn(req->r->headers_out, "ETag", etag);
+        req->r->status = HTTP_NOT_MODIFIED;
+        return OK;
+    }
+    return send_task(req, HTTP_OK, t);
+}
+
+int todo_h_task_update(todo_req_t *req)
+{
+    todo_task_input_t in;
+    todo_task_t *t = NULL;
+    const char *id;
+    json_t *body;
+    apr_status_t rv;
+
+    rv = task_target(req, &id);
+    if (APR_SUCCESS == rv) {
+        rv = todo_req_read_json(req, &body);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_parse_input(body, 0, "body", &in, req->res);
+    }
+    if (APR_SUCCESS == rv) {
+        rv =
+            todo_task_update(req->db, req->r->pool, req->who->user->id, id, &in,
+                             apr_table_get(req->r->headers_in, "If-Match"),
+                             req->now, &t, req->res);
+    }
+    return APR_SUCCESS == rv ? send_task(req, HTTP_OK, t)
+                             : todo_send_error(req, rv);
+}
+
+int todo_h_task_delete(todo_req_t *req)
+{
+    const char *id;
+    apr_status_t rv;
+
+    rv = task_target(req, &id);
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_delete(req->db, req->r->pool, req->who->user->id, id,
+                              apr_table_get(req->r->headers_in, "If-Match"),
+                              req->res);
+    }
+    return APR_SUCCESS == rv ? todo_send_no_content(req)
+                             : todo_send_error(req, rv);
+}

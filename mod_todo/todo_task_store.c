@@ -1,0 +1,265 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "todo_fold.h"
+#include "todo_task_store.h"
+#include "todo_time.h"
+#include "todo_uuid.h"
+
+#define NOT_FOUND "Task not found"
+#define STALE "Precondition Failed: the task has changed (ETag mismatch)"
+
+/* Columns of TASK_COLS, in order. */
+enum {
+    C_ID,
+    C_USER,
+    C_TITLE,
+    C_DESC,
+    C_STATUS,
+    C_PRIO,
+    C_DUE,
+    C_CREATED,
+    C_UPDATED,
+    C_VERSION
+};
+
+static todo_task_t *from_row(apr_pool_t *p, const todo_rows_t *rows, int r)
+{
+    todo_task_t *t = apr_pcalloc(p, sizeof(*t));
+
+    t->id = TODO_CELL(rows, r, C_ID);
+    t->user_id = TODO_CELL(rows, r, C_USER);
+    t->title = TODO_CELL(rows, r, C_TITLE);
+    t->description = TODO_CELL(rows, r, C_DESC);
+    t->status = TODO_CELL(rows, r, C_STATUS);
+    t->priority = TODO_CELL(rows, r, C_PRIO);
+    t->due_date = TODO_CELL(rows, r, C_DUE);
+    t->created_at = TODO_CELL(rows, r, C_CREATED);
+    t->updated_at = TODO_CELL(rows, r, C_UPDATED);
+    t->version = apr_atoi64(TODO_CELL(rows, r, C_VERSION));
+    return t;
+}
+
+static const char *i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+/* The derived columns every write stores: rank, folded title, search. */
+static apr_status_t derived(apr_pool_t *p, const todo_task_t *t,
+                            const char **prank, const char **ptitle_fold,
+                            const char **psearch)
+{
+    apr_status_t rv;
+
+    *prank = apr_itoa(p, todo_priority_rank(t->priority));
+    rv = todo_fold(p, t->title, strlen(t->title), ptitle_fold);
+    if (APR_SUCCESS == rv) {
+        rv = todo_task_search_text(p, t, psearch);
+    }
+    return rv;
+}
+
+static apr_status_t insert(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                           const todo_task_input_t *in, apr_time_t now,
+                           todo_task_t **ptask)
+{
+    todo_task_t *t = apr_pcalloc(p, sizeof(*t));
+    const char *rank, *title_fold, *search;
+    apr_status_t rv;
+
+    todo_task_init(t, in);
+    t->user_id = user_id;
+    t->created_at = t->updated_at = todo_time_format(p, now);
+    rv = todo_uuid_v7(p, now, &t->id);
+    if (APR_SUCCESS == rv) {
+        rv = derived(p, t, &rank, &title_fold, &search);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL,
+                          TODO_ARGS(t->id, user_id, t->title, t->description,
+                                    t->status, t->priority, rank, t->due_date,
+                                    title_fold, search, i64(p, t->version),
+                                    t->created_at, t->updated_at));
+    }
+    if (APR_SUCCESS == rv) {
+        *ptask = t;
+    }
+    return rv;
+}
+
+apr_status_t todo_task_create(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                              const todo_task_input_t *in, apr_time_t now,
+                              todo_task_t **ptask)
+{
+    return insert(db, p, user_id, in, now, ptask);
+}
+
+apr_status_t todo_task_create_bulk(todo_db_t *db, apr_pool_t *p,
+                                   const char *user_id,
+                                   const todo_task_input_t *in, int n,
+                                   apr_time_t now, apr_array_header_t **ptasks)
+{
+    apr_array_header_t *tasks = apr_array_make(p, n, sizeof(todo_task_t *));
+    apr_dbd_transaction_t *tx = NULL;
+    apr_status_t rv;
+    int i;
+
+    rv = todo_db_begin(db, p, &tx);
+    for (i = 0; APR_SUCCESS == rv && i < n; ++i) {
+        /* Distinct, ordered created_at values keep the default sort in
+         * submission order. */
+        rv = insert(db, p, user_id, &in[i], now + i,
+                    &APR_ARRAY_PUSH(tasks, todo_task_t *));
+    }
+    if (tx) {
+        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
+        rv = APR_SUCCESS == rv ? rv2 : rv;
+    }
+    if (APR_SUCCESS == rv) {
+        *ptasks = tasks;
+    }
+    return rv;
+}
+
+apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                           const char *id, todo_task_t **ptask,
+                           todo_result_t *res)
+{
+    todo_rows_t *rows;
+    apr_status_t rv;
+
+    rv =
+        todo_db_select(db, p, TODO_SQL_TASK_GET, &rows, TODO_ARGS(id, user_id));
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    if (rows->nrows != 1) {
+        return todo_result_fail(res, APR_ENOENT, NOT_FOUND);
+    }
+    *ptask = from_row(p, rows, 0);
+    return APR_SUCCESS;
+}
+
+/* Read the task for a conditional write and check If-Match. */
+static apr_status_t read_for_write(todo_db_t *db, apr_pool_t *p,
+                                   const char *user_id, const char *id,
+                                   const char *if_match, todo_task_t **ptask,
+                                   todo_result_t *res)
+{
+    apr_status_t rv = todo_task_get(db, p, user_id, id, ptask, res);
+
+    if (APR_SUCCESS == rv && if_match
+        && !todo_etag_matches(if_match, todo_task_etag(p, *ptask), 0)) {
+        rv = todo_result_fail(res, TODO_EPRECOND, STALE);
+    }
+    return rv;
+}
+
+apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                              const char *id, const todo_task_input_t *in,
+                              const char *if_match, apr_time_t now,
+                              todo_task_t **ptask, todo_result_t *res)
+{
+    const char *rank, *title_fold, *search;
+    apr_dbd_transaction_t *tx = NULL;
+    todo_task_t *t = NULL;
+    apr_status_t rv;
+    int nrows = 0;
+
+    rv = todo_db_begin(db, p, &tx);
+    if (APR_SUCCESS == rv) {
+        rv = read_for_write(db, p, user_id, id, if_match, &t, res);
+    }
+    if (APR_SUCCESS == rv) {
+        todo_task_apply(t, in);
+        t->updated_at = todo_time_format(p, now);
+        rv = derived(p, t, &rank, &title_fold, &search);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_exec(db, p, TODO_SQL_TASK_UPDATE, &nrows,
+                          TODO_ARGS(t->title, t->description, t->status,
+                                    t->priority, rank, t->due_date, title_fold,
+                                    search, t->updated_at, id, user_id,
+                                    i64(p, t->version)));
+    }
+    if (APR_SUCCESS == rv && nrows != 1) {
+        /* Changed under us: only possible where the database lets two
+         * writers read the same version (PostgreSQL, READ COMMITTED). */
+        rv = todo_result_fail(res, TODO_EPRECOND, STALE);
+    }
+    if (tx) {
+        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
+        rv = APR_SUCCESS == rv ? rv2 : rv;
+    }
+    if (APR_SUCCESS == rv) {
+        ++t->version;
+        *ptask = t;
+    }
+    return rv;
+}
+
+apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                              const char *id, const char *if_match,
+                              todo_result_t *res)
+{
+    apr_dbd_transaction_t *tx = NULL;
+    todo_task_t *t = NULL;
+    apr_status_t rv;
+    int nrows = 0;
+
+    rv = todo_db_begin(db, p, &tx);
+    if (APR_SUCCESS == rv) {
+        rv = read_for_write(db, p, user_id, id, if_match, &t, res);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_exec(db, p, TODO_SQL_TASK_DELETE, &nrows,
+                          TODO_ARGS(id, user_id, i64(p, t->version)));
+    }
+    if (APR_SUCCESS == rv && nrows != 1) {
+        rv = todo_result_fail(res, TODO_EPRECOND, STALE);
+    }
+    if (tx) {
+        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
+        rv = APR_SUCCESS == rv ? rv2 : rv;
+    }
+    return rv;
+}
+
+apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                            const todo_task_query_t *q,
+                            apr_array_header_t **ptasks, apr_int64_t *ptotal)
+{
+    const char *completed = q->completed < 0 ? NULL : apr_itoa(p, q->completed);
+    const char *filter[13] = {
+        user_id,       q->status,    q->status,   completed, completed,
+        q->priority,   q->priority,  q->q,        q->q,      q->due_before,
+        q->due_before, q->due_after, q->due_after};
+    const char *args[15];
+    apr_array_header_t *tasks;
+    todo_rows_t *rows;
+    apr_status_t rv;
+    int i;
+
+    rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT, ptotal, 13, filter);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    memcpy(args, filter, sizeof(filter));
+    args[13] = apr_itoa(p, q->page_size);
+    args[14] = i64(p, (apr_int64_t)(q->page - 1) * q->page_size);
+    rv = todo_db_select(db, p, todo_sql_task_list_label(q->sort, q->desc),
+                        &rows, 15, args);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    tasks = apr_array_make(p, rows->nrows, sizeof(todo_task_t *));
+    for (i = 0; i < rows->nrows; ++i) {
+        APR_ARRAY_PUSH(tasks, todo_task_t *) = from_row(p, rows, i);
+    }
+    *ptasks = tasks;
+    return APR_SUCCESS;
+}
