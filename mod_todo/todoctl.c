@@ -18,6 +18,7 @@
 #include "todo_log.h"
 #include "todo_migrate.h"
 #include "todo_result.h"
+#include "todo_sql.h"
 #include "todo_store.h"
 
 static int verbose_level = TODO_LOG_NOTICE;
@@ -46,6 +47,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: todoctl -d DRIVER -p PARAMS migrate up\n"
                  "       todoctl -d DRIVER -p PARAMS migrate down [STEPS]\n"
                  "       todoctl -d DRIVER -p PARAMS migrate status\n"
+                 "       todoctl -d DRIVER statements\n"
                  "\n"
                  "  -d DRIVER   apr_dbd driver, as DBDriver: sqlite3\n"
                  "  -p PARAMS   driver parameters, as DBDParams (SQLite: the "
@@ -95,6 +97,26 @@ static int migrate(todo_db_t *db, apr_pool_t *p, int argc,
     return APR_SUCCESS == rv ? 0 : 1;
 }
 
+/* Print every prepared statement of a dialect: "label<TAB>sql". */
+static int statements(const char *driver)
+{
+    const todo_sql_stmt_t *stmts;
+    todo_dialect_t dialect;
+    int i, n;
+
+    if (APR_SUCCESS != todo_sql_dialect(driver, &dialect)) {
+        fprintf(stderr, "todoctl: driver %s is not supported\n", driver);
+        return 1;
+    }
+    stmts = todo_sql_statements(&n);
+    for (i = 0; i < n; ++i) {
+        if (stmts[i].sql[dialect]) {
+            printf("%s\t%s\n", stmts[i].label, stmts[i].sql[dialect]);
+        }
+    }
+    return 0;
+}
+
 int main(int argc, const char *const *argv)
 {
     const char *driver = NULL, *params = NULL, *arg;
@@ -131,6 +153,10 @@ int main(int argc, const char *const *argv)
             usage(stdout);
             return 0;
         }
+    }
+    if (rv == APR_EOF && driver && opt->ind < argc
+        && !strcmp(argv[opt->ind], "statements")) {
+        return statements(driver);
     }
     if (rv != APR_EOF || !driver || !params || opt->ind >= argc
         || strcmp(argv[opt->ind], "migrate")) {
