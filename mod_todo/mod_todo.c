@@ -88,6 +88,9 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         err = todo_dbd_migrate(ptemp, s);
     }
+    if (!err) {
+        err = todo_dbd_create_mutex(pconf, s);
+    }
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      TODO_LOGNO(00019) "mod_todo: %s", err);
@@ -138,13 +141,29 @@ static int todo_check_authn(request_rec *r)
     return OK;
 }
 
+static int todo_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    todo_dbd_pre_config(pconf);
+    return OK;
+}
+
+static void todo_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    todo_dbd_child_init(pchild, s);
+}
+
 static void todo_hooks(apr_pool_t *p)
 {
     /* Our statements must reach mod_dbd before it groups its servers. */
     static const char *const before_dbd[] = {"mod_dbd.c", NULL};
 
     (void)p;
+    ap_hook_pre_config(todo_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(todo_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+    ap_hook_child_init(todo_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_authn(todo_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     todo_handler_register_hooks();

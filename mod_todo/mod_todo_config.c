@@ -33,6 +33,7 @@ static const todo_srv_conf_t srv_defaults = {
     NULL,
     TODO_DIALECT_SQLITE3,
     {0, NULL},
+    NULL,
 };
 
 #define TODO_MAX_BODY_DEFAULT (1024 * 1024)

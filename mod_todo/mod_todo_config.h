@@ -12,6 +12,7 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <apr_global_mutex.h>
 
 #include "todo_auth.h"
 #include "todo_sql.h"
@@ -42,6 +43,7 @@ typedef struct todo_srv_conf_t {
     const char *db_params;    /**< DBDParams of this server */
     todo_dialect_t dialect;
     todo_db_opts_t db_opts;
+    apr_global_mutex_t *write_lock; /**< SQLite writes, all processes */
 } todo_srv_conf_t;
 
 /** Per directory/location. */

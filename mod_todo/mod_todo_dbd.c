@@ -12,6 +12,7 @@
 #include <http_log.h>
 #include <mod_dbd.h>
 #include <unixd.h>
+#include <util_mutex.h>
 
 #include "mod_todo_dbd.h"
 #include "todo_log.h"
@@ -172,6 +173,50 @@ const char *todo_dbd_migrate(apr_pool_t *ptemp, server_rec *s)
     return NULL;
 }
 
+void todo_dbd_pre_config(apr_pool_t *pconf)
+{
+    ap_mutex_register(pconf, TODO_DBD_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+const char *todo_dbd_create_mutex(apr_pool_t *pconf, server_rec *s)
+{
+    apr_global_mutex_t *lock = NULL;
+    server_rec *sp;
+    apr_status_t rv;
+
+    for (sp = s; sp; sp = sp->next) {
+        todo_srv_conf_t *sc = todo_srv_conf_get(sp);
+        if (sc->dialect != TODO_DIALECT_SQLITE3) {
+            continue;
+        }
+        if (!lock) {
+            rv = ap_global_mutex_create(&lock, NULL, TODO_DBD_MUTEX, NULL, s,
+                                        pconf, 0);
+            if (APR_SUCCESS != rv) {
+                return "cannot create the SQLite write mutex";
+            }
+        }
+        sc->write_lock = lock;
+    }
+    return NULL;
+}
+
+void todo_dbd_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    todo_srv_conf_t *sc = todo_srv_conf_get(s);
+    apr_status_t rv;
+
+    if (!sc->write_lock) {
+        return;
+    }
+    rv = apr_global_mutex_child_init(
+        &sc->write_lock, apr_global_mutex_lockfile(sc->write_lock), pchild);
+    if (APR_SUCCESS != rv) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     TODO_LOGNO(00021) "cannot attach the SQLite write mutex");
+    }
+}
+
 /* Marks a pooled connection that todo_db_setup() has seen. */
 #define SETUP_KEY "mod_todo:setup"
 
@@ -191,6 +236,8 @@ todo_db_t *todo_dbd_acquire(request_rec *r, const todo_srv_conf_t *sc)
     db->h = dbd->handle;
     db->prepared = dbd->prepared;
     db->dialect = sc->dialect;
+    db->write_lock = sc->write_lock;
+    db->in_tx = 0;
     /* Once per pooled connection: its pool lives as long as it does. */
     apr_pool_userdata_get(&done, SETUP_KEY, dbd->pool);
     if (!done) {

@@ -33,6 +33,22 @@ const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
  */
 const char *todo_dbd_migrate(apr_pool_t *ptemp, server_rec *s);
 
+/** Name of the write mutex, for httpd's Mutex directive. */
+#define TODO_DBD_MUTEX "todo-db-write"
+
+/** pre_config: register the write mutex type with httpd. */
+void todo_dbd_pre_config(apr_pool_t *pconf);
+
+/**
+ * post_config: create the global mutex that serialises SQLite writes of
+ * every process of this httpd (see todo_db_t in todo_store.h).
+ * @return NULL, or an error message
+ */
+const char *todo_dbd_create_mutex(apr_pool_t *pconf, server_rec *s);
+
+/** child_init: re-open the write mutex in the child. */
+void todo_dbd_child_init(apr_pool_t *pchild, server_rec *s);
+
 /**
  * The request's pooled connection, set up once per connection (SQLite
  * busy timeout and synchronous mode).

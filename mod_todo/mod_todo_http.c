@@ -197,35 +197,48 @@ apr_status_t todo_req_read_json(todo_req_t *req, json_t **pobj)
     return todo_json_parse_object(req->r->pool, buf, len, pobj, req->res);
 }
 
-static int dump_to_brigade(const char *buf, size_t size, void *data)
+/* Serialise @a j into one buffer from @a p: most bodies fit the first
+ * guess, the rest are dumped again at their exact size. */
+static const char *dump(apr_pool_t *p, const json_t *j, apr_size_t *plen)
 {
-    return apr_brigade_write(data, NULL, NULL, buf, size) == APR_SUCCESS ? 0
-                                                                         : -1;
+    apr_size_t size = 4096, need;
+    char *buf = apr_palloc(p, size);
+
+    need = json_dumpb(j, buf, size, JSON_COMPACT);
+    if (need > size) {
+        buf = apr_palloc(p, need);
+        need = json_dumpb(j, buf, need, JSON_COMPACT);
+    }
+    *plen = need;
+    return need ? buf : NULL;
 }
 
 int todo_send_json(todo_req_t *req, int status, json_t *j)
 {
+    static const char internal_error[] =
+        "{\"detail\":\"Internal Server Error\"}";
     request_rec *r = req->r;
-    apr_bucket_brigade *bb =
-        apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    apr_off_t len = 0;
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, ba);
+    apr_size_t len = 0;
+    const char *body = j ? dump(r->pool, j, &len) : NULL;
 
+    json_decref(j);
     r->status = status;
     ap_set_content_type(r, "application/json");
-    if (!j || json_dump_callback(j, dump_to_brigade, bb, JSON_COMPACT)) {
-        json_decref(j);
-        apr_brigade_cleanup(bb);
-        r->status = HTTP_INTERNAL_SERVER_ERROR;
-        apr_brigade_puts(bb, NULL, NULL,
-                         "{\"detail\":\"Internal Server Error\"}");
+    if (body) {
+        /* A pool bucket survives a setaside past the request's pool. */
+        APR_BRIGADE_INSERT_TAIL(bb,
+                                apr_bucket_pool_create(body, len, r->pool, ba));
     }
     else {
-        json_decref(j);
+        r->status = HTTP_INTERNAL_SERVER_ERROR;
+        len = sizeof(internal_error) - 1;
+        APR_BRIGADE_INSERT_TAIL(
+            bb, apr_bucket_immortal_create(internal_error, len, ba));
     }
-    apr_brigade_length(bb, 1, &len);
-    ap_set_content_length(r, len);
-    APR_BRIGADE_INSERT_TAIL(bb,
-                            apr_bucket_eos_create(r->connection->bucket_alloc));
+    ap_set_content_length(r, (apr_off_t)len);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
     ap_pass_brigade(r->output_filters, bb);
     return OK;
 }

@@ -86,71 +86,69 @@ apr_status_t todo_jwt_sign(apr_pool_t *p, const todo_jwt_config_t *cfg,
     return APR_SUCCESS;
 }
 
-/* Decode one base64url segment holding a JSON object, owned by @a p. */
-static json_t *segment_json(apr_pool_t *p, const char *seg, apr_size_t len)
+/* A NumericDate claim that must be a positive JSON integer. libjwt reads
+ * a missing claim as -1 and a string or float ("9999999999", 1e12) as 0
+ * (see shared/dependency-facts.md), so anything <= 0 is refused. */
+static long numeric_date(jwt_t *jwt, const char *name)
 {
-    unsigned char *raw;
-    apr_size_t rawlen;
-    json_t *j;
-
-    if (APR_SUCCESS
-        != todo_b64url_decode(p, apr_pstrmemdup(p, seg, len), &raw, &rawlen)) {
-        return NULL;
-    }
-    j = todo_json_pool_own(p, json_loadb((const char *)raw, rawlen, 0, NULL));
-    return json_is_object(j) ? j : NULL;
+    long v = jwt_get_grant_int(jwt, name);
+    return v > 0 ? v : 0;
 }
 
-/* A NumericDate claim: absent is 0, present must be a positive JSON
- * integer (libjwt would read "9999999999" or 1e12 as 0, see
- * shared/dependency-facts.md). */
-static int numeric_date(json_t *claims, const char *name, long *pval)
+/* Is an optional claim present at all, whatever its type? */
+static int has_claim(jwt_t *jwt, const char *name)
 {
-    json_t *v = json_object_get(claims, name);
+    char *json = jwt_get_grants_json(jwt, name);
 
-    *pval = 0;
-    if (!v) {
-        return 1;
-    }
-    if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-        return 0;
-    }
-    *pval = (long)json_integer_value(v);
-    return 1;
+    free(json);
+    return json != NULL;
 }
 
-static int audience_matches(json_t *aud, const char *want)
+/* Extensions this module does not understand must not be ignored. */
+static int has_crit_header(jwt_t *jwt)
 {
+    char *json = jwt_get_headers_json(jwt, "crit");
+
+    free(json);
+    return json != NULL;
+}
+
+static int audience_matches(jwt_t *jwt, const char *want)
+{
+    const char *aud = jwt_get_grant(jwt, "aud");
+    char *json;
+    json_t *arr, *v;
     size_t i;
-    json_t *v;
+    int found = 0;
 
-    if (json_is_string(aud)) {
-        return !strcmp(json_string_value(aud), want);
+    if (aud) {
+        return !strcmp(aud, want);
     }
-    if (json_is_array(aud)) {
-        json_array_foreach(aud, i, v)
-        {
-            if (json_is_string(v) && !strcmp(json_string_value(v), want)) {
-                return 1;
-            }
+    /* An array of audiences: the only case that needs parsing. */
+    json = jwt_get_grants_json(jwt, "aud");
+    arr = json ? json_loads(json, 0, NULL) : NULL;
+    free(json);
+    json_array_foreach(arr, i, v)
+    {
+        if (json_is_string(v) && !strcmp(json_string_value(v), want)) {
+            found = 1;
         }
     }
-    return 0;
+    json_decref(arr);
+    return found;
 }
 
 static todo_jwt_error_t check_claims(apr_pool_t *p,
-                                     const todo_jwt_config_t *cfg,
-                                     json_t *claims, long now,
-                                     todo_claims_t *out)
+                                     const todo_jwt_config_t *cfg, jwt_t *jwt,
+                                     long now, todo_claims_t *out)
 {
-    const char *sub = json_string_value(json_object_get(claims, "sub"));
-    const char *sid = json_string_value(json_object_get(claims, "sid"));
-    const char *jti = json_string_value(json_object_get(claims, "jti"));
-    long exp, nbf, iat;
+    const char *jti = jwt_get_grant(jwt, "jti");
+    long exp = numeric_date(jwt, "exp"), nbf = 0;
 
-    if (!numeric_date(claims, "exp", &exp) || exp == 0
-        || !numeric_date(claims, "nbf", &nbf)
-        || !numeric_date(claims, "iat", &iat)) {
+    if (exp == 0) {
+        return TODO_JWT_BAD_CLAIMS;
+    }
+    if (has_claim(jwt, "nbf") && (nbf = numeric_date(jwt, "nbf")) == 0) {
         return TODO_JWT_BAD_CLAIMS;
     }
     if (now >= exp + cfg->leeway) {
@@ -160,21 +158,21 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
         return TODO_JWT_NOT_YET_VALID;
     }
     if (cfg->issuer) {
-        const char *iss = json_string_value(json_object_get(claims, "iss"));
+        const char *iss = jwt_get_grant(jwt, "iss");
         if (!iss || strcmp(iss, cfg->issuer)) {
             return TODO_JWT_BAD_ISSUER;
         }
     }
-    if (cfg->audience
-        && !audience_matches(json_object_get(claims, "aud"), cfg->audience)) {
+    if (cfg->audience && !audience_matches(jwt, cfg->audience)) {
         return TODO_JWT_BAD_AUDIENCE;
     }
-    if (APR_SUCCESS != todo_uuid_parse(p, sub, &out->sub)
-        || APR_SUCCESS != todo_uuid_parse(p, sid, &out->sid)) {
+    if (APR_SUCCESS != todo_uuid_parse(p, jwt_get_grant(jwt, "sub"), &out->sub)
+        || APR_SUCCESS
+               != todo_uuid_parse(p, jwt_get_grant(jwt, "sid"), &out->sid)) {
         return TODO_JWT_BAD_CLAIMS;
     }
     out->jti = jti ? apr_pstrdup(p, jti) : NULL;
-    out->iat = iat;
+    out->iat = numeric_date(jwt, "iat");
     out->exp = exp;
     return TODO_JWT_OK;
 }
@@ -182,8 +180,7 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
 static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
                                const char *token, long now, todo_claims_t *out)
 {
-    const char *dot1, *dot2, *c;
-    json_t *header, *claims;
+    const char *dot1, *dot2, *c, *alg;
     jwt_t *jwt = NULL;
     apr_size_t len;
 
@@ -191,7 +188,7 @@ static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
         return TODO_JWT_MALFORMED;
     }
     /* Exactly three segments of base64url: a JWE (five) or anything with
-     * padding or spaces is refused here. */
+     * padding or spaces is refused before libjwt decodes (on its stack). */
     for (c = token; *c; ++c) {
         if (*c != '.' && *c != '-' && *c != '_' && !apr_isalnum(*c)) {
             return TODO_JWT_MALFORMED;
@@ -202,29 +199,22 @@ static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
     if (!dot1 || !dot2 || strchr(dot2 + 1, '.') || dot2[1] == '\0') {
         return TODO_JWT_MALFORMED;
     }
-    header = segment_json(p, token, (apr_size_t)(dot1 - token));
-    if (!header) {
-        return TODO_JWT_MALFORMED;
-    }
-    /* Pin the algorithm before libjwt, which takes it from the token. */
-    c = json_string_value(json_object_get(header, "alg"));
-    if (!c || strcmp(c, alg_names[cfg->alg])
-        || json_object_get(header, "crit")) {
-        return TODO_JWT_BAD_ALG;
-    }
     if (!cfg->key || cfg->key_len < TODO_JWT_MIN_SECRET
         || jwt_decode(&jwt, token, cfg->key, (int)cfg->key_len) || !jwt) {
+        /* A forged or tampered token, or one whose alg libjwt cannot
+         * verify with an HMAC key. */
         return TODO_JWT_BAD_SIGNATURE;
     }
     apr_pool_cleanup_register(p, jwt, jwt_cleanup, apr_pool_cleanup_null);
-    if (jwt_get_alg(jwt) != alg_libjwt[cfg->alg]) {
+    /* libjwt took the algorithm from the token, case-insensitively: pin
+     * it exactly, as spelled in the header, and as libjwt understood it.
+     * "none", "hs256" and HS512 (with HS256 configured) all stop here. */
+    alg = jwt_get_header(jwt, "alg");
+    if (!alg || strcmp(alg, alg_names[cfg->alg])
+        || jwt_get_alg(jwt) != alg_libjwt[cfg->alg] || has_crit_header(jwt)) {
         return TODO_JWT_BAD_ALG;
     }
-    claims = segment_json(p, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1));
-    if (!claims) {
-        return TODO_JWT_MALFORMED;
-    }
-    return check_claims(p, cfg, claims, now, out);
+    return check_claims(p, cfg, jwt, now, out);
 }
 
 apr_status_t todo_jwt_verify(apr_pool_t *p, const todo_jwt_config_t *cfg,

@@ -116,6 +116,9 @@ static const todo_sql_stmt_t statements[] = {
      {"DELETE FROM tasks WHERE id = %s AND user_id = %s AND version = %d",
       NULL}},
     {TODO_SQL_TASK_DELETE_USER, {"DELETE FROM tasks WHERE user_id = %s", NULL}},
+    /* Without filters the count is answered from the index alone. */
+    {TODO_SQL_TASK_COUNT_ALL,
+     {"SELECT count(*) FROM tasks WHERE user_id = %s", NULL}},
     {TODO_SQL_TASK_COUNT,
      {"SELECT count(*) FROM tasks" TASK_FILTER_SQLITE, NULL}},
     /* Ten list statements: five sort keys, two directions, id breaking

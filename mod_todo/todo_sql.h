@@ -48,6 +48,7 @@ typedef struct todo_sql_stmt_t {
 #define TODO_SQL_TASK_DELETE "todo_task_delete"
 #define TODO_SQL_TASK_DELETE_USER "todo_task_delete_user"
 #define TODO_SQL_TASK_COUNT "todo_task_count"
+#define TODO_SQL_TASK_COUNT_ALL "todo_task_count_all"
 
 /**
  * The label of the task list statement for a sort key (as

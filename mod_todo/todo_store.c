@@ -123,12 +123,18 @@ apr_status_t todo_db_exec(todo_db_t *db, apr_pool_t *p, const char *label,
                           int *pnrows, int nargs, const char **args)
 {
     apr_dbd_prepared_t *stmt = statement(db, p, label);
-    int nrows = 0, rc;
+    int nrows = 0, rc, lock = db->write_lock && !db->in_tx;
 
     if (!stmt) {
         return APR_EGENERAL;
     }
+    if (lock) {
+        apr_global_mutex_lock(db->write_lock);
+    }
     rc = apr_dbd_pquery(db->drv, p, db->h, &nrows, stmt, nargs, args);
+    if (lock) {
+        apr_global_mutex_unlock(db->write_lock);
+    }
     if (rc) {
         return db_failed(db, p, rc, label);
     }
@@ -182,10 +188,22 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
     int rc;
 
     *ptx = NULL;
+    if (db->write_lock) {
+        apr_global_mutex_lock(db->write_lock);
+    }
     rc = apr_dbd_transaction_start(db->drv, p, db->h, ptx);
     if (rc) {
+        /* The driver hands out a transaction even when BEGIN failed. */
+        if (*ptx) {
+            apr_dbd_transaction_end(db->drv, p, *ptx);
+            *ptx = NULL;
+        }
+        if (db->write_lock) {
+            apr_global_mutex_unlock(db->write_lock);
+        }
         return db_failed(db, p, rc, "BEGIN");
     }
+    db->in_tx = 1;
     return APR_SUCCESS;
 }
 
@@ -201,6 +219,10 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
         apr_dbd_transaction_mode_set(db->drv, tx, APR_DBD_TRANSACTION_ROLLBACK);
     }
     rc = apr_dbd_transaction_end(db->drv, p, tx);
+    db->in_tx = 0;
+    if (db->write_lock) {
+        apr_global_mutex_unlock(db->write_lock);
+    }
     if (rc) {
         return db_failed(db, p, rc, commit ? "COMMIT" : "ROLLBACK");
     }

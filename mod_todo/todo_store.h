@@ -21,15 +21,32 @@
 #include <apr_dbd.h>
 #include <apr_hash.h>
 #include <apr_pools.h>
+#include <apr_global_mutex.h>
 
 #include "todo_sql.h"
 
-/** An open connection. */
+/**
+ * An open connection.
+ *
+ * @c write_lock serialises SQLite writes across the threads and processes
+ * of one httpd. apr_dbd's SQLite driver holds one process-wide mutex
+ * during every call, and SQLite waits for a busy database inside such a
+ * call: a thread waiting for the write lock would hold that mutex while
+ * the thread that owns the write lock needs it to finish its transaction
+ * (a deadlock until the busy timeout), and between processes SQLite's busy
+ * handler polls with sleeps of up to 100 ms. So every write (a transaction,
+ * or a single writing statement) takes @c write_lock first, which wakes
+ * the next writer as soon as the lock is free; SQLite's own lock and busy
+ * timeout remain for writers outside this httpd (todoctl, a second server).
+ * NULL where there is no such problem (PostgreSQL, todoctl, tests).
+ */
 typedef struct todo_db_t {
     const apr_dbd_driver_t *drv;
     apr_dbd_t *h;
     apr_hash_t *prepared; /**< label -> apr_dbd_prepared_t* */
     todo_dialect_t dialect;
+    apr_global_mutex_t *write_lock; /**< see above */
+    int in_tx;                      /**< inside todo_db_begin/end */
 } todo_db_t;
 
 /** Per-connection settings applied by todo_db_setup(). */
@@ -78,7 +95,8 @@ apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts);
 apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p);
 
 /**
- * Run the prepared statement @a label, which returns no rows.
+ * Run the prepared statement @a label, which returns no rows (a write:
+ * outside a transaction it takes db->write_lock for its duration).
  * @param pnrows receives the number of rows changed; may be NULL
  */
 apr_status_t todo_db_exec(todo_db_t *db, apr_pool_t *p, const char *label,
@@ -92,8 +110,9 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
                             todo_rows_t **prows, int nargs, const char **args);
 
 /**
- * Start a transaction (SQLite: BEGIN IMMEDIATE, so the write lock is
- * taken up front and a busy wait happens here, not mid-transaction).
+ * Start a write transaction: take db->write_lock, then BEGIN (SQLite:
+ * BEGIN IMMEDIATE, so the database's write lock is taken up front and any
+ * wait happens here, not mid-transaction). todo_db_end() releases both.
  */
 apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
                            apr_dbd_transaction_t **ptx);

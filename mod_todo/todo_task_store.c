@@ -244,7 +244,14 @@ apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
     apr_status_t rv;
     int i;
 
-    rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT, ptotal, 13, filter);
+    if (!q->status && q->completed < 0 && !q->priority && !q->q
+        && !q->due_before && !q->due_after) {
+        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT_ALL, ptotal,
+                           TODO_ARGS(user_id));
+    }
+    else {
+        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT, ptotal, 13, filter);
+    }
     if (APR_SUCCESS != rv) {
         return rv;
     }
