@@ -80,7 +80,8 @@ $(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) mod_todo/mod_todo.map
 	    -Wl,--version-script=$(CURDIR)/mod_todo/mod_todo.map \
 	    $(if $(SAN_CFLAGS),-lasan -lubsan) \
 	    > apxs.log 2>&1 || { cat apxs.log; exit 1; }
-	cp $(BUILD)/apxs/.libs/mod_todo.so $@
+	@# rename, never overwrite: a running httpd has the old file mapped
+	cp $(BUILD)/apxs/.libs/mod_todo.so $@.tmp && mv -f $@.tmp $@
 
 $(TODOCTL): mod_todo/todoctl.c $(LIBTODO) $(CORE_HDR)
 	$(CC) $(CORE_CFLAGS) -o $@ $< $(LIBTODO) $(LIBS) \

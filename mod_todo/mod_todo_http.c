@@ -110,6 +110,38 @@ static int is_json_type(const char *mt)
                && !strncmp(mt, "application/", 12));
 }
 
+static apr_status_t too_large(todo_req_t *req, apr_int64_t limit)
+{
+    /* Answer without reading the rest; the connection cannot be reused. */
+    req->r->connection->keepalive = AP_CONN_CLOSE;
+    return todo_result_fail(
+        req->res, TODO_ETOOLARGE,
+        apr_psprintf(req->r->pool,
+                     "Request body larger than %" APR_INT64_T_FMT " bytes",
+                     limit));
+}
+
+/* Reading the body failed: a broken chunk, a timeout, a reset. When an
+ * input filter has already answered (AP_FILTER_ERROR) nothing more may be
+ * sent; otherwise answer in JSON. */
+static apr_status_t read_failed(todo_req_t *req, apr_status_t rv)
+{
+    int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+
+    req->r->connection->keepalive = AP_CONN_CLOSE;
+    if (status == AP_FILTER_ERROR) {
+        req->answered = 1;
+    }
+    if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        return todo_result_fail(req->res, TODO_ETOOLARGE,
+                                "Request body too large");
+    }
+    return todo_result_fail(req->res, TODO_EBADREQ,
+                            status == HTTP_REQUEST_TIME_OUT
+                                ? "Timed out reading the request body"
+                                : "Malformed request body");
+}
+
 apr_status_t todo_req_read_body(todo_req_t *req, int accept,
                                 todo_body_type_t *ptype, const char **pbuf,
                                 apr_size_t *plen)
@@ -118,8 +150,11 @@ apr_status_t todo_req_read_body(todo_req_t *req, int accept,
     apr_int64_t limit = todo_conf_max_body(req->dc);
     const char *mt = media_type(r), *clen;
     apr_size_t len = 0, cap = 8192;
+    apr_bucket_brigade *bb;
+    apr_bucket *e;
+    apr_status_t rv;
+    int seen_eos = 0;
     char *buf;
-    long n;
 
     if (!mt || is_json_type(mt)) {
         *ptype = TODO_BODY_JSON;
@@ -140,42 +175,44 @@ apr_status_t todo_req_read_body(todo_req_t *req, int accept,
     }
     clen = apr_table_get(r->headers_in, "Content-Length");
     if (clen && apr_atoi64(clen) > limit) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return todo_result_fail(
-            req->res, TODO_ETOOLARGE,
-            apr_psprintf(r->pool,
-                         "Request body larger than %" APR_INT64_T_FMT " bytes",
-                         limit));
+        return too_large(req, limit);
     }
-    if (OK != ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) {
-        return todo_result_fail(req->res, TODO_EBADREQ,
-                                "Malformed request body");
-    }
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     buf = apr_palloc(r->pool, cap + 1);
-    if (ap_should_client_block(r)) {
-        while ((n = ap_get_client_block(r, buf + len, cap - len)) > 0) {
-            len += (apr_size_t)n;
-            if ((apr_int64_t)len > limit) {
-                r->connection->keepalive = AP_CONN_CLOSE;
-                return todo_result_fail(
-                    req->res, TODO_ETOOLARGE,
-                    apr_psprintf(r->pool,
-                                 "Request body larger than %" APR_INT64_T_FMT
-                                 " bytes",
-                                 limit));
+    while (!seen_eos) {
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, 8192);
+        if (APR_SUCCESS != rv) {
+            return read_failed(req, rv);
+        }
+        for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+             e = APR_BUCKET_NEXT(e)) {
+            const char *data;
+            apr_size_t n;
+            if (APR_BUCKET_IS_EOS(e)) {
+                seen_eos = 1;
+                break;
             }
-            if (len == cap) {
-                char *bigger = apr_palloc(r->pool, cap * 2 + 1);
+            rv = apr_bucket_read(e, &data, &n, APR_BLOCK_READ);
+            if (APR_SUCCESS != rv) {
+                return read_failed(req, rv);
+            }
+            if ((apr_int64_t)(len + n) > limit) {
+                return too_large(req, limit);
+            }
+            if (len + n > cap) {
+                char *bigger;
+                while (len + n > cap) {
+                    cap *= 2;
+                }
+                bigger = apr_palloc(r->pool, cap + 1);
                 memcpy(bigger, buf, len);
                 buf = bigger;
-                cap *= 2;
             }
+            memcpy(buf + len, data, n);
+            len += n;
         }
-        if (n < 0) {
-            r->connection->keepalive = AP_CONN_CLOSE;
-            return todo_result_fail(req->res, TODO_EBADREQ,
-                                    "Error reading the request body");
-        }
+        apr_brigade_cleanup(bb);
     }
     buf[len] = '\0';
     *pbuf = buf;
@@ -254,6 +291,9 @@ int todo_send_error(todo_req_t *req, apr_status_t rv)
     todo_result_t *res = req->res;
     int status;
 
+    if (req->answered) {
+        return AP_FILTER_ERROR; /* an input filter sent the response */
+    }
     if (APR_SUCCESS == res->status) {
         res->status = APR_SUCCESS == rv ? APR_EGENERAL : rv;
     }

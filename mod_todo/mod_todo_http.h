@@ -30,6 +30,7 @@ typedef struct todo_req_t {
     apr_time_t now;        /**< r->request_time */
     todo_db_t *db;         /**< after todo_req_db() */
     todo_principal_t *who; /**< after todo_req_authenticate() */
+    int answered;          /**< httpd already sent an error response */
 } todo_req_t;
 
 /** Body media types todo_req_read_body() accepts. */

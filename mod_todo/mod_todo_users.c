@@ -28,7 +28,8 @@ int todo_h_user_list(todo_req_t *req)
         rv = todo_result_fail(req->res, TODO_EBADREQ, "Malformed query string");
     }
     if (APR_SUCCESS == rv) {
-        todo_v_query_int(req->res, query, TODO_KEY_PAGE, 1, 1, 1000000, &page);
+        todo_v_query_int(req->res, query, TODO_KEY_PAGE, 1, 1, TODO_PAGE_MAX,
+                         &page);
         todo_v_query_int(req->res, query, TODO_KEY_PAGE_SIZE,
                          TODO_PAGE_SIZE_DEFAULT, 1, TODO_PAGE_SIZE_MAX, &size);
         rv = req->res->status;

@@ -49,8 +49,8 @@ const char *todo_parse_size(apr_pool_t *p, const char *arg, apr_int64_t min,
         }
     }
     num = apr_pstrndup(p, arg ? arg : "", mult == 1 ? len : len - 1);
-    if (APR_SUCCESS != todo_parse_int64(num, 0, max, &v) || v * mult < min
-        || v * mult > max) {
+    if (APR_SUCCESS != todo_parse_int64(num, 0, max, &v) || v > max / mult
+        || v * mult < min) {
         return apr_psprintf(p,
                             "'%s' must be a size from %" APR_INT64_T_FMT
                             " to %" APR_INT64_T_FMT

@@ -104,13 +104,28 @@ static int has_claim(jwt_t *jwt, const char *name)
     return json != NULL;
 }
 
-/* Extensions this module does not understand must not be ignored. */
-static int has_crit_header(jwt_t *jwt)
+/* The header segment must be a JSON object whose "alg" is exactly the
+ * configured algorithm and which asks for no extension ("crit"): "none",
+ * "hs256", HS512 with HS256 configured, RS256 all fail here. */
+static int header_alg_ok(apr_pool_t *p, const todo_jwt_config_t *cfg,
+                         const char *seg, apr_size_t len)
 {
-    char *json = jwt_get_headers_json(jwt, "crit");
+    unsigned char *raw;
+    apr_size_t rawlen;
+    json_t *header;
+    const char *alg;
+    int ok;
 
-    free(json);
-    return json != NULL;
+    if (APR_SUCCESS
+        != todo_b64url_decode(p, apr_pstrmemdup(p, seg, len), &raw, &rawlen)) {
+        return 0;
+    }
+    header = json_loadb((const char *)raw, rawlen, 0, NULL);
+    alg = json_string_value(json_object_get(header, "alg"));
+    ok = json_is_object(header) && alg && !strcmp(alg, alg_names[cfg->alg])
+         && !json_object_get(header, "crit");
+    json_decref(header);
+    return ok;
 }
 
 static int audience_matches(jwt_t *jwt, const char *want)
@@ -151,7 +166,8 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
     if (has_claim(jwt, "nbf") && (nbf = numeric_date(jwt, "nbf")) == 0) {
         return TODO_JWT_BAD_CLAIMS;
     }
-    if (now >= exp + cfg->leeway) {
+    /* Subtract from now rather than add to exp: no overflow near LONG_MAX. */
+    if (now - cfg->leeway >= exp) {
         return TODO_JWT_EXPIRED;
     }
     if (nbf && now + cfg->leeway < nbf) {
@@ -196,8 +212,16 @@ static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
     }
     dot1 = strchr(token, '.');
     dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-    if (!dot1 || !dot2 || strchr(dot2 + 1, '.') || dot2[1] == '\0') {
+    /* No empty segment either: libjwt 1.10 mishandles them (a zero-size
+     * allocation written past its end). */
+    if (!dot1 || !dot2 || strchr(dot2 + 1, '.') || dot1 == token
+        || dot2 == dot1 + 1 || dot2[1] == '\0') {
         return TODO_JWT_MALFORMED;
+    }
+    /* Pin the algorithm before libjwt, which takes it from the token
+     * (case-insensitively) and would try whatever it names. */
+    if (!header_alg_ok(p, cfg, token, (apr_size_t)(dot1 - token))) {
+        return TODO_JWT_BAD_ALG;
     }
     if (!cfg->key || cfg->key_len < TODO_JWT_MIN_SECRET
         || jwt_decode(&jwt, token, cfg->key, (int)cfg->key_len) || !jwt) {
@@ -206,12 +230,10 @@ static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
         return TODO_JWT_BAD_SIGNATURE;
     }
     apr_pool_cleanup_register(p, jwt, jwt_cleanup, apr_pool_cleanup_null);
-    /* libjwt took the algorithm from the token, case-insensitively: pin
-     * it exactly, as spelled in the header, and as libjwt understood it.
-     * "none", "hs256" and HS512 (with HS256 configured) all stop here. */
+    /* And check again what libjwt itself verified with. */
     alg = jwt_get_header(jwt, "alg");
     if (!alg || strcmp(alg, alg_names[cfg->alg])
-        || jwt_get_alg(jwt) != alg_libjwt[cfg->alg] || has_crit_header(jwt)) {
+        || jwt_get_alg(jwt) != alg_libjwt[cfg->alg]) {
         return TODO_JWT_BAD_ALG;
     }
     return check_claims(p, cfg, jwt, now, out);

@@ -73,14 +73,16 @@ int todo_result_http(apr_status_t status)
     }
 }
 
+/* NULL if any allocation fails. */
 static json_t *loc_to_json(const char *loc)
 {
     json_t *arr = json_array();
     const char *start = loc, *end;
 
-    while (start && *start) {
+    while (arr && start && *start) {
         const char *c;
         int numeric = 1;
+        json_t *part;
         end = strchr(start, '.');
         if (!end) {
             end = start + strlen(start);
@@ -90,12 +92,12 @@ static json_t *loc_to_json(const char *loc)
                 numeric = 0;
             }
         }
-        if (numeric && end > start && end - start < 10) {
-            json_array_append_new(arr, json_integer(atoi(start)));
-        }
-        else {
-            json_array_append_new(arr,
-                                  json_stringn(start, (size_t)(end - start)));
+        part = numeric && end > start && end - start < 10
+                   ? json_integer(atoi(start))
+                   : json_stringn(start, (size_t)(end - start));
+        if (!part || json_array_append_new(arr, part)) {
+            json_decref(arr);
+            return NULL;
         }
         start = *end ? end + 1 : end;
     }
@@ -135,18 +137,22 @@ static const char *default_detail(apr_status_t status)
 json_t *todo_result_to_json(const todo_result_t *res)
 {
     int i;
-    json_t *items;
+    json_t *items, *item;
 
     if (res->status == APR_EINVAL && res->errors && res->errors->nelts > 0) {
         items = json_array();
-        for (i = 0; i < res->errors->nelts; ++i) {
+        for (i = 0; items && i < res->errors->nelts; ++i) {
             const todo_error_item_t *e =
                 &APR_ARRAY_IDX(res->errors, i, todo_error_item_t);
-            json_array_append_new(items, json_pack("{s:o, s:s, s:s}", "loc",
-                                                   loc_to_json(e->loc), "msg",
-                                                   e->msg, "type", e->type));
+            item = json_pack("{s:o, s:s, s:s}", "loc", loc_to_json(e->loc),
+                             "msg", e->msg, "type", e->type);
+            /* All or nothing: a body missing an item would mislead. */
+            if (!item || json_array_append_new(items, item)) {
+                json_decref(items);
+                return NULL;
+            }
         }
-        return json_pack("{s:o}", "detail", items);
+        return items ? json_pack("{s:o}", "detail", items) : NULL;
     }
     /* Nothing internal may leak from a 500: its detail is fixed. */
     if (todo_result_http(res->status) == 500 || !res->detail) {

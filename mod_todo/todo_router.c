@@ -49,6 +49,7 @@ apr_status_t todo_router_match(const todo_route_t *routes, int nroutes,
     }
     for (i = 0; i < nroutes; ++i) {
         todo_route_match_t tmp;
+        memset(&tmp, 0, sizeof(tmp));
         if (!pattern_match(routes[i].pattern, path, p, &tmp)) {
             continue;
         }

@@ -100,7 +100,7 @@ apr_status_t todo_task_query_parse(apr_table_t *args, todo_task_query_t *q,
                             "Input should be 'asc' or 'desc'");
     }
     q->desc = !s || !strcmp(s, "desc");
-    todo_v_query_int(res, args, "page", 1, 1, 1000000, &q->page);
+    todo_v_query_int(res, args, "page", 1, 1, TODO_PAGE_MAX, &q->page);
     todo_v_query_int(res, args, "page_size", TODO_PAGE_SIZE_DEFAULT, 1,
                      TODO_PAGE_SIZE_MAX, &q->page_size);
     return res->status;

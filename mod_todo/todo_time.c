@@ -4,14 +4,53 @@
 
 #include "todo_time.h"
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard
+ * Hinnant's civil-date algorithms): valid far before 1970, unlike APR's
+ * conversions, which refuse negative times. */
+static apr_int64_t days_from_civil(apr_int64_t y, int m, int d)
+{
+    apr_int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(apr_int64_t z, apr_int64_t *py, int *pm, int *pd)
+{
+    apr_int64_t era, doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *pd = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *pm = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *py = yoe + era * 400 + (*pm <= 2);
+}
+
 void todo_time_format_buf(char buf[TODO_TIME_LEN], apr_time_t t)
 {
-    apr_time_exp_t tm;
+    /* Floor division, so times before 1970 split into a day and a
+     * non-negative time of day. */
+    apr_int64_t usec_per_day = APR_INT64_C(86400000000);
+    apr_int64_t days = t / usec_per_day, rem = t % usec_per_day, year;
+    int month, day, secs;
 
-    apr_time_exp_gmt(&tm, t);
+    if (rem < 0) {
+        rem += usec_per_day;
+        --days;
+    }
+    civil_from_days(days, &year, &month, &day);
+    secs = (int)(rem / 1000000);
     apr_snprintf(buf, TODO_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, tm.tm_usec);
+                 (int)year, month, day, secs / 3600, secs / 60 % 60, secs % 60,
+                 (int)(rem % 1000000));
 }
 
 const char *todo_time_format(apr_pool_t *p, apr_time_t t)
@@ -48,7 +87,6 @@ static int days_in_month(int year, int month)
 apr_status_t todo_time_parse(const char *s, apr_time_t *pt)
 {
     int year, month, day, hour, minute, second, usec = 0, offset = 0;
-    apr_time_exp_t tm = {0};
     apr_time_t t;
 
     if (!s || !read_digits(&s, 4, &year) || *s++ != '-'
@@ -96,15 +134,8 @@ apr_status_t todo_time_parse(const char *s, apr_time_t *pt)
         || second > 59) {
         return APR_EINVAL;
     }
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    if (APR_SUCCESS != apr_time_exp_gmt_get(&t, &tm)) {
-        return APR_EINVAL;
-    }
+    t = apr_time_from_sec(days_from_civil(year, month, day) * 86400
+                          + hour * 3600 + minute * 60 + second);
     *pt = t + usec - apr_time_from_sec(offset);
     return APR_SUCCESS;
 }

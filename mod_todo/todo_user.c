@@ -4,6 +4,7 @@
 
 #include <apr_strings.h>
 
+#include "todo_fold.h"
 #include "todo_json.h"
 #include "todo_time.h"
 #include "todo_user.h"
@@ -136,10 +137,15 @@ apr_status_t todo_user_find_login(todo_db_t *db, apr_pool_t *p,
                                   const char *login, todo_user_t **puser,
                                   const char **phash)
 {
-    const char *key = todo_ascii_lower(p, login);
+    const char *key = NULL;
     todo_rows_t *rows;
     apr_status_t rv;
 
+    /* Emails are stored lowercased (Unicode); usernames are ASCII, so the
+     * same key serves lower(username). */
+    if (APR_SUCCESS != todo_lower(p, login, strlen(login), &key)) {
+        return APR_ENOENT;
+    }
     rv = todo_db_select(db, p, TODO_SQL_USER_BY_LOGIN, &rows,
                         TODO_ARGS(key, key));
     if (APR_SUCCESS != rv) {

@@ -4,7 +4,10 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <unictype.h>
+#include <unistr.h>
 
+#include "todo_fold.h"
 #include "todo_util.h"
 #include "todo_utf8.h"
 #include "todo_uuid.h"
@@ -72,21 +75,42 @@ const char *todo_ascii_lower(apr_pool_t *p, const char *s)
     return out;
 }
 
-/* RFC 5322 atext, plus any non-ASCII byte (internationalised addresses). */
-static int is_atext(unsigned char c)
+/* Is the code point at *ps acceptable in an address? ASCII must be
+ * RFC 5322 atext (or a letter, digit or hyphen in the domain); other code
+ * points are accepted unless they are separators (spaces, U+2028) or
+ * control, format, surrogate, private-use or unassigned ones. Advances *ps.
+ * @return 1 if acceptable, 0 if not, -1 at the end */
+static int next_email_char(const char **ps, const char *end, int domain)
 {
-    return apr_isalnum(c) || c >= 0x80 || strchr("!#$%&'*+/=?^_`{|}~-", c);
+    const uint8_t *s = (const uint8_t *)*ps;
+    ucs4_t uc;
+    int n;
+
+    if (*ps >= end) {
+        return -1;
+    }
+    n = u8_mbtouc(&uc, s, (size_t)(end - *ps));
+    *ps += n;
+    if (uc < 0x80) {
+        if (domain) {
+            return apr_isalnum(uc) || uc == '-';
+        }
+        return apr_isalnum(uc) || strchr("!#$%&'*+/=?^_`{|}~-", (int)uc);
+    }
+    return !uc_is_general_category(uc, UC_CATEGORY_Z)
+           && !uc_is_general_category(uc, UC_CATEGORY_C);
 }
 
 static const char *email_problem(const char *s)
 {
-    const char *at = strchr(s, '@'), *c, *label;
-    apr_size_t local_len;
+    const char *at = strchr(s, '@'), *end = s + strlen(s), *c, *label;
+    apr_ssize_t local_len;
+    int ok;
 
     if (!at || strchr(at + 1, '@')) {
         return "An email address must have exactly one @-sign.";
     }
-    local_len = (apr_size_t)(at - s);
+    local_len = todo_utf8_count(s, (apr_size_t)(at - s));
     if (local_len == 0) {
         return "There must be something before the @-sign.";
     }
@@ -96,8 +120,11 @@ static const char *email_problem(const char *s)
     if (s[0] == '.' || at[-1] == '.' || strstr(s, "..")) {
         return "The part before the @-sign has a misplaced period.";
     }
-    for (c = s; c < at; ++c) {
-        if (*c != '.' && !is_atext((unsigned char)*c)) {
+    for (c = s; c < at;) {
+        if (*c == '.') {
+            ++c;
+        }
+        else if (!next_email_char(&c, at, 0)) {
             return "The email address contains invalid characters before the "
                    "@-sign.";
         }
@@ -109,20 +136,29 @@ static const char *email_problem(const char *s)
         return "The part after the @-sign is not valid. It should have a "
                "period.";
     }
-    for (label = at + 1; *label; label = *c ? c + 1 : c) {
-        for (c = label; *c && *c != '.'; ++c) {
-            unsigned char u = (unsigned char)*c;
-            if (!apr_isalnum(u) && u != '-' && u < 0x80) {
+    for (label = at + 1; label < end;) {
+        apr_ssize_t n = 0;
+        const char *start = label;
+        for (c = label; c < end && *c != '.'; ++n) {
+            ok = next_email_char(&c, end, 1);
+            if (!ok) {
                 return "The part after the @-sign contains invalid "
                        "characters.";
             }
         }
-        if (c == label || *label == '-' || c[-1] == '-') {
-            return "The part after the @-sign is not valid.";
+        if (n == 0 || *start == '-' || c[-1] == '-') {
+            return *c == '.' && c + 1 == end
+                       ? "An email address cannot end with a period."
+                       : "The part after the @-sign is not valid.";
         }
-        if (*c == '.' && c[1] == '\0') {
+        if (n > 63) {
+            return "The part after the @-sign is not valid: a label is "
+                   "longer than 63 characters.";
+        }
+        if (*c == '.' && c + 1 == end) {
             return "An email address cannot end with a period.";
         }
+        label = c < end ? c + 1 : c;
     }
     return NULL;
 }
@@ -151,7 +187,11 @@ int todo_v_email(todo_result_t *res, const char *loc, const char *s,
                         NULL));
         return 0;
     }
-    *plower = todo_ascii_lower(res->p, s);
+    if (APR_SUCCESS != todo_lower(res->p, s, strlen(s), plower)) {
+        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
+                            "Input should be a valid string (invalid UTF-8)");
+        return 0;
+    }
     return 1;
 }
 

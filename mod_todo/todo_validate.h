@@ -26,6 +26,8 @@
 #define TODO_PASSWORD_MAX 72 /* bytes: bcrypt ignores the rest */
 #define TODO_PAGE_SIZE_DEFAULT 10
 #define TODO_PAGE_SIZE_MAX 100
+/** Largest page number: any int32 (a page past the end is empty). */
+#define TODO_PAGE_MAX 2147483647
 
 /**
  * Read the string member @a key of @a obj.

@@ -1,6 +1,7 @@
 """AuthType Bearer: the API's tokens protect other Apache content."""
 
 import os
+import time
 
 import pytest
 
@@ -44,9 +45,16 @@ class TestAuthTypeBearer:
         r = fetch(benv, tokens["access_token"])
         assert r.status_code == 200
         assert r.text == "hello, bearer\n"
-        # %u in the access log is the user id.
-        with open(benv.access_log) as f:
-            lines = [l for l in f if "/private/hello.txt" in l and " 200 " in l]
+        # %u in the access log is the user id. httpd writes the line just
+        # after sending the response, so give it a moment.
+        deadline = time.time() + 5
+        while True:
+            with open(benv.access_log) as f:
+                lines = [l for l in f
+                         if "/private/hello.txt" in l and " 200 " in l]
+            if lines or time.time() > deadline:
+                break
+            time.sleep(0.05)
         assert lines and lines[-1].split()[2] == user["id"]
 
     def test_todo_600_03_bad_token(self, benv):
