@@ -98,7 +98,7 @@ const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         if (APR_SUCCESS != todo_sql_dialect(sc->db_driver, &sc->dialect)) {
             return apr_psprintf(pconf,
                                 "DBDriver %s is not supported by mod_todo "
-                                "(supported: sqlite3)",
+                                "(supported: sqlite3, pgsql)",
                                 sc->db_driver);
         }
         for (i = 0; i < n; ++i) {

@@ -20,7 +20,7 @@ static const char *const create_table_sql =
 
 /* Held for the whole run so concurrent starters serialise. */
 static const char *const pg_lock_sql =
-    "SELECT pg_advisory_xact_lock(7370746f646f)";
+    "SELECT pg_advisory_xact_lock(1953457263)"; /* "todo" */
 
 /* Run a multi-statement script. SQLite's sqlite3_exec runs every
  * statement of a script (apr_dbd_query would run only the first). */

@@ -1,23 +1,45 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+/*
+ * Every statement, once per dialect. The two columns say the same thing;
+ * they differ where the databases do:
+ *  - PostgreSQL stores ids as uuid and times as timestamptz: apr_dbd
+ *    declares %s parameters as varchar, so they are cast (::uuid,
+ *    ::timestamptz), and times are rendered by todo_ts() (defined by the
+ *    first pgsql migration) as the same RFC 3339 text SQLite stores;
+ *  - booleans are 1/0 in SQLite, true/false in PostgreSQL;
+ *  - substring search is instr() in SQLite, strpos() in PostgreSQL;
+ *  - "NULLs last" is an expression in SQLite, NULLS LAST in PostgreSQL.
+ * Parameters are the same, in the same order, in both columns.
+ */
+
 #include <string.h>
 
 #include "todo_sql.h"
 
 /* Columns of a user as every user query returns them. */
 #define USER_COLS "id, email, username, is_active, created_at, updated_at"
+#define USER_COLS_PG                                                           \
+    "id, email, username, is_active, todo_ts(created_at),"                     \
+    " todo_ts(updated_at)"
 #define USER_COLS_U                                                            \
     "u.id, u.email, u.username, u.is_active, u.created_at, u.updated_at"
+#define USER_COLS_U_PG                                                         \
+    "u.id, u.email, u.username, u.is_active, todo_ts(u.created_at),"           \
+    " todo_ts(u.updated_at)"
 
 /* Columns of a task as every task query returns them. */
 #define TASK_COLS                                                              \
     "id, user_id, title, description, status, priority, due_date,"             \
     " created_at, updated_at, version"
+#define TASK_COLS_PG                                                           \
+    "id, user_id, title, description, status, priority, todo_ts(due_date),"    \
+    " todo_ts(created_at), todo_ts(updated_at), version"
 
 /* The filters of GET /tasks; a NULL parameter disables its filter. Each
  * value is bound twice (IS NULL test, comparison). Parameters: user_id,
  * status x2, completed x2, priority x2, q x2, due_before x2, due_after x2. */
-#define TASK_FILTER_SQLITE                                                     \
+#define TASK_FILTER                                                            \
     " WHERE user_id = %s"                                                      \
     " AND (%s IS NULL OR status = %s)"                                         \
     " AND (%d IS NULL OR (status = 'completed') = %d)"                         \
@@ -25,85 +47,125 @@
     " AND (%s IS NULL OR instr(search, %s) > 0)"                               \
     " AND (%s IS NULL OR due_date < %s)"                                       \
     " AND (%s IS NULL OR due_date > %s)"
+#define TASK_FILTER_PG                                                         \
+    " WHERE user_id = %s::uuid"                                                \
+    " AND (%s IS NULL OR status = %s)"                                         \
+    " AND (%s IS NULL OR (status = 'completed') = %s::boolean)"                \
+    " AND (%s IS NULL OR priority = %s)"                                       \
+    " AND (%s IS NULL OR strpos(search, %s) > 0)"                              \
+    " AND (%s IS NULL OR due_date < %s::timestamptz)"                          \
+    " AND (%s IS NULL OR due_date > %s::timestamptz)"
 
-#define TASK_LIST_SQLITE(order)                                                \
-    "SELECT " TASK_COLS " FROM tasks" TASK_FILTER_SQLITE " ORDER BY " order    \
+#define TASK_LIST(order)                                                       \
+    "SELECT " TASK_COLS " FROM tasks" TASK_FILTER " ORDER BY " order           \
+    " LIMIT %d OFFSET %d"
+#define TASK_LIST_PG(order)                                                    \
+    "SELECT " TASK_COLS_PG " FROM tasks" TASK_FILTER_PG " ORDER BY " order     \
     " LIMIT %d OFFSET %d"
 
-/* The PostgreSQL column is filled in with the PostgreSQL migrations;
- * until then todo_sql_dialect() refuses the pgsql driver. */
 static const todo_sql_stmt_t statements[] = {
-    {TODO_SQL_PING, {"SELECT 1", NULL}},
+    {TODO_SQL_PING, {"SELECT 1", "SELECT 1"}},
     {TODO_SQL_USER_INSERT,
      {"INSERT INTO users (id, email, username, password_hash, is_active,"
       " created_at, updated_at) VALUES (%s, %s, %s, %s, 1, %s, %s)"
       " ON CONFLICT DO NOTHING",
-      NULL}},
+      "INSERT INTO users (id, email, username, password_hash, is_active,"
+      " created_at, updated_at) VALUES (%s::uuid, %s, %s, %s, true,"
+      " %s::timestamptz, %s::timestamptz) ON CONFLICT DO NOTHING"}},
     /* Which unique key a write collides with: (email, username). */
     {TODO_SQL_USER_CONFLICT,
      {"SELECT (SELECT count(*) FROM users WHERE email = %s AND id <> %s),"
       " (SELECT count(*) FROM users WHERE lower(username) = %s AND id <> %s)",
-      NULL}},
+      "SELECT (SELECT count(*) FROM users WHERE email = %s"
+      " AND id <> %s::uuid), (SELECT count(*) FROM users"
+      " WHERE lower(username) = %s AND id <> %s::uuid)"}},
     {TODO_SQL_USER_GET,
-     {"SELECT " USER_COLS " FROM users WHERE id = %s", NULL}},
+     {"SELECT " USER_COLS " FROM users WHERE id = %s",
+      "SELECT " USER_COLS_PG " FROM users WHERE id = %s::uuid"}},
     {TODO_SQL_USER_BY_LOGIN,
      {"SELECT " USER_COLS ", password_hash FROM users"
       " WHERE email = %s OR lower(username) = %s",
-      NULL}},
+      "SELECT " USER_COLS_PG ", password_hash FROM users"
+      " WHERE email = %s OR lower(username) = %s"}},
     {TODO_SQL_USER_LIST,
      {"SELECT " USER_COLS " FROM users ORDER BY created_at, id"
       " LIMIT %d OFFSET %d",
-      NULL}},
-    {TODO_SQL_USER_COUNT, {"SELECT count(*) FROM users", NULL}},
+      "SELECT " USER_COLS_PG " FROM users ORDER BY created_at, id"
+      " LIMIT %d OFFSET %d"}},
+    {TODO_SQL_USER_COUNT,
+     {"SELECT count(*) FROM users", "SELECT count(*) FROM users"}},
     {TODO_SQL_USER_UPDATE,
      {"UPDATE users SET email = coalesce(%s, email),"
       " username = coalesce(%s, username),"
       " password_hash = coalesce(%s, password_hash), updated_at = %s"
       " WHERE id = %s",
-      NULL}},
-    {TODO_SQL_USER_DELETE, {"DELETE FROM users WHERE id = %s", NULL}},
+      "UPDATE users SET email = coalesce(%s, email),"
+      " username = coalesce(%s, username),"
+      " password_hash = coalesce(%s, password_hash),"
+      " updated_at = %s::timestamptz WHERE id = %s::uuid"}},
+    {TODO_SQL_USER_DELETE,
+     {"DELETE FROM users WHERE id = %s",
+      "DELETE FROM users WHERE id = %s::uuid"}},
     /* Dependent rows go explicitly, in the same transaction: SQLite's
      * foreign_keys pragma is per connection and off by default. */
     {TODO_SQL_SESSION_DELETE_USER,
-     {"DELETE FROM sessions WHERE user_id = %s", NULL}},
+     {"DELETE FROM sessions WHERE user_id = %s",
+      "DELETE FROM sessions WHERE user_id = %s::uuid"}},
     {TODO_SQL_SESSION_INSERT,
      {"INSERT INTO sessions (id, user_id, generation, created_at, expires_at)"
       " VALUES (%s, %s, 0, %s, %s)",
-      NULL}},
+      "INSERT INTO sessions (id, user_id, generation, created_at, expires_at)"
+      " VALUES (%s::uuid, %s::uuid, 0, %s::timestamptz, %s::timestamptz)"}},
     /* One query from a token to its live session and active user. */
     {TODO_SQL_SESSION_PRINCIPAL,
      {"SELECT " USER_COLS_U " FROM sessions s JOIN users u ON u.id = s.user_id"
       " WHERE s.id = %s AND s.user_id = %s AND s.revoked_at IS NULL"
       " AND u.is_active = 1",
-      NULL}},
+      "SELECT " USER_COLS_U_PG " FROM sessions s"
+      " JOIN users u ON u.id = s.user_id WHERE s.id = %s::uuid"
+      " AND s.user_id = %s::uuid AND s.revoked_at IS NULL AND u.is_active"}},
     {TODO_SQL_SESSION_GET,
      {"SELECT s.user_id, s.generation, s.rotated_at, s.expires_at,"
       " s.revoked_at, u.is_active"
       " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = %s",
-      NULL}},
+      "SELECT s.user_id, s.generation, todo_ts(s.rotated_at),"
+      " todo_ts(s.expires_at), todo_ts(s.revoked_at), u.is_active"
+      " FROM sessions s JOIN users u ON u.id = s.user_id"
+      " WHERE s.id = %s::uuid"}},
     /* Compare-and-set on the generation: of two racing refreshes with the
      * same token, exactly one changes a row. */
     {TODO_SQL_SESSION_ROTATE,
      {"UPDATE sessions SET generation = generation + 1, rotated_at = %s,"
       " expires_at = %s WHERE id = %s AND generation = %d"
       " AND revoked_at IS NULL",
-      NULL}},
+      "UPDATE sessions SET generation = generation + 1,"
+      " rotated_at = %s::timestamptz, expires_at = %s::timestamptz"
+      " WHERE id = %s::uuid AND generation = %d AND revoked_at IS NULL"}},
     {TODO_SQL_SESSION_REVOKE,
      {"UPDATE sessions SET revoked_at = %s WHERE id = %s"
       " AND revoked_at IS NULL",
-      NULL}},
+      "UPDATE sessions SET revoked_at = %s::timestamptz WHERE id = %s::uuid"
+      " AND revoked_at IS NULL"}},
+    /* Every session of the user but one (NULL: all of them). */
     {TODO_SQL_SESSION_REVOKE_OTHERS,
-     {"UPDATE sessions SET revoked_at = %s WHERE user_id = %s AND id <> %s"
-      " AND revoked_at IS NULL",
-      NULL}},
+     {"UPDATE sessions SET revoked_at = %s WHERE user_id = %s"
+      " AND id IS NOT %s AND revoked_at IS NULL",
+      "UPDATE sessions SET revoked_at = %s::timestamptz"
+      " WHERE user_id = %s::uuid AND id IS DISTINCT FROM %s::uuid"
+      " AND revoked_at IS NULL"}},
     {TODO_SQL_TASK_INSERT,
      {"INSERT INTO tasks (id, user_id, title, description, status, priority,"
       " priority_rank, due_date, title_fold, search, version, created_at,"
       " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %d, %s, %s, %s, %d, %s,"
       " %s)",
-      NULL}},
+      "INSERT INTO tasks (id, user_id, title, description, status, priority,"
+      " priority_rank, due_date, title_fold, search, version, created_at,"
+      " updated_at) VALUES (%s::uuid, %s::uuid, %s, %s, %s, %s, %d,"
+      " %s::timestamptz, %s, %s, %d, %s::timestamptz, %s::timestamptz)"}},
     {TODO_SQL_TASK_GET,
-     {"SELECT " TASK_COLS " FROM tasks WHERE id = %s AND user_id = %s", NULL}},
+     {"SELECT " TASK_COLS " FROM tasks WHERE id = %s AND user_id = %s",
+      "SELECT " TASK_COLS_PG " FROM tasks WHERE id = %s::uuid"
+      " AND user_id = %s::uuid"}},
     /* Ownership and the version read in the same transaction are both
      * conditions of the write itself. */
     {TODO_SQL_TASK_UPDATE,
@@ -111,39 +173,55 @@ static const todo_sql_stmt_t statements[] = {
       " priority = %s, priority_rank = %d, due_date = %s, title_fold = %s,"
       " search = %s, version = version + 1, updated_at = %s"
       " WHERE id = %s AND user_id = %s AND version = %d",
-      NULL}},
+      "UPDATE tasks SET title = %s, description = %s, status = %s,"
+      " priority = %s, priority_rank = %d, due_date = %s::timestamptz,"
+      " title_fold = %s, search = %s, version = version + 1,"
+      " updated_at = %s::timestamptz WHERE id = %s::uuid"
+      " AND user_id = %s::uuid AND version = %d"}},
     {TODO_SQL_TASK_DELETE,
      {"DELETE FROM tasks WHERE id = %s AND user_id = %s AND version = %d",
-      NULL}},
-    {TODO_SQL_TASK_DELETE_USER, {"DELETE FROM tasks WHERE user_id = %s", NULL}},
+      "DELETE FROM tasks WHERE id = %s::uuid AND user_id = %s::uuid"
+      " AND version = %d"}},
+    {TODO_SQL_TASK_DELETE_USER,
+     {"DELETE FROM tasks WHERE user_id = %s",
+      "DELETE FROM tasks WHERE user_id = %s::uuid"}},
     /* Without filters the count is answered from the index alone. */
     {TODO_SQL_TASK_COUNT_ALL,
-     {"SELECT count(*) FROM tasks WHERE user_id = %s", NULL}},
+     {"SELECT count(*) FROM tasks WHERE user_id = %s",
+      "SELECT count(*) FROM tasks WHERE user_id = %s::uuid"}},
     {TODO_SQL_TASK_COUNT,
-     {"SELECT count(*) FROM tasks" TASK_FILTER_SQLITE, NULL}},
+     {"SELECT count(*) FROM tasks" TASK_FILTER,
+      "SELECT count(*) FROM tasks" TASK_FILTER_PG}},
     /* Ten list statements: five sort keys, two directions, id breaking
      * ties in the same direction; due_date puts NULLs last either way.
      * Keep the order of todo_task_sort_t: todo_sql_task_list_label()
      * relies on it. */
     {"todo_task_list_created_at_asc",
-     {TASK_LIST_SQLITE("created_at, id"), NULL}},
+     {TASK_LIST("created_at, id"), TASK_LIST_PG("created_at, id")}},
     {"todo_task_list_created_at_desc",
-     {TASK_LIST_SQLITE("created_at DESC, id DESC"), NULL}},
+     {TASK_LIST("created_at DESC, id DESC"),
+      TASK_LIST_PG("created_at DESC, id DESC")}},
     {"todo_task_list_updated_at_asc",
-     {TASK_LIST_SQLITE("updated_at, id"), NULL}},
+     {TASK_LIST("updated_at, id"), TASK_LIST_PG("updated_at, id")}},
     {"todo_task_list_updated_at_desc",
-     {TASK_LIST_SQLITE("updated_at DESC, id DESC"), NULL}},
+     {TASK_LIST("updated_at DESC, id DESC"),
+      TASK_LIST_PG("updated_at DESC, id DESC")}},
     {"todo_task_list_due_date_asc",
-     {TASK_LIST_SQLITE("(due_date IS NULL), due_date, id"), NULL}},
+     {TASK_LIST("(due_date IS NULL), due_date, id"),
+      TASK_LIST_PG("due_date ASC NULLS LAST, id ASC")}},
     {"todo_task_list_due_date_desc",
-     {TASK_LIST_SQLITE("(due_date IS NULL), due_date DESC, id DESC"), NULL}},
+     {TASK_LIST("(due_date IS NULL), due_date DESC, id DESC"),
+      TASK_LIST_PG("due_date DESC NULLS LAST, id DESC")}},
     {"todo_task_list_priority_asc",
-     {TASK_LIST_SQLITE("priority_rank, id"), NULL}},
+     {TASK_LIST("priority_rank, id"), TASK_LIST_PG("priority_rank, id")}},
     {"todo_task_list_priority_desc",
-     {TASK_LIST_SQLITE("priority_rank DESC, id DESC"), NULL}},
-    {"todo_task_list_title_asc", {TASK_LIST_SQLITE("title_fold, id"), NULL}},
+     {TASK_LIST("priority_rank DESC, id DESC"),
+      TASK_LIST_PG("priority_rank DESC, id DESC")}},
+    {"todo_task_list_title_asc",
+     {TASK_LIST("title_fold, id"), TASK_LIST_PG("title_fold, id")}},
     {"todo_task_list_title_desc",
-     {TASK_LIST_SQLITE("title_fold DESC, id DESC"), NULL}},
+     {TASK_LIST("title_fold DESC, id DESC"),
+      TASK_LIST_PG("title_fold DESC, id DESC")}},
 };
 
 /* Where the ten list statements start in statements[]. */
@@ -158,6 +236,10 @@ apr_status_t todo_sql_dialect(const char *driver, todo_dialect_t *pdialect)
 {
     if (driver && !strcmp(driver, "sqlite3")) {
         *pdialect = TODO_DIALECT_SQLITE3;
+        return APR_SUCCESS;
+    }
+    if (driver && !strcmp(driver, "pgsql")) {
+        *pdialect = TODO_DIALECT_PGSQL;
         return APR_SUCCESS;
     }
     return APR_ENOTIMPL;

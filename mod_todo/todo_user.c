@@ -213,7 +213,7 @@ apr_status_t todo_user_update(todo_db_t *db, apr_pool_t *p, const char *id,
     }
     if (APR_SUCCESS == rv && hash) {
         rv = todo_db_exec(db, p, TODO_SQL_SESSION_REVOKE_OTHERS, NULL,
-                          TODO_ARGS(ts, id, keep_sid ? keep_sid : ""));
+                          TODO_ARGS(ts, id, keep_sid));
     }
     if (tx) {
         apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);

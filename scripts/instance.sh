@@ -5,7 +5,9 @@
 #
 # DIR gets data/ (the SQLite database), logs/, run/, conf.d/ and a JWT
 # secret (jwt.secret: 32 random bytes as 64 hex characters, mode 0600,
-# made once and kept). Environment: ERRORLOG (default DIR/logs/error.log),
+# made once and kept). Environment: DB (sqlite3 or pgsql), DB_PARAMS (the
+# DBDParams; default DIR/data/todo.db for SQLite), ERRORLOG (default
+# DIR/logs/error.log),
 # LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT), TODO_MODULE
 # (build/mod_todo.so).
 set -eu
@@ -43,7 +45,15 @@ else
     group=$(id -gn)
 fi
 
-sed -e "s|@INSTANCE@|$dir|g" \
+db=${DB:-sqlite3}
+case "$db" in
+sqlite3) params=${DB_PARAMS:-$dir/data/todo.db} ;;
+pgsql) params=${DB_PARAMS:?DB=pgsql needs DB_PARAMS (libpq connection string)} ;;
+*) echo "instance.sh: DB must be sqlite3 or pgsql" >&2; exit 2 ;;
+esac
+
+sed -e "s|@DBDRIVER@|$db|g" -e "s|@DBPARAMS@|$params|g" \
+    -e "s|@INSTANCE@|$dir|g" \
     -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \
     -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
     -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \

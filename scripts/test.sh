@@ -19,11 +19,17 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 fi
 
 if [ "$what" = all ] || [ "$what" = integration ]; then
-    echo "== integration tests (pytest, real httpd on loopback)"
+    echo "== integration tests on SQLite (pytest, real httpd on loopback)"
     # Debian's interpreter, where python3-pytest and python3-requests live.
     /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
         ${PYTEST_ARGS:-} || status=1
 fi
+if [ "$what" = all ] || [ "$what" = pgsql ]; then
+    echo "== integration tests on PostgreSQL (a private cluster, removed after)"
+    TODO_TEST_DB=pgsql /usr/bin/python3 -m pytest -p no:cacheprovider -q \
+        tests/integration ${PYTEST_ARGS:-} || status=1
+fi
+
 if [ "$what" = all ] || [ "$what" = asan ]; then
     echo "== integration tests again, module built with ASan + UBSan"
     sh scripts/test-asan.sh || status=1

@@ -6,12 +6,14 @@ Tests add Apache configuration through `env.install_conf(text)` followed by
 `env.restart()`, in the manner of httpd's own test/pyhttpd.
 """
 
+import atexit
 import json
 import os
 import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -48,6 +50,60 @@ def httpd_binary():
     return os.path.join(sbindir, target)
 
 
+# Which database the suite runs against: sqlite3 (default) or pgsql.
+DB = os.environ.get("TODO_TEST_DB", "sqlite3")
+
+
+class PgCluster:
+    """A private PostgreSQL cluster (scripts/pg.sh), one per test run,
+    started on first use and removed at exit."""
+
+    instance = None
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="mod_todo-pg-")
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        subprocess.check_call(["sh", os.path.join(TOP, "scripts", "pg.sh"),
+                               "start", self.dir, str(self.port)])
+        atexit.register(self.remove)
+
+    @classmethod
+    def get(cls):
+        if cls.instance is None:
+            cls.instance = PgCluster()
+        return cls.instance
+
+    def createdb(self):
+        name = "todo_" + uuid.uuid4().hex[:12]
+        subprocess.check_call(["sh", os.path.join(TOP, "scripts", "pg.sh"),
+                               "createdb", self.dir, str(self.port), name])
+        return name
+
+    def params(self, dbname):
+        return ("host=127.0.0.1 port=%d dbname=%s user=postgres "
+                "connect_timeout=2" % (self.port, dbname))
+
+    def psql(self, dbname, sql, *args):
+        """Run one statement; ? placeholders take args (as text)."""
+        cmd = ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
+               "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+               "-d", dbname]
+        i = 0
+        while "?" in sql:
+            cmd += ["-v", "p%d=%s" % (i, args[i])]
+            sql = sql.replace("?", ":'p%d'" % i, 1)
+            i += 1
+        out = subprocess.run(cmd, input=sql, capture_output=True, text=True,
+                             check=True)
+        return out.stdout
+
+    def remove(self):
+        subprocess.call(["sh", os.path.join(TOP, "scripts", "pg.sh"), "stop",
+                         self.dir])
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def sanitizer_env():
     """The environment httpd runs in. With TODO_SAN_LOGDIR set (make
     test-asan) the module is an ASan/UBSan build: preload the runtime and
@@ -78,16 +134,28 @@ class TodoEnv:
         self.proc = None
         self.log_offset = 0
         self.expected = []
-        env = dict(os.environ, BCRYPT_COST=str(bcrypt_cost), LOGLEVEL="info")
+        env = dict(os.environ, BCRYPT_COST=str(bcrypt_cost), LOGLEVEL="info",
+                   DB=DB)
+        self.db = DB
+        if DB == "pgsql":
+            self.pg = PgCluster.get()
+            self.dbname = self.pg.createdb()
+            env["DB_PARAMS"] = self.pg.params(self.dbname)
         env.update(self.extra_env)
-        self.conf = subprocess.check_output(
-            ["sh", os.path.join(TOP, "scripts", "instance.sh"), self.dir,
-             str(self.port)], env=env, text=True).strip()
+        self.instance_env = env
+        self.conf = self.prepare_instance()
         self.error_log = os.path.join(self.dir, "logs", "error.log")
         self.access_log = os.path.join(self.dir, "logs", "access.log")
         self.session = requests.Session()
 
     # ---- lifecycle -------------------------------------------------------
+
+    def prepare_instance(self):
+        """(Re)run scripts/instance.sh, as `make run` does at every start;
+        returns the httpd.conf path."""
+        return subprocess.check_output(
+            ["sh", os.path.join(TOP, "scripts", "instance.sh"), self.dir,
+             str(self.port)], env=self.instance_env, text=True).strip()
 
     def start(self, timeout=15):
         assert self.proc is None
@@ -167,6 +235,21 @@ class TodoEnv:
     def secret(self):
         with open(os.path.join(self.dir, "jwt.secret"), "rb") as f:
             return f.read()
+
+    def sql(self, statements, *args):
+        """Run one statement on the instance's database, whichever it is:
+        statements maps a driver name to its SQL (? placeholders).
+        Returns the number of rows changed or the rows read."""
+        sql = statements[self.db]
+        if self.db == "pgsql":
+            return self.pg.psql(self.dbname, sql, *args)
+        con = sqlite3.connect(self.db_path, timeout=10)
+        try:
+            with con:
+                cur = con.execute(sql, args)
+                return cur.fetchall() if cur.description else cur.rowcount
+        finally:
+            con.close()
 
     @property
     def db_path(self):

@@ -4,7 +4,6 @@ detection, logout, and the user id in the access log."""
 import base64
 import json
 import re
-import sqlite3
 import threading
 import time
 import uuid
@@ -292,15 +291,10 @@ class TestRefresh:
         # refreshed. The expiry is moved into the past in the database.
         _, t0, _ = env.new_session()
         sid = claims(t0["access_token"])["sid"]
-        db = sqlite3.connect(env.db_path, timeout=10)
-        try:
-            with db:
-                n = db.execute("UPDATE sessions SET expires_at = ? "
-                               "WHERE id = ?",
-                               ("2000-01-01T00:00:00.000000Z", sid)).rowcount
-        finally:
-            db.close()
-        assert n == 1
+        env.sql({"sqlite3": "UPDATE sessions SET expires_at = ? WHERE id = ?",
+                 "pgsql": "UPDATE sessions SET expires_at = ?::timestamptz "
+                          "WHERE id = ?::uuid"},
+                "2000-01-01T00:00:00.000000Z", sid)
         r = refresh(env, t0["refresh_token"])
         assert r.status_code == 401
         assert r.json() == {"detail": "Invalid refresh token"}

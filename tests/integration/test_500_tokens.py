@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 import uuid
 
@@ -458,13 +457,9 @@ class TestRevocation:
         # an operator would), its existing and newly forged tokens and its
         # refresh token must all be refused, and it cannot log in again.
         user, tokens, c = session
-        db = sqlite3.connect(env.db_path, timeout=10)
-        try:
-            with db:
-                db.execute("UPDATE users SET is_active = 0 WHERE id = ?",
-                           (user["id"],))
-        finally:
-            db.close()
+        env.sql({"sqlite3": "UPDATE users SET is_active = 0 WHERE id = ?",
+                 "pgsql": "UPDATE users SET is_active = false "
+                          "WHERE id = ?::uuid"}, user["id"])
         assert_refused(me(env, tokens["access_token"]))
         assert_refused(me(env, sign(HS256, fresh_claims(c), env.secret)))
         r = env.post("/auth/refresh",

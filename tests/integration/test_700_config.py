@@ -89,13 +89,18 @@ def test_todo_700_10_bad_values_stop_httpd(fresh, line, word):
     assert word in out
 
 
-def test_todo_700_20_unsupported_driver(fresh):
-    conf = open(fresh.conf).read().replace("DBDriver sqlite3",
-                                           "DBDriver pgsql")
+def test_todo_700_20_unreachable_database_at_startup(fresh):
+    """With TodoAutoMigrate On, a database that cannot be reached stops
+    httpd at startup with a message, instead of serving 503s."""
+    conf = open(fresh.conf).read()
+    conf = re.sub(r"^DBDriver .*$", "DBDriver pgsql", conf, flags=re.M)
+    conf = re.sub(r"^DBDParams .*$", 'DBDParams "host=127.0.0.1 port=1 '
+                  'dbname=nope user=nobody connect_timeout=2"', conf,
+                  flags=re.M)
     with open(fresh.conf, "w") as f:
         f.write(conf)
     out = fresh.start()
-    assert out != 0 and "not supported" in out
+    assert out != 0 and "migrating the pgsql database failed" in out
 
 
 def test_todo_700_21_good_values_start(fresh):

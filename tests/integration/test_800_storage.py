@@ -8,14 +8,19 @@ import threading
 
 import pytest
 
-from env import TOP, TodoEnv
+from env import DB, TOP, PgCluster, TodoEnv
 
 TODOCTL = os.path.join(TOP, "build", "todoctl")
+sqlite_only = pytest.mark.skipif(DB != "sqlite3", reason="SQLite only")
 
 
-def todoctl(db, *args):
-    return subprocess.run([TODOCTL, "-d", "sqlite3", "-p", db] + list(args),
+def todoctl(params, *args, driver=DB):
+    return subprocess.run([TODOCTL, "-d", driver, "-p", params] + list(args),
                           capture_output=True, text=True)
+
+
+def env_params(e):
+    return e.pg.params(e.dbname) if e.db == "pgsql" else e.db_path
 
 
 def schema(db):
@@ -39,12 +44,13 @@ class TestMigrations:
     def test_todo_800_01_automigrate_applies_all(self, fresh):
         assert fresh.start() == 0
         fresh.stop()
-        r = todoctl(fresh.db_path, "migrate", "status")
+        r = todoctl(env_params(fresh), "migrate", "status")
         assert r.returncode == 0, r.stderr
         lines = r.stdout.strip().splitlines()
         assert lines and all("pending" not in l for l in lines)
         assert lines[0].startswith("0001_init")
 
+    @sqlite_only
     def test_todo_800_02_wal_mode(self, fresh):
         assert fresh.start() == 0
         con = sqlite3.connect(fresh.db_path)
@@ -52,16 +58,33 @@ class TestMigrations:
         con.close()
 
     def test_todo_800_03_down_up_round_trip(self, tmp_path):
-        db = str(tmp_path / "t.db")
-        assert todoctl(db, "migrate", "up").returncode == 0
-        before = schema(db)
+        if DB == "pgsql":
+            pg = PgCluster.get()
+            name = pg.createdb()
+            db = pg.params(name)
+
+            def schema_of(_):
+                return pg.psql(name, "SELECT table_name, column_name, "
+                               "data_type FROM information_schema.columns "
+                               "WHERE table_schema = 'public' "
+                               "AND table_name <> 'schema_migrations' "
+                               "ORDER BY 1, 2") + pg.psql(
+                    name, "SELECT indexdef FROM pg_indexes WHERE "
+                    "schemaname = 'public' ORDER BY 1")
+        else:
+            db = str(tmp_path / "t.db")
+            schema_of = schema
+        r = todoctl(db, "migrate", "up")
+        assert r.returncode == 0, r.stderr
+        before = schema_of(db)
+        assert "tasks" in str(before) and "sessions" in str(before)
         r = todoctl(db, "migrate", "down", "99")
         assert r.returncode == 0 and "reverted" in r.stdout
         assert "pending" in todoctl(db, "migrate", "status").stdout
-        names = [n for _, n, _ in schema(db)]
-        assert "users" not in names and "sessions" not in names
+        assert "tasks" not in str(schema_of(db))
+        assert "sessions" not in str(schema_of(db))
         assert todoctl(db, "migrate", "up").returncode == 0
-        assert schema(db) == before
+        assert schema_of(db) == before
         # up again is a no-op
         r = todoctl(db, "migrate", "up")
         assert r.returncode == 0 and "0 applied" in r.stdout
@@ -69,7 +92,8 @@ class TestMigrations:
     def test_todo_800_04_todoctl_usage_errors(self, tmp_path):
         r = subprocess.run([TODOCTL], capture_output=True, text=True)
         assert r.returncode == 2 and "usage" in r.stderr
-        r = todoctl(str(tmp_path / "x.db"), "migrate", "sideways")
+        r = todoctl(str(tmp_path / "x.db"), "migrate", "sideways",
+                    driver="sqlite3")
         assert r.returncode == 2
         r = subprocess.run([TODOCTL, "-d", "oracle", "-p", "x", "migrate",
                             "up"], capture_output=True, text=True)
@@ -82,8 +106,7 @@ class TestMigrations:
         try:
             with open(os.path.join(b.dir, "jwt.secret"), "wb") as f:
                 f.write(a.secret)
-            conf = open(b.conf).read().replace(
-                os.path.join(b.dir, "data", "todo.db"), a.db_path)
+            conf = open(b.conf).read().replace(env_params(b), env_params(a))
             with open(b.conf, "w") as f:
                 f.write(conf)
             results = {}
@@ -95,12 +118,14 @@ class TestMigrations:
             for t in threads:
                 t.join()
             assert list(results.values()) == [0, 0], results
-            con = sqlite3.connect(a.db_path)
-            rows = con.execute(
-                "SELECT version, count(*) FROM schema_migrations "
-                "GROUP BY version").fetchall()
-            con.close()
-            assert rows and all(n == 1 for _, n in rows)
+            rows = a.sql({"sqlite3": "SELECT version, count(*) FROM "
+                                     "schema_migrations GROUP BY version",
+                          "pgsql": "SELECT version, count(*) FROM "
+                                   "schema_migrations GROUP BY version"})
+            if a.db == "pgsql":
+                rows = [tuple(map(int, l.split("|")))
+                        for l in rows.split()]
+            assert len(rows) == 2 and all(n == 1 for _, n in rows), rows
             user, tokens, _ = a.new_session()
             assert b.get("/auth/me", tokens["access_token"]).json()["id"] \
                 == user["id"]
@@ -116,10 +141,7 @@ class TestDurability:
         user, password = fresh.new_user()
         fresh.stop()
         # make run prepares the instance again: the secret must survive.
-        subprocess.check_call(["sh", os.path.join(TOP, "scripts",
-                                                  "instance.sh"),
-                               fresh.dir, str(fresh.port)],
-                              stdout=subprocess.DEVNULL)
+        fresh.prepare_instance()
         assert fresh.secret == secret
         assert fresh.start() == 0
         tokens = fresh.login(user["username"], password)
@@ -136,6 +158,7 @@ class TestDurability:
             r = fresh.get("/users/" + u["id"], tokens["access_token"])
             assert r.status_code == 200 and r.json() == u
 
+    @sqlite_only
     def test_todo_800_12_unwritable_database_is_503(self, fresh):
         assert fresh.start() == 0
         _, tokens, _ = fresh.new_session()
