@@ -24,8 +24,9 @@ WERROR_CFLAGS = -Wall -Wextra -Werror -Wmissing-prototypes \
 OPT_CFLAGS   ?= -O2 -g
 SAN_CFLAGS   ?=
 CORE_CFLAGS   = $(OPT_CFLAGS) $(SAN_CFLAGS) -fPIC -std=gnu11 \
-                $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen -Imod_todo
-LIBS          = -ljansson -ljwt -lcrypt -lcrypto -lsqlite3 -lunistring
+                $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen -Imod_todo \
+                -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+LIBS          = -ljansson -ljwt -lcrypt -lcrypto -lsqlite3 -lpq -lunistring
 
 CORE_SRC  = $(wildcard mod_todo/todo_*.c)
 CORE_HDR  = $(wildcard mod_todo/todo_*.h)

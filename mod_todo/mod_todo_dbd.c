@@ -217,34 +217,53 @@ void todo_dbd_child_init(apr_pool_t *pchild, server_rec *s)
     }
 }
 
-/* Marks a pooled connection that todo_db_setup() has seen. */
-#define SETUP_KEY "mod_todo:setup"
+/* What the module knows about one pooled connection; kept in the
+ * connection's own pool, so it lives exactly as long. */
+typedef struct {
+    int session_id; /* the server session the statements were prepared in */
+} todo_conn_info_t;
+
+#define CONN_STATE_KEY "mod_todo:conn"
 
 todo_db_t *todo_dbd_acquire(request_rec *r, const todo_srv_conf_t *sc)
 {
     ap_dbd_t *dbd = dbd_acquire(r);
+    todo_conn_info_t *state = NULL;
     todo_db_t *db;
-    void *done = NULL;
 
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       TODO_LOGNO(00015) "no database connection available");
         return NULL;
     }
-    db = apr_palloc(r->pool, sizeof(*db));
+    db = apr_pcalloc(r->pool, sizeof(*db));
     db->drv = dbd->driver;
     db->h = dbd->handle;
     db->prepared = dbd->prepared;
     db->dialect = sc->dialect;
     db->write_lock = sc->write_lock;
-    db->in_tx = 0;
-    /* Once per pooled connection: its pool lives as long as it does. */
-    apr_pool_userdata_get(&done, SETUP_KEY, dbd->pool);
-    if (!done) {
+    db->conn_pool = dbd->pool;
+    apr_pool_userdata_get((void **)&state, CONN_STATE_KEY, dbd->pool);
+    if (!state) {
+        /* Once per pooled connection. */
         if (APR_SUCCESS != todo_db_setup(db, &sc->db_opts)) {
             return NULL;
         }
-        apr_pool_userdata_setn((void *)1, SETUP_KEY, NULL, dbd->pool);
+        state = apr_pcalloc(dbd->pool, sizeof(*state));
+        state->session_id = todo_db_session_id(db);
+        apr_pool_userdata_setn(state, CONN_STATE_KEY, NULL, dbd->pool);
+    }
+    db->prepared_in = &state->session_id;
+    if (todo_db_session_id(db) != state->session_id) {
+        /* mod_dbd's check reset a broken PostgreSQL connection: the new
+         * server session has none of our prepared statements. */
+        if (APR_SUCCESS != todo_db_prepare_all(db, dbd->pool)) {
+            return NULL;
+        }
+        ap_log_rerror(
+            APLOG_MARK, APLOG_INFO, 0, r,
+            TODO_LOGNO(00022) "database connection was re-established;"
+                              " statements prepared again");
     }
     return db;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "todo_log.h"
@@ -84,11 +85,49 @@ apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts)
     return APR_SUCCESS;
 }
 
+int todo_db_session_id(todo_db_t *db)
+{
+    if (db->dialect != TODO_DIALECT_PGSQL) {
+        return 0;
+    }
+    return PQbackendPID(apr_dbd_native_handle(db->drv, db->h));
+}
+
+/*
+ * A PostgreSQL connection that broke (the server restarted) is reset by
+ * libpq on the next use, without the server-side prepared statements.
+ * For a read outside a transaction: reconnect now, prepare again and
+ * retry once, so a restart costs no failed request. Writes are not
+ * retried: the first attempt may have committed.
+ */
+static int reconnect(todo_db_t *db, apr_pool_t *p)
+{
+    PGconn *conn;
+
+    if (db->dialect != TODO_DIALECT_PGSQL || db->in_tx) {
+        return 0;
+    }
+    conn = apr_dbd_native_handle(db->drv, db->h);
+    if (PQstatus(conn) == CONNECTION_OK) {
+        return 0;
+    }
+    PQreset(conn);
+    return PQstatus(conn) == CONNECTION_OK
+           && APR_SUCCESS
+                  == todo_db_prepare_all(db, db->conn_pool ? db->conn_pool : p);
+}
+
 apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p)
 {
     const todo_sql_stmt_t *stmts;
     int i, n, rc;
 
+    if (db->dialect == TODO_DIALECT_PGSQL) {
+        rc = apr_dbd_query(db->drv, db->h, &i, "DEALLOCATE ALL");
+        if (rc) {
+            return db_failed(db, p, rc, "DEALLOCATE ALL");
+        }
+    }
     stmts = todo_sql_statements(&n);
     for (i = 0; i < n; ++i) {
         apr_dbd_prepared_t *stmt = NULL;
@@ -101,6 +140,9 @@ apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p)
             return db_failed(db, p, rc, stmts[i].label);
         }
         apr_hash_set(db->prepared, stmts[i].label, APR_HASH_KEY_STRING, stmt);
+    }
+    if (db->prepared_in) {
+        *db->prepared_in = todo_db_session_id(db);
     }
     return APR_SUCCESS;
 }
@@ -158,6 +200,13 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
         return APR_EGENERAL;
     }
     rc = apr_dbd_pselect(db->drv, p, db->h, &res, stmt, 1, nargs, args);
+    if (rc && reconnect(db, p)) {
+        stmt = statement(db, p, label);
+        res = NULL;
+        rc = stmt ? apr_dbd_pselect(db->drv, p, db->h, &res, stmt, 1, nargs,
+                                    args)
+                  : -1;
+    }
     if (rc) {
         return db_failed(db, p, rc, label);
     }

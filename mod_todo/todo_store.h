@@ -47,6 +47,11 @@ typedef struct todo_db_t {
     todo_dialect_t dialect;
     apr_global_mutex_t *write_lock; /**< see above */
     int in_tx;                      /**< inside todo_db_begin/end */
+    apr_pool_t *conn_pool;          /**< lives as long as the connection and
+                                         holds its prepared statements (NULL: the
+                                         caller's pool) */
+    int *prepared_in; /**< where the owner records the session id the
+                           statements were prepared in (may be NULL) */
 } todo_db_t;
 
 /** Per-connection settings applied by todo_db_setup(). */
@@ -91,7 +96,18 @@ apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
  */
 apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts);
 
-/** Prepare every statement of the dialect into db->prepared. */
+/**
+ * An identifier of the server session behind the connection: the backend
+ * process id for PostgreSQL (it changes when libpq silently reconnects,
+ * which drops the server-side prepared statements), 0 for SQLite.
+ */
+int todo_db_session_id(todo_db_t *db);
+
+/**
+ * Prepare every statement of the dialect into db->prepared (PostgreSQL:
+ * after DEALLOCATE ALL, so it can run again on the same session), and
+ * record the session in *db->prepared_in.
+ */
 apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p);
 
 /**

@@ -64,9 +64,16 @@ class PgCluster:
         self.dir = tempfile.mkdtemp(prefix="mod_todo-pg-")
         os.chmod(self.dir, 0o755)
         self.port = free_port()
+        self.start()
+        atexit.register(self.remove)
+
+    def start(self):
         subprocess.check_call(["sh", os.path.join(TOP, "scripts", "pg.sh"),
                                "start", self.dir, str(self.port)])
-        atexit.register(self.remove)
+
+    def stop(self):
+        subprocess.check_call(["sh", os.path.join(TOP, "scripts", "pg.sh"),
+                               "stop", self.dir])
 
     @classmethod
     def get(cls):
@@ -123,7 +130,10 @@ def sanitizer_env():
 
 
 class TodoEnv:
-    def __init__(self, bcrypt_cost=4, name="todo", extra_env=None):
+    def __init__(self, bcrypt_cost=4, name="todo", extra_env=None, pg=None,
+                 dbname=None):
+        """pg/dbname: run on that PostgreSQL cluster (and database) rather
+        than the suite's default."""
         self.dir = tempfile.mkdtemp(prefix="mod_todo-%s-" % name)
         os.chmod(self.dir, 0o755)  # httpd's children (www-data) enter it
         self.port = free_port()
@@ -136,10 +146,11 @@ class TodoEnv:
         self.expected = []
         env = dict(os.environ, BCRYPT_COST=str(bcrypt_cost), LOGLEVEL="info",
                    DB=DB)
-        self.db = DB
-        if DB == "pgsql":
-            self.pg = PgCluster.get()
-            self.dbname = self.pg.createdb()
+        self.db = "pgsql" if pg else DB
+        env["DB"] = self.db
+        if self.db == "pgsql":
+            self.pg = pg or PgCluster.get()
+            self.dbname = dbname or self.pg.createdb()
             env["DB_PARAMS"] = self.pg.params(self.dbname)
         env.update(self.extra_env)
         self.instance_env = env
