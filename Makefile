@@ -3,7 +3,8 @@
 
 PORT     ?= 8080
 INSTANCE ?= var
-export PORT INSTANCE
+DB       ?= sqlite3
+export PORT INSTANCE DB
 
 .PHONY: all run test test-asan asan-build deps unit integration check clean
 
@@ -11,7 +12,8 @@ all: build
 
 include apxs.mk
 
-# Serve the API on http://127.0.0.1:$(PORT)/api/v1 from $(INSTANCE).
+# Serve the API on http://127.0.0.1:$(PORT)/api/v1 from $(INSTANCE);
+# DB=pgsql for PostgreSQL (see scripts/run.sh).
 run:
 	sh scripts/deps.sh
 	$(MAKE) --no-print-directory build

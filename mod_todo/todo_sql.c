@@ -166,6 +166,13 @@ static const todo_sql_stmt_t statements[] = {
      {"SELECT " TASK_COLS " FROM tasks WHERE id = %s AND user_id = %s",
       "SELECT " TASK_COLS_PG " FROM tasks WHERE id = %s::uuid"
       " AND user_id = %s::uuid"}},
+    /* The read of a read-modify-write: PostgreSQL locks the row, so a
+     * concurrent writer waits instead of failing the version check below
+     * (SQLite's BEGIN IMMEDIATE already serialises writers). */
+    {TODO_SQL_TASK_GET_FOR_UPDATE,
+     {"SELECT " TASK_COLS " FROM tasks WHERE id = %s AND user_id = %s",
+      "SELECT " TASK_COLS_PG " FROM tasks WHERE id = %s::uuid"
+      " AND user_id = %s::uuid FOR UPDATE"}},
     /* Ownership and the version read in the same transaction are both
      * conditions of the write itself. */
     {TODO_SQL_TASK_UPDATE,

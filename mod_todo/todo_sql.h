@@ -44,6 +44,7 @@ typedef struct todo_sql_stmt_t {
 #define TODO_SQL_SESSION_REVOKE_OTHERS "todo_session_revoke_others"
 #define TODO_SQL_TASK_INSERT "todo_task_insert"
 #define TODO_SQL_TASK_GET "todo_task_get"
+#define TODO_SQL_TASK_GET_FOR_UPDATE "todo_task_get_for_update"
 #define TODO_SQL_TASK_UPDATE "todo_task_update"
 #define TODO_SQL_TASK_DELETE "todo_task_delete"
 #define TODO_SQL_TASK_DELETE_USER "todo_task_delete_user"

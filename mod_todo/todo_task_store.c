@@ -125,15 +125,14 @@ apr_status_t todo_task_create_bulk(todo_db_t *db, apr_pool_t *p,
     return rv;
 }
 
-apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                           const char *id, todo_task_t **ptask,
-                           todo_result_t *res)
+static apr_status_t get(todo_db_t *db, apr_pool_t *p, const char *label,
+                        const char *user_id, const char *id,
+                        todo_task_t **ptask, todo_result_t *res)
 {
     todo_rows_t *rows;
     apr_status_t rv;
 
-    rv =
-        todo_db_select(db, p, TODO_SQL_TASK_GET, &rows, TODO_ARGS(id, user_id));
+    rv = todo_db_select(db, p, label, &rows, TODO_ARGS(id, user_id));
     if (APR_SUCCESS != rv) {
         return rv;
     }
@@ -144,13 +143,21 @@ apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *user_id,
     return APR_SUCCESS;
 }
 
-/* Read the task for a conditional write and check If-Match. */
+apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                           const char *id, todo_task_t **ptask,
+                           todo_result_t *res)
+{
+    return get(db, p, TODO_SQL_TASK_GET, user_id, id, ptask, res);
+}
+
+/* Read (and lock) the task for a conditional write and check If-Match. */
 static apr_status_t read_for_write(todo_db_t *db, apr_pool_t *p,
                                    const char *user_id, const char *id,
                                    const char *if_match, todo_task_t **ptask,
                                    todo_result_t *res)
 {
-    apr_status_t rv = todo_task_get(db, p, user_id, id, ptask, res);
+    apr_status_t rv =
+        get(db, p, TODO_SQL_TASK_GET_FOR_UPDATE, user_id, id, ptask, res);
 
     if (APR_SUCCESS == rv && if_match
         && !todo_etag_matches(if_match, todo_task_etag(p, *ptask), 0)) {
@@ -187,8 +194,7 @@ apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
                                     i64(p, t->version)));
     }
     if (APR_SUCCESS == rv && nrows != 1) {
-        /* Changed under us: only possible where the database lets two
-         * writers read the same version (PostgreSQL, READ COMMITTED). */
+        /* Cannot happen with the row locked; the last guard. */
         rv = todo_result_fail(res, TODO_EPRECOND, STALE);
     }
     if (tx) {
