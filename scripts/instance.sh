@@ -9,7 +9,7 @@
 # DBDParams; default DIR/data/todo.db for SQLite), ERRORLOG (default
 # DIR/logs/error.log),
 # LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT), TODO_MODULE
-# (build/mod_todo.so).
+# (build/mod_todo.so), PROCS and THREADS (the event MPM's shape: 2 x 25).
 set -eu
 
 dir=$1
@@ -54,6 +54,8 @@ esac
 
 sed -e "s|@DBDRIVER@|$db|g" -e "s|@DBPARAMS@|$params|g" \
     -e "s|@INSTANCE@|$dir|g" \
+    -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-25}|g" \
+    -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-25}))|g" \
     -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \
     -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
     -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \
