@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -175,3 +176,38 @@ class TestDurability:
                 "detail": "Service Unavailable: database unavailable"}
         finally:
             os.chmod(fresh.db_path, 0o644)
+
+
+@sqlite_only
+def test_todo_800_13_locked_database_is_503_and_nothing_half_written(fresh):
+    """Another process holds SQLite's write lock: writes wait for the busy
+    timeout, then answer 503 (never 500, never a hang); reads go on (WAL);
+    a bulk create that could not commit leaves nothing behind."""
+    fresh.install_conf("TodoSQLiteBusyTimeout 200\n", name="busy.conf")
+    assert fresh.start() == 0
+    _, tokens, _ = fresh.new_session()
+    token = tokens["access_token"]
+    assert fresh.post("/tasks", token, json={"title": "before"}).status_code \
+        == 201
+    locker = sqlite3.connect(fresh.db_path, timeout=1, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        fresh.expect_log(r"MT00001|MT00017|database is locked")
+        t0 = time.monotonic()
+        r = fresh.post("/tasks/bulk", token, json={"tasks": [
+            {"title": "one"}, {"title": "two"}]})
+        took = time.monotonic() - t0
+        assert r.status_code == 503, r.text
+        assert r.json() == {
+            "detail": "Service Unavailable: database unavailable"}
+        assert took < 10, took
+        # Reads are not blocked by a writer in WAL mode.
+        r = fresh.get("/tasks", token)
+        assert r.status_code == 200 and r.json()["total"] == 1
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    r = fresh.get("/tasks", token)
+    assert [t["title"] for t in r.json()["tasks"]] == ["before"]
+    assert fresh.post("/tasks", token, json={"title": "after"}).status_code \
+        == 201
