@@ -37,12 +37,14 @@
     " todo_ts(created_at), todo_ts(updated_at), version"
 
 /* The filters of GET /tasks; a NULL parameter disables its filter. Each
- * value is bound twice (IS NULL test, comparison). Parameters: user_id,
+ * value is bound twice (IS NULL test, comparison); apr_dbd binds every
+ * value as text, hence the CAST where no column gives it an affinity.
+ * Parameters: user_id,
  * status x2, completed x2, priority x2, q x2, due_before x2, due_after x2. */
 #define TASK_FILTER                                                            \
     " WHERE user_id = %s"                                                      \
     " AND (%s IS NULL OR status = %s)"                                         \
-    " AND (%d IS NULL OR (status = 'completed') = %d)"                         \
+    " AND (%d IS NULL OR (status = 'completed') = CAST(%d AS INTEGER))"        \
     " AND (%s IS NULL OR priority = %s)"                                       \
     " AND (%s IS NULL OR instr(search, %s) > 0)"                               \
     " AND (%s IS NULL OR due_date < %s)"                                       \
