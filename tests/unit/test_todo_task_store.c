@@ -1,0 +1,234 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "test_common.h"
+#include "todo_json.h"
+#include "todo_task_store.h"
+#include "todo_user.h"
+#include "todo_validate.h"
+
+#define ALICE "0192a6e4-0000-7000-8000-00000000a11c"
+#define BOB "0192a6e4-0000-7000-8000-000000000b0b"
+
+static todo_task_input_t input(apr_pool_t *p, const char *json)
+{
+    todo_task_input_t in;
+    todo_result_t *res = todo_result_make(p);
+    json_t *j = todo_json_pool_own(p, json_loads(json, 0, NULL));
+
+    assert_non_null(j);
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_task_parse_input(j, !strstr(json, "\"upd\""), "body", &in, res));
+    return in;
+}
+
+static todo_task_t *make(todo_db_t *db, apr_pool_t *p, const char *user,
+                         const char *json, apr_time_t at)
+{
+    todo_task_input_t in = input(p, json);
+    todo_task_t *t = NULL;
+
+    assert_int_equal(APR_SUCCESS, todo_task_create(db, p, user, &in, at, &t));
+    return t;
+}
+
+static apr_array_header_t *list(todo_db_t *db, apr_pool_t *p, const char *user,
+                                const char *qs, apr_int64_t *ptotal)
+{
+    todo_result_t *res = todo_result_make(p);
+    apr_array_header_t *tasks = NULL;
+    apr_table_t *args = NULL;
+    todo_task_query_t q;
+
+    assert_int_equal(APR_SUCCESS, todo_form_parse(p, qs, strlen(qs), &args));
+    assert_int_equal(APR_SUCCESS, todo_task_query_parse(args, &q, res));
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_list(db, p, user, &q, &tasks, ptotal));
+    return tasks;
+}
+
+static const char *titles(apr_pool_t *p, apr_array_header_t *tasks)
+{
+    const char *s = "";
+    int i;
+
+    for (i = 0; i < tasks->nelts; ++i) {
+        s = apr_pstrcat(p, s, i ? "," : "",
+                        APR_ARRAY_IDX(tasks, i, todo_task_t *)->title, NULL);
+    }
+    return s;
+}
+
+static void test_create_get_and_ownership(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_task_t *t = make(db, p, ALICE, "{\"title\": \"mine\"}", TS_NOW);
+    todo_task_t *got = NULL;
+    todo_result_t *res = todo_result_make(p);
+    todo_task_input_t upd = input(p, "{\"title\": \"theirs\", \"upd\": 1}");
+    apr_int64_t total = -1;
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_get(db, p, ALICE, t->id, &got, res));
+    assert_string_equal("mine", got->title);
+    assert_string_equal(ALICE, got->user_id);
+    assert_int_equal(1, got->version);
+    /* Bob sees nothing, changes nothing. */
+    assert_int_equal(APR_ENOENT, todo_task_get(db, p, BOB, t->id, &got, res));
+    assert_int_equal(APR_ENOENT,
+                     todo_task_update(db, p, BOB, t->id, &upd, NULL, TS_NOW,
+                                      &got, todo_result_make(p)));
+    assert_int_equal(APR_ENOENT, todo_task_delete(db, p, BOB, t->id, NULL,
+                                                  todo_result_make(p)));
+    list(db, p, BOB, "", &total);
+    assert_int_equal(0, total);
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_get(db, p, ALICE, t->id, &got, res));
+    assert_string_equal("mine", got->title);
+}
+
+static void test_conditional_writes(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_task_t *t = make(db, p, ALICE, "{\"title\": \"v1\"}", TS_NOW);
+    todo_task_input_t upd = input(p, "{\"title\": \"v2\", \"upd\": 1}");
+    const char *etag = todo_task_etag(p, t);
+    todo_task_t *got = NULL;
+    todo_result_t *res;
+
+    res = todo_result_make(p);
+    assert_int_equal(TODO_EPRECOND,
+                     todo_task_update(db, p, ALICE, t->id, &upd, "\"9-x\"",
+                                      TS_NOW, &got, res));
+    assert_int_equal(APR_SUCCESS, todo_task_get(db, p, ALICE, t->id, &got,
+                                                todo_result_make(p)));
+    assert_string_equal("v1", got->title);
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_update(db, p, ALICE, t->id, &upd, etag,
+                                      TS_NOW + 1, &got, todo_result_make(p)));
+    assert_string_equal("v2", got->title);
+    assert_int_equal(2, got->version);
+    /* The old ETag is stale now, for updates and deletes alike. */
+    assert_int_equal(TODO_EPRECOND,
+                     todo_task_update(db, p, ALICE, t->id, &upd, etag, TS_NOW,
+                                      &got, todo_result_make(p)));
+    assert_int_equal(TODO_EPRECOND, todo_task_delete(db, p, ALICE, t->id, etag,
+                                                     todo_result_make(p)));
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_update(db, p, ALICE, t->id, &upd, "*", TS_NOW,
+                                      &got, todo_result_make(p)));
+    assert_int_equal(APR_SUCCESS, todo_task_delete(db, p, ALICE, t->id, NULL,
+                                                   todo_result_make(p)));
+    assert_int_equal(APR_ENOENT, todo_task_get(db, p, ALICE, t->id, &got,
+                                               todo_result_make(p)));
+}
+
+static void test_bulk(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_task_input_t in[3];
+    apr_array_header_t *tasks = NULL;
+    apr_int64_t total = 0;
+
+    in[0] = input(p, "{\"title\": \"a\"}");
+    in[1] = input(p, "{\"title\": \"b\"}");
+    in[2] = input(p, "{\"title\": \"c\"}");
+    assert_int_equal(APR_SUCCESS, todo_task_create_bulk(db, p, ALICE, in, 3,
+                                                        TS_NOW, &tasks));
+    assert_int_equal(3, tasks->nelts);
+    assert_string_equal("a,b,c",
+                        titles(p, list(db, p, ALICE, "order=asc", &total)));
+    assert_int_equal(3, total);
+}
+
+static void test_list_sorts_and_filters(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    apr_int64_t total = 0;
+
+    make(db, p, ALICE,
+         "{\"title\": \"Äpfel\", \"priority\": \"high\","
+         " \"due_date\": \"2026-01-03T00:00:00Z\"}",
+         TS_NOW + 1);
+    make(db, p, ALICE,
+         "{\"title\": \"banana\", \"priority\": \"low\","
+         " \"description\": \"100% _real_\"}",
+         TS_NOW + 2);
+    make(db, p, ALICE,
+         "{\"title\": \"Cherry\", \"completed\": true,"
+         " \"due_date\": \"2026-01-01T00:00:00Z\"}",
+         TS_NOW + 3);
+    make(db, p, BOB, "{\"title\": \"bob's\"}", TS_NOW + 4);
+
+    assert_string_equal("Cherry,banana,Äpfel",
+                        titles(p, list(db, p, ALICE, "", &total)));
+    assert_int_equal(3, total);
+    assert_string_equal(
+        "banana,Cherry,Äpfel",
+        titles(p, list(db, p, ALICE, "sort=title&order=asc", &total)));
+    assert_string_equal(
+        "Cherry,Äpfel,banana",
+        titles(p, list(db, p, ALICE, "sort=due_date&order=asc", &total)));
+    assert_string_equal(
+        "Äpfel,Cherry,banana",
+        titles(p, list(db, p, ALICE, "sort=due_date&order=desc", &total)));
+    assert_string_equal(
+        "Äpfel,Cherry,banana",
+        titles(p, list(db, p, ALICE, "sort=priority&order=desc", &total)));
+    assert_string_equal("Äpfel",
+                        titles(p, list(db, p, ALICE, "q=%C3%A4PFEL", &total)));
+    assert_string_equal("banana",
+                        titles(p, list(db, p, ALICE, "q=%25", &total)));
+    assert_string_equal("", titles(p, list(db, p, ALICE, "q=b_nana", &total)));
+    assert_int_equal(0, total);
+    assert_string_equal(
+        "Cherry", titles(p, list(db, p, ALICE, "completed=true", &total)));
+    assert_string_equal(
+        "Cherry", titles(p, list(db, p, ALICE,
+                                 "due_before=2026-01-02T00:00:00Z", &total)));
+    assert_string_equal(
+        "Äpfel", titles(p, list(db, p, ALICE, "due_after=2026-01-01T00:00:00Z",
+                                &total)));
+    assert_string_equal(
+        "banana", titles(p, list(db, p, ALICE, "page=2&page_size=1", &total)));
+    assert_int_equal(3, total);
+}
+
+static void test_user_delete_removes_tasks(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_user_input_t uin = {"carol@example.com", "carol", "password1"};
+    todo_user_t *carol = NULL;
+    apr_int64_t total = -1;
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_user_create(db, p, &uin, "$2b$04$x", TS_NOW, &carol,
+                                      todo_result_make(p)));
+    make(db, p, carol->id, "{\"title\": \"one\"}", TS_NOW);
+    make(db, p, carol->id, "{\"title\": \"two\"}", TS_NOW);
+    assert_int_equal(APR_SUCCESS,
+                     todo_user_delete(db, p, carol->id, todo_result_make(p)));
+    list(db, p, carol->id, "", &total);
+    assert_int_equal(0, total);
+}
+
+int test_todo_task_store_run(void)
+{
+    const struct CMUnitTest tests[] = {
+        TS_TEST(test_create_get_and_ownership),
+        TS_TEST(test_conditional_writes),
+        TS_TEST(test_bulk),
+        TS_TEST(test_list_sorts_and_filters),
+        TS_TEST(test_user_delete_removes_tasks),
+    };
+    return cmocka_run_group_tests_name("todo_task_store", tests, NULL, NULL);
+}
