@@ -13,6 +13,7 @@
 #include "mod_todo_http.h"
 #include "todo_json.h"
 #include "todo_log.h"
+#include "todo_validate.h"
 
 APLOG_USE_MODULE(todo);
 
@@ -217,6 +218,20 @@ apr_status_t todo_req_read_body(todo_req_t *req, int accept,
     buf[len] = '\0';
     *pbuf = buf;
     *plen = len;
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_req_query(todo_req_t *req, apr_table_t **pargs)
+{
+    request_rec *r = req->r;
+
+    *pargs = NULL;
+    if (r->args
+        && APR_SUCCESS
+               != todo_form_parse(r->pool, r->args, strlen(r->args), pargs)) {
+        return todo_result_fail(req->res, TODO_EBADREQ,
+                                "Malformed query string");
+    }
     return APR_SUCCESS;
 }
 

@@ -49,6 +49,13 @@ apr_status_t todo_req_db(todo_req_t *req);
 apr_status_t todo_req_authenticate(todo_req_t *req);
 
 /**
+ * Decode the query string into @a pargs (NULL when there is none).
+ * @return APR_SUCCESS, or TODO_EBADREQ (400) for a bad %-escape or
+ *         invalid UTF-8
+ */
+apr_status_t todo_req_query(todo_req_t *req, apr_table_t **pargs);
+
+/**
  * Read the request body (at most TodoMaxBodySize: 413 beyond) and
  * check its Content-Type against @a accept (415 otherwise; no
  * Content-Type is read as JSON, as FastAPI does).

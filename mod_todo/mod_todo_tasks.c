@@ -112,9 +112,9 @@ int todo_h_task_bulk(todo_req_t *req)
 {
     apr_array_header_t *tasks = NULL;
     todo_task_input_t *in = NULL;
-    json_t *body, *list;
+    json_t *body;
     apr_status_t rv;
-    int n = 0, i;
+    int n = 0;
 
     rv = todo_req_authenticate(req);
     if (APR_SUCCESS == rv) {
@@ -130,13 +130,9 @@ int todo_h_task_bulk(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    list = json_array();
-    for (i = 0; i < tasks->nelts; ++i) {
-        json_array_append_new(
-            list, todo_task_to_json(APR_ARRAY_IDX(tasks, i, todo_task_t *)));
-    }
-    return todo_send_json(req, HTTP_CREATED,
-                          json_pack("{s:o}", TODO_KEY_TASKS, list));
+    return todo_send_json(
+        req, HTTP_CREATED,
+        json_pack("{s:o}", TODO_KEY_TASKS, todo_tasks_to_json(tasks)));
 }
 
 int todo_h_task_list(todo_req_t *req)
@@ -146,15 +142,11 @@ int todo_h_task_list(todo_req_t *req)
     apr_table_t *args = NULL;
     todo_task_query_t q;
     apr_int64_t total = 0;
-    json_t *list;
     apr_status_t rv;
-    int i;
 
     rv = todo_req_authenticate(req);
-    if (APR_SUCCESS == rv && r->args
-        && APR_SUCCESS
-               != todo_form_parse(r->pool, r->args, strlen(r->args), &args)) {
-        rv = todo_result_fail(req->res, TODO_EBADREQ, "Malformed query string");
+    if (APR_SUCCESS == rv) {
+        rv = todo_req_query(req, &args);
     }
     if (APR_SUCCESS == rv) {
         rv = todo_task_query_parse(args, &q, req->res);
@@ -166,16 +158,11 @@ int todo_h_task_list(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    list = json_array();
-    for (i = 0; i < tasks->nelts; ++i) {
-        json_array_append_new(
-            list, todo_task_to_json(APR_ARRAY_IDX(tasks, i, todo_task_t *)));
-    }
     return todo_send_json(req, HTTP_OK,
                           json_pack("{s:o, s:I, s:i, s:i}", TODO_KEY_TASKS,
-                                    list, TODO_KEY_TOTAL, (json_int_t)total,
-                                    TODO_KEY_PAGE, q.page, TODO_KEY_PAGE_SIZE,
-                                    q.page_size));
+                                    todo_tasks_to_json(tasks), TODO_KEY_TOTAL,
+                                    (json_int_t)total, TODO_KEY_PAGE, q.page,
+                                    TODO_KEY_PAGE_SIZE, q.page_size));
 }
 
 int todo_h_task_get(todo_req_t *req)

@@ -22,10 +22,8 @@ int todo_h_user_list(todo_req_t *req)
     apr_status_t rv;
 
     rv = todo_req_authenticate(req);
-    if (APR_SUCCESS == rv && r->args
-        && APR_SUCCESS
-               != todo_form_parse(r->pool, r->args, strlen(r->args), &query)) {
-        rv = todo_result_fail(req->res, TODO_EBADREQ, "Malformed query string");
+    if (APR_SUCCESS == rv) {
+        rv = todo_req_query(req, &query);
     }
     if (APR_SUCCESS == rv) {
         todo_v_query_int(req->res, query, TODO_KEY_PAGE, 1, 1, TODO_PAGE_MAX,

@@ -278,6 +278,18 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p,
+                            apr_dbd_transaction_t *tx, apr_status_t rv)
+{
+    apr_status_t rv2;
+
+    if (!tx) {
+        return rv;
+    }
+    rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
+    return APR_SUCCESS == rv ? rv2 : rv;
+}
+
 apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,
                            apr_int64_t *pcount, int nargs, const char **args)
 {

@@ -142,6 +142,14 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
 apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
                          apr_dbd_transaction_t *tx, int commit);
 
+/**
+ * End the transaction @a tx (if one was started) according to @a rv, the
+ * status of the work done in it: commit on success, roll back otherwise.
+ * @return @a rv, or the commit's failure
+ */
+apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p,
+                            apr_dbd_transaction_t *tx, apr_status_t rv);
+
 /** Run a statement that returns one row and one integer column. */
 apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,
                            apr_int64_t *pcount, int nargs, const char **args);

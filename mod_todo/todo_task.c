@@ -198,6 +198,21 @@ json_t *todo_task_to_json(const todo_task_t *t)
         t->created_at, TODO_KEY_UPDATED_AT, t->updated_at);
 }
 
+json_t *todo_tasks_to_json(const apr_array_header_t *tasks)
+{
+    json_t *list = json_array();
+    int i;
+
+    for (i = 0; list && i < tasks->nelts; ++i) {
+        if (json_array_append_new(list, todo_task_to_json(APR_ARRAY_IDX(
+                                            tasks, i, todo_task_t *)))) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
 const char *todo_task_etag(apr_pool_t *p, const todo_task_t *t)
 {
     apr_size_t len = strlen(t->id);

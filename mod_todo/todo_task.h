@@ -88,6 +88,9 @@ int todo_task_priority_valid(const char *priority);
 /** @return the contract's Task object, a new reference */
 json_t *todo_task_to_json(const todo_task_t *t);
 
+/** @return a JSON array of the todo_task_t* in @a tasks, a new reference */
+json_t *todo_tasks_to_json(const apr_array_header_t *tasks);
+
 /**
  * The task's strong ETag, quoted: "<version>-<last 12 hex of the id>".
  * It changes with every write.

@@ -115,10 +115,7 @@ apr_status_t todo_task_create_bulk(todo_db_t *db, apr_pool_t *p,
         rv = insert(db, p, user_id, &in[i], now + i,
                     &APR_ARRAY_PUSH(tasks, todo_task_t *));
     }
-    if (tx) {
-        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
-        rv = APR_SUCCESS == rv ? rv2 : rv;
-    }
+    rv = todo_db_finish(db, p, tx, rv);
     if (APR_SUCCESS == rv) {
         *ptasks = tasks;
     }
@@ -197,10 +194,7 @@ apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
         /* Cannot happen with the row locked; the last guard. */
         rv = todo_result_fail(res, TODO_EPRECOND, STALE);
     }
-    if (tx) {
-        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
-        rv = APR_SUCCESS == rv ? rv2 : rv;
-    }
+    rv = todo_db_finish(db, p, tx, rv);
     if (APR_SUCCESS == rv) {
         ++t->version;
         *ptask = t;
@@ -228,10 +222,7 @@ apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
     if (APR_SUCCESS == rv && nrows != 1) {
         rv = todo_result_fail(res, TODO_EPRECOND, STALE);
     }
-    if (tx) {
-        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
-        rv = APR_SUCCESS == rv ? rv2 : rv;
-    }
+    rv = todo_db_finish(db, p, tx, rv);
     return rv;
 }
 

@@ -215,10 +215,7 @@ apr_status_t todo_user_update(todo_db_t *db, apr_pool_t *p, const char *id,
         rv = todo_db_exec(db, p, TODO_SQL_SESSION_REVOKE_OTHERS, NULL,
                           TODO_ARGS(ts, id, keep_sid));
     }
-    if (tx) {
-        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
-        rv = APR_SUCCESS == rv ? rv2 : rv;
-    }
+    rv = todo_db_finish(db, p, tx, rv);
     if (APR_SUCCESS != rv) {
         return rv;
     }
@@ -247,9 +244,6 @@ apr_status_t todo_user_delete(todo_db_t *db, apr_pool_t *p, const char *id,
     if (APR_SUCCESS == rv && nrows != 1) {
         rv = todo_result_fail(res, APR_ENOENT, "User not found");
     }
-    if (tx) {
-        apr_status_t rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
-        rv = APR_SUCCESS == rv ? rv2 : rv;
-    }
+    rv = todo_db_finish(db, p, tx, rv);
     return rv;
 }
