@@ -82,27 +82,47 @@ int todo_h_readyz(todo_req_t *req)
                                     TODO_KEY_CHECKS, "database", "ok"));
 }
 
-/* The mount point: TodoBasePath, else the path of the <Location> that
- * set the handler (core's merged section path). */
+/* Is @a prefix a path prefix of @a uri, ending at a segment boundary? */
+static int is_mount_of(const char *prefix, const char *uri)
+{
+    apr_size_t len = strlen(prefix);
+
+    return !strncmp(uri, prefix, len) && (uri[len] == '/' || uri[len] == '\0');
+}
+
+/*
+ * The mount point: TodoBasePath; else the path of the <Location> that set
+ * the handler (core's merged section path), when it is a prefix of the
+ * URI; else — an <If> or a <LocationMatch> became the merged section —
+ * the shortest prefix of the URI below which the rest names a route.
+ */
 static const char *mount_point(request_rec *r, const todo_dir_conf_t *dc)
 {
-    core_dir_config *core;
-    const char *d;
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    const char *d = core ? core->d : NULL, *c;
+    todo_route_match_t m;
     apr_size_t len;
 
     if (dc->base_path) {
         return dc->base_path;
     }
-    core = ap_get_core_module_config(r->per_dir_config);
-    d = core ? core->d : NULL;
-    if (!d || core->r || d[0] != '/') {
-        return NULL;
+    if (d && !core->r && d[0] == '/') {
+        len = strlen(d);
+        while (len > 0 && d[len - 1] == '/') {
+            --len;
+        }
+        d = apr_pstrndup(r->pool, d, len);
+        if (is_mount_of(d, r->uri)) {
+            return d;
+        }
     }
-    len = strlen(d);
-    while (len > 0 && d[len - 1] == '/') {
-        --len;
+    for (c = r->uri; (c = strchr(c + 1, '/')) != NULL;) {
+        if (APR_ENOENT
+            != todo_router_match(route_table, NROUTES, "GET", c, r->pool, &m)) {
+            return apr_pstrmemdup(r->pool, r->uri, (apr_size_t)(c - r->uri));
+        }
     }
-    return apr_pstrndup(r->pool, d, len);
+    return NULL;
 }
 
 static int todo_handler(request_rec *r)
@@ -123,8 +143,7 @@ static int todo_handler(request_rec *r)
     req->now = r->request_time;
     mount = mount_point(r, req->dc);
     mlen = mount ? strlen(mount) : 0;
-    if (!mount || strncmp(r->uri, mount, mlen)
-        || (r->uri[mlen] != '/' && r->uri[mlen] != '\0')) {
+    if (!mount || !is_mount_of(mount, r->uri)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       TODO_LOGNO(00018) "cannot tell the API mount point for "
                                         "%s; set TodoBasePath",

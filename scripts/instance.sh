@@ -52,16 +52,20 @@ pgsql) params=${DB_PARAMS:?DB=pgsql needs DB_PARAMS (libpq connection string)} ;
 *) echo "instance.sh: DB must be sqlite3 or pgsql" >&2; exit 2 ;;
 esac
 
-sed -e "s|@DBDRIVER@|$db|g" -e "s|@DBPARAMS@|$params|g" \
-    -e "s|@INSTANCE@|$dir|g" \
-    -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-25}|g" \
-    -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-25}))|g" \
-    -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \
-    -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
-    -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \
-    -e "s|@BCRYPT_COST@|${BCRYPT_COST:-12}|g" \
-    -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
-    -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
-    -e "s|@MODULE@|${TODO_MODULE:-$top/build/mod_todo.so}|g" \
-    "$top/conf/httpd.conf.in" > "$dir/httpd.conf"
+subst() {
+    sed -e "s|@DBDRIVER@|$db|g" -e "s|@DBPARAMS@|$params|g" \
+        -e "s|@INSTANCE@|$dir|g" -e "s|@MOUNT@|/api/v1|g" \
+        -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-25}|g" \
+        -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-25}))|g" \
+        -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \
+        -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
+        -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \
+        -e "s|@BCRYPT_COST@|${BCRYPT_COST:-12}|g" \
+        -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
+        -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
+        -e "s|@MODULE@|${TODO_MODULE:-$top/build/mod_todo.so}|g" "$1"
+}
+subst "$top/conf/todo-cors.conf.in" > "$dir/todo-cors.conf"
+subst "$top/conf/todo-logging.conf.in" > "$dir/todo-logging.conf"
+subst "$top/conf/httpd.conf.in" > "$dir/httpd.conf"
 echo "$dir/httpd.conf"

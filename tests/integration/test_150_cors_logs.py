@@ -1,0 +1,95 @@
+"""Apache's own configuration shipped with the module: CORS with an
+allow-list of origins (preflight answered by mod_rewrite, headers by
+mod_headers) and a JSON access log with request id and user id."""
+
+import json
+import time
+
+ALLOWED = "http://localhost:3000"
+FOREIGN = "https://evil.example"
+
+
+def preflight(env, origin, path="/tasks"):
+    return env.request("OPTIONS", path, headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+
+
+class TestCors:
+    def test_todo_150_01_preflight_from_allowed_origin(self, env):
+        r = preflight(env, ALLOWED)
+        assert r.status_code == 204
+        assert r.headers["Access-Control-Allow-Origin"] == ALLOWED
+        assert r.headers["Access-Control-Allow-Credentials"] == "true"
+        assert "POST" in r.headers["Access-Control-Allow-Methods"]
+        allowed = r.headers["Access-Control-Allow-Headers"].lower()
+        assert "authorization" in allowed and "content-type" in allowed
+        assert "Origin" in r.headers["Vary"]
+
+    def test_todo_150_02_foreign_origin_gets_nothing(self, env):
+        r = preflight(env, FOREIGN)
+        assert r.status_code == 405  # an ordinary OPTIONS: not routed
+        assert not [h for h in r.headers
+                    if h.lower().startswith("access-control-")]
+        r = env.get("/healthz", headers={"Origin": FOREIGN})
+        assert r.status_code == 200
+        assert "Access-Control-Allow-Origin" not in r.headers
+
+    def test_todo_150_03_actual_requests_carry_cors_headers(self, env):
+        _, tokens, _ = env.new_session()
+        r = env.post("/tasks", tokens["access_token"],
+                     json={"title": "from the browser"},
+                     headers={"Origin": ALLOWED})
+        assert r.status_code == 201
+        assert r.headers["Access-Control-Allow-Origin"] == ALLOWED
+        assert "ETag" in r.headers["Access-Control-Expose-Headers"]
+        # Errors too, so the browser lets the page read them.
+        r = env.get("/auth/me", headers={"Origin": ALLOWED})
+        assert r.status_code == 401
+        assert r.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_todo_150_10_json_access_log(env):
+    user, tokens, _ = env.new_session()
+    marker = "/tasks?marker=%d" % time.time_ns()
+    assert env.get(marker, tokens["access_token"]).status_code == 200
+    path = env.access_log.replace("access.log", "access.json")
+    deadline = time.time() + 5
+    entry = None
+    while entry is None and time.time() < deadline:
+        with open(path) as f:
+            for line in f:
+                obj = json.loads(line)  # every line is JSON
+                if obj["query"] == "?" + marker.split("?")[1]:
+                    entry = obj
+        time.sleep(0.05)
+    assert entry, "no log line for the request"
+    assert entry["user"] == user["id"]
+    assert entry["status"] == 200 and entry["method"] == "GET"
+    assert entry["path"] == "/api/v1/tasks"
+    assert len(entry["request_id"]) >= 20
+    assert isinstance(entry["duration_us"], int) and entry["bytes"] > 0
+    assert entry["time"].endswith("Z")
+
+
+def test_todo_150_20_mounted_elsewhere():
+    """The contract: mounting the API elsewhere works unchanged (here /todo,
+    beside the shipped /api/v1)."""
+    from env import TodoEnv
+    e = TodoEnv(name="mount")
+    try:
+        e.install_conf("<Location /todo>\n    SetHandler todo-api\n"
+                       "    Require all granted\n</Location>\n")
+        assert e.start() == 0
+        base = e.base + "/todo"
+        assert e.session.get(base + "/healthz").json() == {"status": "ok"}
+        r = e.session.post(base + "/auth/register", json={
+            "email": "m@example.com", "username": "mounted",
+            "password": "password1"})
+        assert r.status_code == 201
+        assert r.headers["Location"] == "/todo/users/" + r.json()["id"]
+        assert e.session.get(base + "/nope").status_code == 404
+        # The shipped mount still answers too.
+        assert e.get("/healthz").status_code == 200
+    finally:
+        e.cleanup()
