@@ -23,6 +23,7 @@
 #include "mod_todo_dbd.h"
 #include "mod_todo_http.h"
 #include "mod_todo_routes.h"
+#include "mod_todo_shared.h"
 #include "todo_log.h"
 
 /* ---- the core's log lines go to the error log ---- */
@@ -61,7 +62,10 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     log_server = s;
     todo_log_set(log_is_level, log_print, NULL);
-    err = todo_dbd_post_config(pconf, ptemp, s);
+    err = todo_shared_post_config(s);
+    if (!err) {
+        err = todo_dbd_post_config(pconf, ptemp, s);
+    }
     for (sp = s; !err && sp; sp = sp->next) {
         todo_srv_conf_t *sc = todo_srv_conf_get(sp);
         todo_srv_conf_t *main_sc = todo_srv_conf_get(s);
@@ -123,6 +127,7 @@ static int todo_check_authn(request_rec *r)
     token = todo_bearer_token(r);
     if (!token) {
         todo_note_auth_failure(r, NULL);
+        todo_metrics_auth_failure(todo_shared_metrics(), "missing_token");
         return HTTP_UNAUTHORIZED;
     }
     rv = todo_req_db(&req);
@@ -135,6 +140,7 @@ static int todo_check_authn(request_rec *r)
             return HTTP_SERVICE_UNAVAILABLE;
         }
         todo_note_auth_failure(r, "invalid_token");
+        todo_metrics_auth_failure(todo_shared_metrics(), req.res->auth_reason);
         return HTTP_UNAUTHORIZED;
     }
     r->user = apr_pstrdup(r->pool, who.user->id);

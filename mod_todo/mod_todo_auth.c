@@ -7,6 +7,7 @@
 #include <http_protocol.h>
 
 #include "mod_todo_routes.h"
+#include "todo_fold.h"
 #include "todo_json.h"
 #include "todo_password.h"
 #include "todo_validate.h"
@@ -33,7 +34,10 @@ int todo_h_register(todo_req_t *req)
     json_t *body;
     apr_status_t rv;
 
-    rv = todo_req_read_json(req, &body);
+    rv = todo_req_rate_limit(req, TODO_RL_REGISTER_IP, r->useragent_ip);
+    if (APR_SUCCESS == rv) {
+        rv = todo_req_read_json(req, &body);
+    }
     if (APR_SUCCESS == rv) {
         rv = todo_user_parse_input(body, 1, &in, req->res);
     }
@@ -106,13 +110,33 @@ static apr_status_t read_credentials(todo_req_t *req, const char **plogin,
     return req->res->status;
 }
 
+/* The account a login names, as the per-account limit counts it: the
+ * name lowercased as the users table stores it (so "Ada" and "ada" are
+ * one account; a username and an email are counted apart). */
+static const char *login_key(apr_pool_t *p, const char *login)
+{
+    const char *key;
+
+    return APR_SUCCESS == todo_lower(p, login, strlen(login), &key) ? key
+                                                                    : login;
+}
+
 int todo_h_login(todo_req_t *req)
 {
     const char *login = NULL, *password = NULL;
     todo_tokens_t tokens;
     apr_status_t rv;
 
-    rv = read_credentials(req, &login, &password);
+    rv = todo_req_rate_limit(req, TODO_RL_LOGIN_IP, req->r->useragent_ip);
+    if (APR_SUCCESS == rv) {
+        rv = read_credentials(req, &login, &password);
+    }
+    if (APR_SUCCESS == rv) {
+        /* Per account, however the account is named (any case, username
+         * or email: both are stored lowercased). */
+        rv = todo_req_rate_limit(req, TODO_RL_LOGIN_ACCOUNT,
+                                 login_key(req->r->pool, login));
+    }
     if (APR_SUCCESS == rv) {
         rv = todo_req_db(req);
     }

@@ -28,6 +28,7 @@ static const todo_srv_conf_t srv_defaults = {
     0,                        /* auto-migrate: off */
     5000,                     /* SQLite busy timeout, ms */
     "FULL",                   /* SQLite synchronous mode */
+    {{0, 0}},                 /* rate limits: see rate_limit_default */
     NULL,
     NULL,
     NULL,
@@ -37,6 +38,13 @@ static const todo_srv_conf_t srv_defaults = {
 };
 
 #define TODO_MAX_BODY_DEFAULT (1024 * 1024)
+
+/* The contract's rate limits: 10 a minute per client address for
+ * registering and for logging in, and 10 a minute per account. */
+static const todo_rl_rule_t rate_limit_default = {10, APR_USEC_PER_SEC * 60};
+
+static const char *const rate_limit_names[TODO_RL_KINDS] = {"register", "login",
+                                                            "login-account"};
 
 /* Take @a field from @a add unless it is unset there. */
 #define TODO_MERGE(field)                                                      \
@@ -49,6 +57,7 @@ static const todo_srv_conf_t srv_defaults = {
 void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
 {
     todo_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+    int i;
 
     (void)s;
     conf->jwt_alg = TODO_UNSET;
@@ -59,6 +68,9 @@ void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
     conf->bcrypt_cost = TODO_UNSET;
     conf->auto_migrate = TODO_UNSET;
     conf->busy_timeout_ms = TODO_UNSET;
+    for (i = 0; i < TODO_RL_KINDS; ++i) {
+        conf->rate_limits[i].count = TODO_UNSET;
+    }
     return conf;
 }
 
@@ -66,6 +78,7 @@ void *todo_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
 {
     todo_srv_conf_t *base = basev, *add = addv;
     todo_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+    int i;
 
     TODO_MERGE_PTR(secret_file);
     TODO_MERGE_PTR(secret);
@@ -81,6 +94,11 @@ void *todo_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     TODO_MERGE(auto_migrate);
     TODO_MERGE(busy_timeout_ms);
     TODO_MERGE_PTR(synchronous);
+    for (i = 0; i < TODO_RL_KINDS; ++i) {
+        conf->rate_limits[i] = add->rate_limits[i].count == TODO_UNSET
+                                   ? base->rate_limits[i]
+                                   : add->rate_limits[i];
+    }
     return conf;
 }
 
@@ -116,6 +134,13 @@ todo_dir_conf_t *todo_dir_conf_get(request_rec *r)
 apr_int64_t todo_conf_max_body(const todo_dir_conf_t *dc)
 {
     return dc->max_body == TODO_UNSET ? TODO_MAX_BODY_DEFAULT : dc->max_body;
+}
+
+todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,
+                                    todo_rl_kind_t kind)
+{
+    return sc->rate_limits[kind].count == TODO_UNSET ? rate_limit_default
+                                                     : sc->rate_limits[kind];
 }
 
 #define SRV_OR_DEFAULT(sc, field)                                              \
@@ -305,6 +330,32 @@ static const char *todo_conf_set_synchronous(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+static const char *todo_conf_set_rate_limit(cmd_parms *cmd, void *dc,
+                                            const char *kind, const char *count,
+                                            const char *seconds)
+{
+    apr_int64_t n, secs;
+    const char *err;
+    int i;
+
+    (void)dc;
+    for (i = 0; i < TODO_RL_KINDS && strcmp(kind, rate_limit_names[i]); ++i) {
+    }
+    if (i == TODO_RL_KINDS) {
+        return named(cmd, "the first argument must be register, login or "
+                          "login-account");
+    }
+    err = set_int(cmd, count, 0, 1000000, &n);
+    if (!err) {
+        err = set_int(cmd, seconds, 1, 86400, &secs);
+    }
+    if (!err) {
+        srv_of(cmd)->rate_limits[i].count = (int)n;
+        srv_of(cmd)->rate_limits[i].period = apr_time_from_sec(secs);
+    }
+    return err;
+}
+
 static const char *todo_conf_set_max_body(cmd_parms *cmd, void *dcv,
                                           const char *arg)
 {
@@ -362,6 +413,11 @@ const command_rec todo_cmds[] = {
     AP_INIT_TAKE1(TodoSQLiteSynchronous, todo_conf_set_synchronous, NULL,
                   RSRC_CONF,
                   "SQLite synchronous mode: FULL (default) or NORMAL"),
+    AP_INIT_TAKE3(TodoRateLimit, todo_conf_set_rate_limit, NULL, RSRC_CONF,
+                  "register|login|login-account COUNT SECONDS: at most COUNT "
+                  "requests per SECONDS per client address (per account for "
+                  "login-account); COUNT 0 turns the limit off (default 10 "
+                  "60 each)"),
     AP_INIT_TAKE1(TodoMaxBodySize, todo_conf_set_max_body, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Largest request body accepted (default 1M)"),

@@ -15,6 +15,8 @@
 #include <apr_global_mutex.h>
 
 #include "todo_auth.h"
+#include "todo_metrics.h"
+#include "todo_ratelimit.h"
 #include "todo_sql.h"
 #include "todo_store.h"
 
@@ -36,6 +38,8 @@ typedef struct todo_srv_conf_t {
     int auto_migrate;          /**< TodoAutoMigrate */
     int busy_timeout_ms;       /**< TodoSQLiteBusyTimeout */
     const char *synchronous;   /**< TodoSQLiteSynchronous */
+    /** TodoRateLimit, by todo_rl_kind_t (count TODO_UNSET: default) */
+    todo_rl_rule_t rate_limits[TODO_RL_KINDS];
 
     /* Filled in by post_config, read-only afterwards. */
     todo_auth_config_t *auth; /**< token settings and keys */
@@ -70,6 +74,10 @@ todo_dir_conf_t *todo_dir_conf_get(request_rec *r);
 
 /** @return TodoMaxBodySize with its default applied */
 apr_int64_t todo_conf_max_body(const todo_dir_conf_t *dc);
+
+/** @return the TodoRateLimit rule of @a kind, default applied */
+todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,
+                                    todo_rl_kind_t kind);
 
 /**
  * Fill sc->auth from the directives (defaults applied). Call in

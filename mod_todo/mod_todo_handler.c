@@ -8,8 +8,10 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
+#include <http_request.h>
 
 #include "mod_todo_routes.h"
+#include "mod_todo_shared.h"
 #include "todo_json.h"
 #include "todo_log.h"
 
@@ -24,6 +26,7 @@ static const struct {
 } routes[] = {
     {{"GET", "/healthz", 0}, todo_h_healthz},
     {{"GET", "/readyz", 0}, todo_h_readyz},
+    {{"GET", "/metrics", 0}, todo_h_metrics},
     {{"POST", "/auth/register", 0}, todo_h_register},
     {{"POST", "/auth/login", 0}, todo_h_login},
     {{"POST", "/auth/refresh", 0}, todo_h_refresh},
@@ -43,8 +46,11 @@ static const struct {
     {{"DELETE", "/tasks/{id}", 0}, todo_h_task_delete},
 };
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
+_Static_assert(NROUTES < TODO_METRICS_ROUTES, "TODO_METRICS_ROUTES too small");
 
 static todo_route_t route_table[NROUTES];
+/* The same, as the metrics label them. */
+static todo_metrics_route_t metrics_routes[NROUTES];
 
 static void route_table_init(void)
 {
@@ -53,7 +59,45 @@ static void route_table_init(void)
     for (i = 0; i < NROUTES; ++i) {
         route_table[i] = routes[i].route;
         route_table[i].id = i;
+        metrics_routes[i].method = routes[i].route.method;
+        metrics_routes[i].pattern = routes[i].route.pattern;
     }
+}
+
+/* The route a request was dispatched to, for the metrics (kept in
+ * r->request_config; unset for requests the router did not match). */
+typedef struct {
+    int route;
+} route_note_t;
+
+int todo_h_metrics(todo_req_t *req)
+{
+    const char *text = todo_metrics_render(
+        todo_shared_metrics(), metrics_routes, NROUTES, req->r->pool);
+
+    ap_set_content_type(req->r, "text/plain; version=0.0.4; charset=utf-8");
+    apr_table_setn(req->r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_length(req->r, (apr_off_t)strlen(text));
+    if (!req->r->header_only) {
+        ap_rputs(text, req->r);
+    }
+    return OK;
+}
+
+/* Count every request the API handler was meant to answer, once it is
+ * logged: its route, final status and latency. */
+static int todo_log_transaction(request_rec *r)
+{
+    route_note_t *note;
+
+    if (!r->handler || strcmp(r->handler, "todo-api")) {
+        return DECLINED;
+    }
+    note = ap_get_module_config(r->request_config, &todo_module);
+    todo_metrics_request(todo_shared_metrics(),
+                         note ? note->route : TODO_METRICS_ROUTES - 1,
+                         r->status, apr_time_now() - r->request_time);
+    return DECLINED;
 }
 
 int todo_h_healthz(todo_req_t *req)
@@ -128,6 +172,7 @@ static const char *mount_point(request_rec *r, const todo_dir_conf_t *dc)
 static int todo_handler(request_rec *r)
 {
     todo_req_t *req;
+    route_note_t *note;
     const char *mount;
     apr_size_t mlen;
     apr_status_t rv;
@@ -162,6 +207,9 @@ static int todo_handler(request_rec *r)
         req->res->allow = req->match.allow;
         return todo_send_error(req, rv);
     }
+    note = apr_palloc(r->pool, sizeof(*note));
+    note->route = req->match.route->id;
+    ap_set_module_config(r->request_config, &todo_module, note);
     return routes[req->match.route->id].fn(req);
 }
 
@@ -169,4 +217,5 @@ void todo_handler_register_hooks(void)
 {
     route_table_init();
     ap_hook_handler(todo_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(todo_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -11,6 +11,7 @@
 
 #include "mod_todo_dbd.h"
 #include "mod_todo_http.h"
+#include "mod_todo_shared.h"
 #include "todo_json.h"
 #include "todo_log.h"
 #include "todo_validate.h"
@@ -20,7 +21,10 @@ APLOG_USE_MODULE(todo);
 apr_status_t todo_req_db(todo_req_t *req)
 {
     if (!req->db) {
+        apr_time_t start = apr_time_now();
+
         req->db = todo_dbd_acquire(req->r, req->sc);
+        todo_metrics_db_acquire(todo_shared_metrics(), apr_time_now() - start);
         if (!req->db) {
             return todo_result_fail(req->res, TODO_EDB,
                                     "Service Unavailable: database "
@@ -50,6 +54,24 @@ void todo_note_auth_failure(request_rec *r, const char *auth_error)
                    auth_error ? apr_pstrcat(r->pool, "Bearer error=\"",
                                             auth_error, "\"", NULL)
                               : "Bearer");
+}
+
+apr_status_t todo_req_rate_limit(todo_req_t *req, todo_rl_kind_t kind,
+                                 const char *value)
+{
+    todo_rl_table_t *rates = todo_shared_rates();
+    todo_rl_rule_t rule = todo_conf_rate_limit(req->sc, kind);
+    static const char *const ns[TODO_RL_KINDS] = {"register-ip", "login-ip",
+                                                  "login-account"};
+
+    if (!rule.count
+        || todo_rl_take(rates, todo_rl_key(rates, ns[kind], value), &rule,
+                        apr_time_now(), &req->res->retry_after)) {
+        return APR_SUCCESS;
+    }
+    todo_metrics_rate_limited(todo_shared_metrics(), kind);
+    return todo_result_fail(req->res, TODO_ERATE,
+                            "Too many requests; retry later");
 }
 
 apr_status_t todo_req_authenticate(todo_req_t *req)
@@ -316,6 +338,9 @@ int todo_send_error(todo_req_t *req, apr_status_t rv)
 
     if (status == HTTP_UNAUTHORIZED) {
         todo_note_auth_failure(req->r, res->auth_error);
+        todo_metrics_auth_failure(todo_shared_metrics(), res->auth_reason
+                                                             ? res->auth_reason
+                                                             : "missing_token");
     }
     else if (status == HTTP_METHOD_NOT_ALLOWED && res->allow) {
         apr_table_setn(req->r->err_headers_out, "Allow", res->allow);
@@ -325,6 +350,9 @@ int todo_send_error(todo_req_t *req, apr_status_t rv)
                        apr_itoa(req->r->pool, res->retry_after));
     }
     else if (status >= 500) {
+        if (res->status == TODO_EDB) {
+            todo_metrics_db_error(todo_shared_metrics());
+        }
         ap_log_rerror(APLOG_MARK, status == 503 ? APLOG_WARNING : APLOG_ERR, 0,
                       req->r, TODO_LOGNO(00017) "answering %d", status);
     }

@@ -43,6 +43,14 @@ typedef enum { TODO_BODY_JSON = 1, TODO_BODY_FORM = 2 } todo_body_type_t;
 apr_status_t todo_req_db(todo_req_t *req);
 
 /**
+ * Count this request against rate limit @a kind for @a value (the
+ * client address or the account).
+ * @return APR_SUCCESS, or TODO_ERATE (429, with Retry-After) in req->res
+ */
+apr_status_t todo_req_rate_limit(todo_req_t *req, todo_rl_kind_t kind,
+                                 const char *value);
+
+/**
  * Require a valid bearer token: sets req->who and r->user.
  * @return APR_SUCCESS, TODO_EAUTH or TODO_EDB in req->res
  */

@@ -19,6 +19,7 @@ typedef int todo_route_fn(todo_req_t *req);
 void todo_handler_register_hooks(void);
 int todo_h_healthz(todo_req_t *req);
 int todo_h_readyz(todo_req_t *req);
+int todo_h_metrics(todo_req_t *req);
 
 /* mod_todo_auth.c */
 int todo_h_register(todo_req_t *req);

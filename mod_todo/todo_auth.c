@@ -84,6 +84,12 @@ apr_status_t todo_auth_refresh_parse(apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+static apr_status_t bad_refresh(todo_result_t *res)
+{
+    res->auth_reason = "bad_refresh";
+    return todo_result_fail(res, TODO_EAUTH, BAD_REFRESH);
+}
+
 static apr_status_t issue(apr_pool_t *p, const todo_auth_config_t *cfg,
                           const char *user_id, const char *sid,
                           apr_int64_t generation, apr_time_t now,
@@ -125,6 +131,7 @@ apr_status_t todo_auth_login(todo_db_t *db, apr_pool_t *p,
     if (APR_SUCCESS != rv || APR_SUCCESS != match || !user->is_active
         || strlen(password) > TODO_PASSWORD_MAX) {
         res->auth_error = NULL;
+        res->auth_reason = "bad_credentials";
         return todo_result_fail(res, TODO_EAUTH, BAD_CREDENTIALS);
     }
     rv = todo_uuid_v7(p, now, &sid);
@@ -167,7 +174,7 @@ static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
         || APR_SUCCESS
                != todo_time_parse(TODO_CELL(rows, 0, S_EXPIRES), &expires)
         || expires <= now) {
-        return todo_result_fail(res, TODO_EAUTH, BAD_REFRESH);
+        return bad_refresh(res);
     }
     user_id = TODO_CELL(rows, 0, S_USER);
     current = apr_atoi64(TODO_CELL(rows, 0, S_GENERATION));
@@ -198,6 +205,7 @@ static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
     if (APR_SUCCESS != rv) {
         return rv;
     }
+    res->auth_reason = "refresh_reuse";
     return todo_result_fail(res, TODO_EAUTH,
                             "Refresh token already used; session revoked");
 }
@@ -214,13 +222,13 @@ apr_status_t todo_auth_refresh(todo_db_t *db, apr_pool_t *p,
 
     if (APR_SUCCESS
         != todo_auth_refresh_parse(p, cfg, refresh_token, &sid, &gen)) {
-        return todo_result_fail(res, TODO_EAUTH, BAD_REFRESH);
+        return bad_refresh(res);
     }
     rv = refresh_once(db, p, cfg, sid, gen, now, &retry, out, res);
     if (retry) {
         rv = refresh_once(db, p, cfg, sid, gen, now, &retry, out, res);
         if (retry) {
-            rv = todo_result_fail(res, TODO_EAUTH, BAD_REFRESH);
+            rv = bad_refresh(res);
         }
     }
     return rv;
@@ -241,13 +249,18 @@ apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
                                     todo_jwt_error_t *perr, todo_result_t *res)
 {
     todo_claims_t claims;
+    todo_jwt_error_t why = TODO_JWT_OK;
     todo_rows_t *rows;
     apr_status_t rv;
 
     rv = todo_jwt_verify(p, &cfg->jwt, token, (long)apr_time_sec(now), &claims,
-                         perr);
+                         &why);
+    if (perr) {
+        *perr = why;
+    }
     if (APR_SUCCESS != rv) {
         res->auth_error = "invalid_token";
+        res->auth_reason = todo_jwt_error_name(why);
         return todo_result_fail(res, TODO_EAUTH,
                                 "Could not validate credentials");
     }
@@ -258,6 +271,7 @@ apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
     }
     if (rows->nrows != 1) {
         res->auth_error = "invalid_token";
+        res->auth_reason = "revoked";
         return todo_result_fail(res, TODO_EAUTH,
                                 "Session revoked or user inactive");
     }

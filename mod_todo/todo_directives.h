@@ -23,5 +23,6 @@
 #define TodoSQLiteSynchronous "TodoSQLiteSynchronous"
 #define TodoMaxBodySize "TodoMaxBodySize"
 #define TodoBasePath "TodoBasePath"
+#define TodoRateLimit "TodoRateLimit"
 
 #endif /* TODO_DIRECTIVES_H */

@@ -67,6 +67,7 @@ typedef struct todo_result_t {
     const char *auth_error;     /**< "invalid_token" when a token was bad */
     const char *allow;          /**< Allow header value for 405 */
     int retry_after;            /**< seconds, for 429 */
+    const char *auth_reason;    /**< why a 401, as todo_metrics counts it */
 } todo_result_t;
 
 /** Make an empty (successful) result in @a p. */

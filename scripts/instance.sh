@@ -57,6 +57,7 @@ subst() {
         -e "s|@INSTANCE@|$dir|g" -e "s|@MOUNT@|/api/v1|g" \
         -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-25}|g" \
         -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-25}))|g" \
+        -e "s|@DBDKEEP@|$(( ${THREADS:-25} < 8 ? ${THREADS:-25} : 8 ))|g" \
         -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \
         -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
         -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \

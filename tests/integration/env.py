@@ -131,9 +131,11 @@ def sanitizer_env():
 
 class TodoEnv:
     def __init__(self, bcrypt_cost=4, name="todo", extra_env=None, pg=None,
-                 dbname=None):
+                 dbname=None, rate_limits=False):
         """pg/dbname: run on that PostgreSQL cluster (and database) rather
-        than the suite's default."""
+        than the suite's default. rate_limits: keep the shipped rate limits
+        (10 a minute); otherwise they are raised out of the suite's way,
+        since every test registers and logs in from 127.0.0.1."""
         self.dir = tempfile.mkdtemp(prefix="mod_todo-%s-" % name)
         os.chmod(self.dir, 0o755)  # httpd's children (www-data) enter it
         self.port = free_port()
@@ -155,6 +157,11 @@ class TodoEnv:
         env.update(self.extra_env)
         self.instance_env = env
         self.conf = self.prepare_instance()
+        if not rate_limits:
+            self.install_conf("".join(
+                "TodoRateLimit %s 1000000 1\n" % kind
+                for kind in ("register", "login", "login-account")),
+                name="00-ratelimits.conf")
         self.error_log = os.path.join(self.dir, "logs", "error.log")
         self.access_log = os.path.join(self.dir, "logs", "access.log")
         self.session = requests.Session()
@@ -206,6 +213,20 @@ class TodoEnv:
         self.proc = None
         self.session.close()
         self.session = requests.Session()
+
+    def graceful(self, timeout=15):
+        """apachectl -k graceful: SIGUSR1 to the parent, then wait for
+        the new generation to say it is running."""
+        with open(self.error_log) as f:
+            before = f.read().count("AH00489")
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with open(self.error_log) as f:
+                if f.read().count("AH00489") > before:
+                    return
+            time.sleep(0.05)
+        raise AssertionError("no graceful restart within %ss" % timeout)
 
     def kill9(self):
         """SIGKILL httpd and all its children at once (a crash)."""

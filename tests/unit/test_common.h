@@ -90,5 +90,7 @@ int test_todo_conf_parse_run(void);
 int test_todo_store_run(void);
 int test_todo_user_run(void);
 int test_todo_auth_run(void);
+int test_todo_ratelimit_run(void);
+int test_todo_metrics_run(void);
 
 #endif /* TEST_COMMON_H */

@@ -1,0 +1,88 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file todo_metrics.h
+ * @brief The module's counters, in memory shared by every httpd process,
+ * and their Prometheus text exposition.
+ *
+ * Every counter is a 64-bit word changed with an atomic add, so the
+ * processes never take a lock to count; a scrape reads each word once.
+ */
+#ifndef TODO_METRICS_H
+#define TODO_METRICS_H
+
+#include <stdint.h>
+
+#include <apr_pools.h>
+#include <apr_time.h>
+
+/** Routes the table can count: the module's routes, then "unmatched". */
+#define TODO_METRICS_ROUTES 32
+/** HTTP statuses 100-599. */
+#define TODO_METRICS_STATUSES 500
+/** Latency histogram buckets (upper bounds in todo_metrics.c) + +Inf. */
+#define TODO_METRICS_BUCKETS 14
+
+/** Reasons a 401 is counted under (see todo_metrics.c for the list);
+ * anything else counts as "other". */
+#define TODO_AUTH_REASONS 14
+
+/** Which rate limit refused a request. */
+typedef enum {
+    TODO_RL_REGISTER_IP,   /**< registrations per client address */
+    TODO_RL_LOGIN_IP,      /**< logins per client address */
+    TODO_RL_LOGIN_ACCOUNT, /**< logins per account */
+    TODO_RL_KINDS
+} todo_rl_kind_t;
+
+/** The shared counters. */
+typedef struct todo_metrics_t {
+    uint64_t requests[TODO_METRICS_ROUTES][TODO_METRICS_STATUSES];
+    uint64_t latency[TODO_METRICS_ROUTES][TODO_METRICS_BUCKETS];
+    uint64_t latency_sum_us[TODO_METRICS_ROUTES];
+    uint64_t auth_failures[TODO_AUTH_REASONS];
+    uint64_t rate_limited[TODO_RL_KINDS];
+    uint64_t db_errors;        /**< requests answered 503 for the database */
+    uint64_t db_acquires;      /**< connections taken from mod_dbd's pool */
+    uint64_t db_acquire_us;    /**< time spent taking them */
+    uint64_t db_acquire_waits; /**< acquisitions that took over 1 ms */
+    int64_t streams;           /**< live realtime streams (gauge) */
+} todo_metrics_t;
+
+/** A route as the exposition labels it. */
+typedef struct todo_metrics_route_t {
+    const char *method;
+    const char *pattern; /**< "/tasks/{id}" */
+} todo_metrics_route_t;
+
+/** Count one request of route @a route (TODO_METRICS_ROUTES - 1 for
+ * none) answered @a status after @a elapsed. */
+void todo_metrics_request(todo_metrics_t *m, int route, int status,
+                          apr_interval_time_t elapsed);
+
+/** Count a 401 for @a reason: "missing_token", a todo_jwt_error_name(),
+ * "revoked", "bad_credentials", "bad_refresh", "refresh_reuse". */
+void todo_metrics_auth_failure(todo_metrics_t *m, const char *reason);
+
+/** Count a request refused by rate limit @a kind. */
+void todo_metrics_rate_limited(todo_metrics_t *m, todo_rl_kind_t kind);
+
+/** Count one database connection acquisition that took @a waited. */
+void todo_metrics_db_acquire(todo_metrics_t *m, apr_interval_time_t waited);
+
+/** Count a request answered 503 because of the database. */
+void todo_metrics_db_error(todo_metrics_t *m);
+
+/** Add @a delta (+1, -1) to the live stream gauge. */
+void todo_metrics_streams(todo_metrics_t *m, int delta);
+
+/**
+ * The Prometheus text exposition (format 0.0.4) of @a m, in @a p.
+ * @param routes labels of routes 0..nroutes-1 (nroutes below
+ *        TODO_METRICS_ROUTES); the last row is labelled "unmatched"
+ */
+const char *todo_metrics_render(const todo_metrics_t *m,
+                                const todo_metrics_route_t *routes, int nroutes,
+                                apr_pool_t *p);
+
+#endif /* TODO_METRICS_H */
