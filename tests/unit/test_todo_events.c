@@ -1,0 +1,203 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <apr_strings.h>
+
+#include "test_common.h"
+#include "todo_events.h"
+
+#define ADA "0190a8b2-0000-7000-8000-00000000000a"
+#define BOB "0190a8b2-0000-7000-8000-00000000000b"
+
+static todo_events_t *ring(apr_pool_t *p, uint64_t size)
+{
+    todo_events_t *ev = apr_palloc(p, todo_events_bytes(size));
+
+    todo_events_init(ev, size, 1000);
+    return ev;
+}
+
+static uint64_t put(todo_events_t *ev, const char *user, const char *text)
+{
+    uint64_t seq = 0;
+
+    assert_int_equal(APR_SUCCESS, todo_events_append(ev, TODO_EVENT_TASK, user,
+                                                     text, strlen(text), &seq));
+    return seq;
+}
+
+static void test_append_then_read_in_order(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_events_t *ev = ring(p, 4096);
+    todo_events_cursor_t cur;
+    todo_event_t e;
+
+    todo_events_cursor_now(ev, &cur);
+    assert_int_equal(APR_EOF, todo_events_next(ev, &cur, p, &e));
+    assert_int_equal(1000, put(ev, ADA, "{\"a\":1}"));
+    assert_int_equal(1001, put(ev, BOB, ""));
+    assert_int_equal(APR_SUCCESS, todo_events_next(ev, &cur, p, &e));
+    assert_int_equal(1000, e.seq);
+    assert_int_equal(TODO_EVENT_TASK, e.kind);
+    assert_string_equal(ADA, e.user);
+    assert_string_equal("{\"a\":1}", e.payload);
+    assert_int_equal(7, e.len);
+    assert_int_equal(APR_SUCCESS, todo_events_next(ev, &cur, p, &e));
+    assert_string_equal(BOB, e.user);
+    assert_int_equal(0, e.len);
+    assert_int_equal(APR_EOF, todo_events_next(ev, &cur, p, &e));
+}
+
+static void test_refuses_what_cannot_fit(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_events_t *ev = ring(p, 4096);
+    char big[2048];
+
+    memset(big, 'x', sizeof(big));
+    assert_int_equal(APR_EINVAL, todo_events_append(ev, TODO_EVENT_TASK, ADA,
+                                                    big, sizeof(big), NULL));
+    assert_int_equal(APR_EINVAL, todo_events_append(ev, TODO_EVENT_TASK,
+                                                    "short", "x", 1, NULL));
+}
+
+/* Many laps around a small ring: a reader that keeps up reads every
+ * record intact, across the wrap markers. */
+static void test_wraps_many_times(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_events_t *ev = ring(p, 1024);
+    todo_events_cursor_t cur;
+    todo_event_t e;
+    int i;
+
+    todo_events_cursor_now(ev, &cur);
+    for (i = 0; i < 500; ++i) {
+        const char *text = apr_psprintf(p, "event %d %.*s", i, i % 97,
+                                        "..................................."
+                                        "..................................."
+                                        "...........................");
+        put(ev, i % 2 ? ADA : BOB, text);
+        assert_int_equal(APR_SUCCESS, todo_events_next(ev, &cur, p, &e));
+        assert_string_equal(text, e.payload);
+        assert_int_equal(1000 + i, e.seq);
+    }
+}
+
+static void test_slow_reader_is_told_it_lost(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_events_t *ev = ring(p, 1024);
+    todo_events_cursor_t slow;
+    todo_event_t e;
+    int i;
+
+    todo_events_cursor_now(ev, &slow);
+    for (i = 0; i < 100; ++i) {
+        put(ev, ADA, "a record of some forty bytes or so......");
+    }
+    assert_int_equal(TODO_EVENTS_LOST, todo_events_next(ev, &slow, p, &e));
+}
+
+static void test_resume_after_last_event_id(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_events_t *ev = ring(p, 1024);
+    todo_events_cursor_t cur;
+    todo_event_t e;
+    int i;
+
+    for (i = 0; i < 100; ++i) {
+        put(ev, ADA, apr_itoa(p, i));
+    }
+    /* 1099 is the newest; the oldest few dozen are gone. */
+    assert_int_equal(APR_SUCCESS, todo_events_cursor_after(ev, 1095, &cur));
+    assert_int_equal(APR_SUCCESS, todo_events_next(ev, &cur, p, &e));
+    assert_int_equal(1096, e.seq);
+    assert_string_equal("96", e.payload);
+    /* Up to date: nothing to resend, but nothing missed either. */
+    assert_int_equal(APR_SUCCESS, todo_events_cursor_after(ev, 1099, &cur));
+    assert_int_equal(APR_EOF, todo_events_next(ev, &cur, p, &e));
+    /* Too old, or from another ring's life (a restart): missing. */
+    assert_int_equal(APR_ENOENT, todo_events_cursor_after(ev, 1001, &cur));
+    assert_int_equal(APR_EOF, todo_events_next(ev, &cur, p, &e));
+    assert_int_equal(APR_ENOENT, todo_events_cursor_after(ev, 5000, &cur));
+    assert_int_equal(APR_ENOENT, todo_events_cursor_after(ev, 0, &cur));
+}
+
+/* A writer process laps a small ring while a reader process reads: the
+ * reader gets intact records or "lost", never a torn one. */
+static void test_concurrent_reader_never_sees_torn_records(void **state)
+{
+    uint64_t size = 2048;
+    apr_size_t bytes = todo_events_bytes(size);
+    todo_events_t *ev = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pid_t writer;
+    int status, good = 0, lost = 0;
+    apr_pool_t *p = TS_POOL(state);
+    todo_events_cursor_t cur;
+    todo_event_t e;
+
+    assert_true(ev != MAP_FAILED);
+    todo_events_init(ev, size, 1);
+    writer = fork();
+    assert_true(writer >= 0);
+    if (writer == 0) {
+        char text[200];
+        int i, n;
+        for (i = 0; i < 200000; ++i) {
+            /* The payload repeats its own number: a torn read shows. */
+            n = snprintf(text, sizeof(text), "%d", i);
+            while (n < 20 + i % 150) {
+                n += snprintf(text + n, sizeof(text) - (size_t)n, ",%d", i);
+            }
+            todo_events_append(ev, TODO_EVENT_TASK, ADA, text, (size_t)n, NULL);
+        }
+        _exit(0);
+    }
+    todo_events_cursor_now(ev, &cur);
+    while (waitpid(writer, &status, WNOHANG) == 0) {
+        apr_status_t rv = todo_events_next(ev, &cur, p, &e);
+        if (rv == APR_SUCCESS) {
+            char *dup = strdup(e.payload), *tok, *save = NULL;
+            const char *first = strtok_r(dup, ",", &save);
+            for (tok = strtok_r(NULL, ",", &save); tok;
+                 tok = strtok_r(NULL, ",", &save)) {
+                assert_string_equal(first, tok);
+            }
+            assert_int_equal(e.seq, (uint64_t)atoi(first) + 1);
+            free(dup);
+            ++good;
+        }
+        else if (rv == TODO_EVENTS_LOST) {
+            ++lost;
+            todo_events_cursor_now(ev, &cur);
+        }
+        apr_pool_clear(p);
+    }
+    assert_int_equal(0, status);
+    assert_true(good > 100);
+    munmap(ev, bytes);
+    (void)lost;
+}
+
+int test_todo_events_run(void)
+{
+    const struct CMUnitTest tests[] = {
+        TS_TEST(test_append_then_read_in_order),
+        TS_TEST(test_refuses_what_cannot_fit),
+        TS_TEST(test_wraps_many_times),
+        TS_TEST(test_slow_reader_is_told_it_lost),
+        TS_TEST(test_resume_after_last_event_id),
+        TS_TEST(test_concurrent_reader_never_sees_torn_records),
+    };
+    return cmocka_run_group_tests_name("todo_events", tests, NULL, NULL);
+}
