@@ -26,6 +26,7 @@ SAN_CFLAGS   ?=
 CORE_CFLAGS   = $(OPT_CFLAGS) $(SAN_CFLAGS) -fPIC -std=gnu11 \
                 $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen -Imod_todo \
                 -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+PG_INC        = -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 LIBS          = -ljansson -ljwt -lcrypt -lcrypto -lsqlite3 -lpq -lunistring
 
 CORE_SRC  = $(wildcard mod_todo/todo_*.c)
@@ -76,7 +77,7 @@ $(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) mod_todo/mod_todo.map
 	@echo "  APXS    $@"
 	@cd $(BUILD)/apxs && $(APXS) -c -o mod_todo.la \
 	    $(foreach f,$(OPT_CFLAGS) $(SAN_CFLAGS) $(WERROR_CFLAGS),-Wc,$(f)) \
-	    -I$(CURDIR)/mod_todo \
+	    -I$(CURDIR)/mod_todo $(PG_INC) \
 	    $(notdir $(GLUE_SRC)) $(CURDIR)/$(LIBTODO) $(LIBS) \
 	    -Wl,--version-script=$(CURDIR)/mod_todo/mod_todo.map \
 	    $(if $(SAN_CFLAGS),-lasan -lubsan) \

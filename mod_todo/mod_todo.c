@@ -19,11 +19,13 @@
 #include <http_request.h>
 #include <mod_auth.h>
 
+#include "mod_todo_bridge.h"
 #include "mod_todo_config.h"
 #include "mod_todo_dbd.h"
 #include "mod_todo_http.h"
 #include "mod_todo_routes.h"
 #include "mod_todo_shared.h"
+#include "mod_todo_stream.h"
 #include "todo_log.h"
 
 /* ---- the core's log lines go to the error log ---- */
@@ -62,7 +64,8 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     log_server = s;
     todo_log_set(log_is_level, log_print, NULL);
-    err = todo_shared_post_config(s);
+    err = todo_shared_post_config(
+        s, todo_conf_event_backlog(todo_srv_conf_get(s)));
     if (!err) {
         err = todo_dbd_post_config(pconf, ptemp, s);
     }
@@ -159,6 +162,8 @@ static int todo_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void todo_child_init(apr_pool_t *pchild, server_rec *s)
 {
     todo_dbd_child_init(pchild, s);
+    todo_stream_child_init(pchild, s);
+    todo_bridge_child_init(pchild, s);
 }
 
 static void todo_hooks(apr_pool_t *p)

@@ -7,6 +7,7 @@
 #include <http_protocol.h>
 
 #include "mod_todo_routes.h"
+#include "mod_todo_stream.h"
 #include "todo_fold.h"
 #include "todo_json.h"
 #include "todo_password.h"
@@ -179,6 +180,10 @@ int todo_h_logout(todo_req_t *req)
     if (APR_SUCCESS == rv) {
         rv = todo_auth_logout(req->db, req->r->pool, req->who->sid, req->now,
                               req->res);
+    }
+    if (APR_SUCCESS == rv) {
+        todo_publish_revoke(req, req->who->user->id, TODO_EVENT_REVOKE,
+                            req->who->sid);
     }
     return APR_SUCCESS == rv ? todo_send_no_content(req)
                              : todo_send_error(req, rv);

@@ -29,6 +29,10 @@ static const todo_srv_conf_t srv_defaults = {
     5000,                     /* SQLite busy timeout, ms */
     "FULL",                   /* SQLite synchronous mode */
     {{0, 0}},                 /* rate limits: see rate_limit_default */
+    4 * 1024 * 1024,          /* event backlog: 4 MiB (~10,000 events) */
+    15,                       /* stream heartbeat, seconds */
+    10,                       /* live streams per user */
+    1000,                     /* live streams in all */
     NULL,
     NULL,
     NULL,
@@ -68,6 +72,10 @@ void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
     conf->bcrypt_cost = TODO_UNSET;
     conf->auto_migrate = TODO_UNSET;
     conf->busy_timeout_ms = TODO_UNSET;
+    conf->event_backlog = TODO_UNSET;
+    conf->heartbeat = TODO_UNSET;
+    conf->streams_per_user = TODO_UNSET;
+    conf->streams_max = TODO_UNSET;
     for (i = 0; i < TODO_RL_KINDS; ++i) {
         conf->rate_limits[i].count = TODO_UNSET;
     }
@@ -94,6 +102,10 @@ void *todo_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     TODO_MERGE(auto_migrate);
     TODO_MERGE(busy_timeout_ms);
     TODO_MERGE_PTR(synchronous);
+    TODO_MERGE(event_backlog);
+    TODO_MERGE(heartbeat);
+    TODO_MERGE(streams_per_user);
+    TODO_MERGE(streams_max);
     for (i = 0; i < TODO_RL_KINDS; ++i) {
         conf->rate_limits[i] = add->rate_limits[i].count == TODO_UNSET
                                    ? base->rate_limits[i]
@@ -146,6 +158,26 @@ todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,
 #define SRV_OR_DEFAULT(sc, field)                                              \
     ((sc)->field == (__typeof__((sc)->field))TODO_UNSET ? srv_defaults.field   \
                                                         : (sc)->field)
+
+apr_size_t todo_conf_event_backlog(const todo_srv_conf_t *sc)
+{
+    return (apr_size_t)SRV_OR_DEFAULT(sc, event_backlog);
+}
+
+apr_interval_time_t todo_conf_heartbeat(const todo_srv_conf_t *sc)
+{
+    return apr_time_from_sec(SRV_OR_DEFAULT(sc, heartbeat));
+}
+
+int todo_conf_streams_per_user(const todo_srv_conf_t *sc)
+{
+    return (int)SRV_OR_DEFAULT(sc, streams_per_user);
+}
+
+int todo_conf_streams_max(const todo_srv_conf_t *sc)
+{
+    return (int)SRV_OR_DEFAULT(sc, streams_max);
+}
 
 const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
 {
@@ -356,6 +388,47 @@ static const char *todo_conf_set_rate_limit(cmd_parms *cmd, void *dc,
     return err;
 }
 
+static const char *todo_conf_set_event_backlog(cmd_parms *cmd, void *dc,
+                                               const char *arg)
+{
+    apr_int64_t v;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dc;
+    if (!err) {
+        err = named(cmd, todo_parse_size(cmd->pool, arg, 64 * 1024,
+                                         (apr_int64_t)1024 * 1024 * 1024, &v));
+    }
+    if (!err && (v & (v - 1))) {
+        err = named(cmd, "must be a power of two (64K, 1M, 4M, ...)");
+    }
+    if (!err) {
+        srv_of(cmd)->event_backlog = v;
+    }
+    return err;
+}
+
+static const char *todo_conf_set_heartbeat(cmd_parms *cmd, void *dc,
+                                           const char *arg)
+{
+    (void)dc;
+    return set_int(cmd, arg, 1, 3600, &srv_of(cmd)->heartbeat);
+}
+
+static const char *todo_conf_set_streams_per_user(cmd_parms *cmd, void *dc,
+                                                  const char *arg)
+{
+    (void)dc;
+    return set_int(cmd, arg, 1, 10000, &srv_of(cmd)->streams_per_user);
+}
+
+static const char *todo_conf_set_streams_max(cmd_parms *cmd, void *dc,
+                                             const char *arg)
+{
+    (void)dc;
+    return set_int(cmd, arg, 1, 1000000, &srv_of(cmd)->streams_max);
+}
+
 static const char *todo_conf_set_max_body(cmd_parms *cmd, void *dcv,
                                           const char *arg)
 {
@@ -418,6 +491,16 @@ const command_rec todo_cmds[] = {
                   "requests per SECONDS per client address (per account for "
                   "login-account); COUNT 0 turns the limit off (default 10 "
                   "60 each)"),
+    AP_INIT_TAKE1(TodoEventBacklog, todo_conf_set_event_backlog, NULL,
+                  RSRC_CONF,
+                  "Bytes of recent events kept for SSE resumption, a power of "
+                  "two (default 4M; server-wide)"),
+    AP_INIT_TAKE1(TodoStreamHeartbeat, todo_conf_set_heartbeat, NULL, RSRC_CONF,
+                  "Seconds between heartbeats on idle streams (default 15)"),
+    AP_INIT_TAKE1(TodoStreamsPerUser, todo_conf_set_streams_per_user, NULL,
+                  RSRC_CONF, "Live event streams per user (default 10)"),
+    AP_INIT_TAKE1(TodoStreamsMax, todo_conf_set_streams_max, NULL, RSRC_CONF,
+                  "Live event streams in all (default 1000)"),
     AP_INIT_TAKE1(TodoMaxBodySize, todo_conf_set_max_body, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Largest request body accepted (default 1M)"),

@@ -40,6 +40,10 @@ typedef struct todo_srv_conf_t {
     const char *synchronous;   /**< TodoSQLiteSynchronous */
     /** TodoRateLimit, by todo_rl_kind_t (count TODO_UNSET: default) */
     todo_rl_rule_t rate_limits[TODO_RL_KINDS];
+    apr_int64_t event_backlog;    /**< TodoEventBacklog, bytes */
+    apr_int64_t heartbeat;        /**< TodoStreamHeartbeat, seconds */
+    apr_int64_t streams_per_user; /**< TodoStreamsPerUser */
+    apr_int64_t streams_max;      /**< TodoStreamsMax */
 
     /* Filled in by post_config, read-only afterwards. */
     todo_auth_config_t *auth; /**< token settings and keys */
@@ -74,6 +78,12 @@ todo_dir_conf_t *todo_dir_conf_get(request_rec *r);
 
 /** @return TodoMaxBodySize with its default applied */
 apr_int64_t todo_conf_max_body(const todo_dir_conf_t *dc);
+
+/** The realtime settings, defaults applied. */
+apr_size_t todo_conf_event_backlog(const todo_srv_conf_t *sc);
+apr_interval_time_t todo_conf_heartbeat(const todo_srv_conf_t *sc);
+int todo_conf_streams_per_user(const todo_srv_conf_t *sc);
+int todo_conf_streams_max(const todo_srv_conf_t *sc);
 
 /** @return the TodoRateLimit rule of @a kind, default applied */
 todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,

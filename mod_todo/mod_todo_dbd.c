@@ -22,6 +22,8 @@ APLOG_USE_MODULE(todo);
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) * dbd_prepare;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close;
 
 /* The last value of @a name among the directives at one level of the
  * parsed tree (Include and <IfModule> are already spliced in). */
@@ -82,7 +84,9 @@ const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     (void)ptemp;
     dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
-    if (!dbd_acquire || !dbd_prepare) {
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    if (!dbd_acquire || !dbd_prepare || !dbd_open || !dbd_close) {
         return "mod_dbd is not loaded: mod_todo needs it (LoadModule "
                "dbd_module)";
     }
@@ -225,9 +229,8 @@ typedef struct {
 
 #define CONN_STATE_KEY "mod_todo:conn"
 
-todo_db_t *todo_dbd_acquire(request_rec *r, const todo_srv_conf_t *sc)
+static todo_db_t *wrap(request_rec *r, const todo_srv_conf_t *sc, ap_dbd_t *dbd)
 {
-    ap_dbd_t *dbd = dbd_acquire(r);
     todo_conn_info_t *state = NULL;
     todo_db_t *db;
 
@@ -266,4 +269,30 @@ todo_db_t *todo_dbd_acquire(request_rec *r, const todo_srv_conf_t *sc)
                               " statements prepared again");
     }
     return db;
+}
+
+todo_db_t *todo_dbd_acquire(request_rec *r, const todo_srv_conf_t *sc)
+{
+    return wrap(r, sc, dbd_acquire(r));
+}
+
+todo_db_t *todo_dbd_open(request_rec *r, const todo_srv_conf_t *sc,
+                         ap_dbd_t **pdbd)
+{
+    todo_db_t *db;
+
+    *pdbd = dbd_open(r->pool, r->server);
+    db = wrap(r, sc, *pdbd);
+    if (!db && *pdbd) {
+        dbd_close(r->server, *pdbd);
+        *pdbd = NULL;
+    }
+    return db;
+}
+
+void todo_dbd_close(request_rec *r, ap_dbd_t *dbd)
+{
+    if (dbd) {
+        dbd_close(r->server, dbd);
+    }
 }

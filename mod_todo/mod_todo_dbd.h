@@ -11,6 +11,8 @@
 #define MOD_TODO_DBD_H
 
 #include <httpd.h>
+#include <apr_dbd.h>
+#include <mod_dbd.h>
 
 #include "mod_todo_config.h"
 #include "todo_store.h"
@@ -55,5 +57,18 @@ void todo_dbd_child_init(apr_pool_t *pchild, server_rec *s);
  * @return NULL if the database is unavailable (logged)
  */
 todo_db_t *todo_dbd_acquire(request_rec *r, const todo_srv_conf_t *sc);
+
+/**
+ * A pooled connection for a moment of a long request (an event stream
+ * checks its token with it and gives it back at once, rather than
+ * holding it as long as the stream lives).
+ * @param pdbd receives mod_dbd's handle, for todo_dbd_close()
+ * @return NULL if the database is unavailable (logged)
+ */
+todo_db_t *todo_dbd_open(request_rec *r, const todo_srv_conf_t *sc,
+                         ap_dbd_t **pdbd);
+
+/** Give back a connection from todo_dbd_open(). */
+void todo_dbd_close(request_rec *r, ap_dbd_t *dbd);
 
 #endif /* MOD_TODO_DBD_H */

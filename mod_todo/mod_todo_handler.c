@@ -44,6 +44,8 @@ static const struct {
     {{"PATCH", "/tasks/{id}", 0}, todo_h_task_update},
     {{"PUT", "/tasks/{id}", 0}, todo_h_task_update},
     {{"DELETE", "/tasks/{id}", 0}, todo_h_task_delete},
+    {{"GET", "/events", 0}, todo_h_events},
+    {{"GET", "/ws", 0}, todo_h_ws},
 };
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 _Static_assert(NROUTES < TODO_METRICS_ROUTES, "TODO_METRICS_ROUTES too small");

@@ -42,4 +42,8 @@ int todo_h_task_get(todo_req_t *req);
 int todo_h_task_update(todo_req_t *req);
 int todo_h_task_delete(todo_req_t *req);
 
+/* mod_todo_stream.c */
+int todo_h_events(todo_req_t *req);
+int todo_h_ws(todo_req_t *req);
+
 #endif /* MOD_TODO_ROUTES_H */

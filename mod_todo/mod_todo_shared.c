@@ -1,6 +1,13 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <apr_general.h>
 #include <apr_shm.h>
@@ -16,12 +23,21 @@ APLOG_USE_MODULE(todo);
 /* Rate-limit slots: 2^16 keys (512 KiB), far more than the clients and
  * accounts a server sees in one rate-limit period. */
 #define RATE_SLOTS (UINT32_C(1) << 16)
-#define LAYOUT 1 /* bump when the segment's layout changes */
+/* Live streams per user, counted in 2^16 buckets by a hash of the id. */
+#define USER_BUCKETS (1 << 16)
+#define LAYOUT 3 /* bump when the segment's layout changes */
 
 typedef struct {
     uint64_t layout;
+    uint64_t events_size;
+    pthread_mutex_t events_lock; /* appenders; process-shared, robust */
+    uint64_t origin;             /* this server, in messages to others */
+    uint64_t next_msgid;         /* its message numbers */
+    uint32_t leader_pid;         /* the process listening for others */
+    int64_t leader_beat;         /* when it last said so */
     todo_metrics_t metrics;
-    todo_rl_table_t rates; /* followed by its slots: keep last */
+    uint16_t user_streams[USER_BUCKETS];
+    /* then the rate-limit table, then the event ring */
 } shared_t;
 
 /* What survives a restart: the segment, made in the process pool. */
@@ -29,45 +45,126 @@ typedef struct {
     apr_shm_t *shm;
 } retained_t;
 
-/* This process's address of the segment (inherited by children). */
+/* This process's view of the segment (inherited by children). */
 static shared_t *shared;
+static todo_rl_table_t *rates;
+static todo_events_t *events;
 
-const char *todo_shared_post_config(server_rec *s)
+#define ALIGN64(n) (((n) + 63) & ~(apr_size_t)63)
+
+static apr_size_t rates_at(void)
 {
-    apr_size_t size = sizeof(shared_t) - sizeof(todo_rl_table_t)
-                      + todo_rl_table_size(RATE_SLOTS);
+    return ALIGN64(sizeof(shared_t));
+}
+
+static apr_size_t events_at(void)
+{
+    return rates_at() + ALIGN64(todo_rl_table_size(RATE_SLOTS));
+}
+
+static void attach(void *base)
+{
+    shared = base;
+    rates = (todo_rl_table_t *)((char *)base + rates_at());
+    events = (todo_events_t *)((char *)base + events_at());
+}
+
+static const char *init_lock(pthread_mutex_t *lock)
+{
+    pthread_mutexattr_t attr;
+    int failed;
+
+    if (pthread_mutexattr_init(&attr)) {
+        return "cannot initialise the event lock";
+    }
+    failed = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)
+             || pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)
+             || pthread_mutex_init(lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    return failed ? "cannot initialise the event lock" : NULL;
+}
+
+const char *todo_shared_post_config(server_rec *s, apr_size_t backlog)
+{
+    apr_size_t size = events_at() + todo_events_bytes(backlog);
     retained_t *kept = ap_retained_data_get("mod_todo-shared");
+    shared_t *old;
     uint64_t seed;
     apr_status_t rv;
 
     if (!kept) {
         kept = ap_retained_data_create("mod_todo-shared", sizeof(*kept));
     }
-    if (kept->shm && apr_shm_size_get(kept->shm) >= size
-        && ((shared_t *)apr_shm_baseaddr_get(kept->shm))->layout == LAYOUT) {
-        shared = apr_shm_baseaddr_get(kept->shm);
+    old = kept->shm ? apr_shm_baseaddr_get(kept->shm) : NULL;
+    if (old && old->layout == LAYOUT && old->events_size == backlog) {
+        attach(old);
         return NULL;
     }
     /* Anonymous: nothing on disk to clean up, gone with the last
-     * process. (A segment from an older layout is left to the process
-     * pool.) */
+     * process. (A segment of another size or layout is left to the
+     * process pool.) */
     rv = apr_shm_create(&kept->shm, size, NULL, s->process->pool);
     if (APR_SUCCESS != rv) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
                      TODO_LOGNO(00023) "cannot create %" APR_SIZE_T_FMT
                                        " bytes of shared memory",
                      size);
-        return "cannot create the shared memory for metrics and rate limits";
+        return "cannot create the shared memory for metrics, rate limits "
+               "and events";
     }
-    shared = apr_shm_baseaddr_get(kept->shm);
-    memset(shared, 0, size);
+    attach(apr_shm_baseaddr_get(kept->shm));
+    memset(shared, 0, events_at());
     if (APR_SUCCESS
         != apr_generate_random_bytes((unsigned char *)&seed, sizeof(seed))) {
         return "cannot seed the rate-limit table";
     }
-    todo_rl_table_init(&shared->rates, RATE_SLOTS, seed, apr_time_now());
+    todo_rl_table_init(rates, RATE_SLOTS, seed, apr_time_now());
+    if (APR_SUCCESS
+        != apr_generate_random_bytes((unsigned char *)&shared->origin,
+                                     sizeof(shared->origin))) {
+        return "cannot name this server for its peers";
+    }
+    /* Event ids start at the time: ids from before are never current. */
+    todo_events_init(events, backlog, (uint64_t)apr_time_now());
+    shared->events_size = backlog;
     shared->layout = LAYOUT;
-    return NULL;
+    return init_lock(&shared->events_lock);
+}
+
+uint64_t todo_shared_origin(void)
+{
+    return shared->origin;
+}
+
+uint64_t todo_shared_next_msgid(void)
+{
+    return __atomic_add_fetch(&shared->next_msgid, 1, __ATOMIC_ACQ_REL);
+}
+
+int todo_shared_lease(uint32_t me, apr_time_t now)
+{
+    uint32_t holder = __atomic_load_n(&shared->leader_pid, __ATOMIC_ACQUIRE);
+    int64_t beat = __atomic_load_n(&shared->leader_beat, __ATOMIC_ACQUIRE);
+
+    if (holder != me
+        && (holder && now - beat < apr_time_from_sec(TODO_LEASE_SECONDS))) {
+        return 0;
+    }
+    if (holder != me
+        && !__atomic_compare_exchange_n(&shared->leader_pid, &holder, me, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        return 0;
+    }
+    __atomic_store_n(&shared->leader_beat, now, __ATOMIC_RELEASE);
+    return 1;
+}
+
+void todo_shared_lease_release(uint32_t me)
+{
+    uint32_t holder = me;
+
+    __atomic_compare_exchange_n(&shared->leader_pid, &holder, 0, 0,
+                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 todo_metrics_t *todo_shared_metrics(void)
@@ -77,5 +174,91 @@ todo_metrics_t *todo_shared_metrics(void)
 
 todo_rl_table_t *todo_shared_rates(void)
 {
-    return &shared->rates;
+    return rates;
+}
+
+todo_events_t *todo_shared_events(void)
+{
+    return events;
+}
+
+static long futex(uint32_t *word, int op, uint32_t val,
+                  const struct timespec *timeout)
+{
+    return syscall(SYS_futex, word, op, val, timeout, NULL, 0);
+}
+
+apr_status_t todo_shared_publish(todo_event_kind_t kind, const char *user,
+                                 const char *payload, apr_size_t len)
+{
+    apr_status_t rv;
+    int err = pthread_mutex_lock(&shared->events_lock);
+
+    if (err == EOWNERDEAD) {
+        /* A process died appending: what it wrote was never published
+         * (the head moves last), so the ring is whole. */
+        pthread_mutex_consistent(&shared->events_lock);
+    }
+    else if (err) {
+        return APR_FROM_OS_ERROR(err);
+    }
+    rv = todo_events_append(events, kind, user, payload, len, NULL);
+    pthread_mutex_unlock(&shared->events_lock);
+    /* Every process's dispatcher waits on this word: not a private
+     * futex. */
+    futex(&events->wake, FUTEX_WAKE, INT_MAX, NULL);
+    return rv;
+}
+
+void todo_shared_wake_all(void)
+{
+    __atomic_add_fetch(&events->wake, 1, __ATOMIC_RELEASE);
+    futex(&events->wake, FUTEX_WAKE, INT_MAX, NULL);
+}
+
+uint32_t todo_shared_wake_word(void)
+{
+    return __atomic_load_n(&events->wake, __ATOMIC_ACQUIRE);
+}
+
+void todo_shared_wait(uint32_t seen, apr_interval_time_t timeout)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)apr_time_sec(timeout);
+    ts.tv_nsec = (long)apr_time_usec(timeout) * 1000;
+    futex(&events->wake, FUTEX_WAIT, seen, &ts);
+}
+
+static uint16_t *user_bucket(const char *user)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *user; ++user) {
+        h = (h ^ (unsigned char)*user) * 16777619u;
+    }
+    return &shared->user_streams[h % USER_BUCKETS];
+}
+
+int todo_shared_stream_enter(const char *user, int per_user, int total)
+{
+    uint16_t *b = user_bucket(user);
+
+    if (__atomic_add_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL)
+        > total) {
+        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+        return 0;
+    }
+    if (__atomic_add_fetch(b, 1, __ATOMIC_ACQ_REL) > per_user) {
+        __atomic_sub_fetch(b, 1, __ATOMIC_ACQ_REL);
+        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+        return 0;
+    }
+    return 1;
+}
+
+void todo_shared_stream_leave(const char *user)
+{
+    __atomic_sub_fetch(user_bucket(user), 1, __ATOMIC_ACQ_REL);
+    __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
 }

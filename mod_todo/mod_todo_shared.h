@@ -3,30 +3,81 @@
 /**
  * @file mod_todo_shared.h
  * @brief The shared memory segment every httpd process of this server
- * sees: the metrics and the rate-limit table.
+ * sees: the metrics, the rate-limit table, live stream counts and the
+ * realtime event ring.
  *
  * Made once by the parent in post_config and kept (ap_retained_data)
- * across graceful restarts, so counters and limits survive a reload;
- * children inherit the mapping when they are forked.
+ * across graceful restarts, so counters, limits and the event backlog
+ * survive a reload; children inherit the mapping when they are forked.
+ * Linux: appenders wake readers in every process with a futex on the
+ * ring's wake word.
  */
 #ifndef MOD_TODO_SHARED_H
 #define MOD_TODO_SHARED_H
 
 #include <httpd.h>
 
+#include "todo_events.h"
 #include "todo_metrics.h"
 #include "todo_ratelimit.h"
 
 /**
- * Create (or find again after a restart) the segment.
+ * Create (or find again after a restart) the segment, with an event
+ * ring of @a backlog bytes (a power of two).
  * @return NULL, or an error message
  */
-const char *todo_shared_post_config(server_rec *s);
+const char *todo_shared_post_config(server_rec *s, apr_size_t backlog);
+
+/** A leader that has not renewed its lease this long is replaced. */
+#define TODO_LEASE_SECONDS 3
+
+/** @return this server's random name, for messages to its peers */
+uint64_t todo_shared_origin(void);
+
+/** @return the next number of this server's messages to its peers */
+uint64_t todo_shared_next_msgid(void);
+
+/**
+ * Take or renew the lease of "the process that listens for the other
+ * servers' events": one per server, another takes over when it stops
+ * renewing.
+ * @return 1 if process @a me holds it now
+ */
+int todo_shared_lease(uint32_t me, apr_time_t now);
+
+/** Give the lease up (if @a me holds it). */
+void todo_shared_lease_release(uint32_t me);
 
 /** @return the shared counters (never NULL once post_config ran) */
 todo_metrics_t *todo_shared_metrics(void);
 
 /** @return the shared rate-limit table */
 todo_rl_table_t *todo_shared_rates(void);
+
+/** @return the event ring */
+todo_events_t *todo_shared_events(void);
+
+/** Append an event (under the appenders' lock) and wake every waiter. */
+apr_status_t todo_shared_publish(todo_event_kind_t kind, const char *user,
+                                 const char *payload, apr_size_t len);
+
+/** @return the ring's wake word now, to wait on */
+uint32_t todo_shared_wake_word(void);
+
+/** Sleep until the wake word moves past @a seen, or @a timeout. */
+void todo_shared_wait(uint32_t seen, apr_interval_time_t timeout);
+
+/** Wake every waiter (to stop a dispatcher). */
+void todo_shared_wake_all(void);
+
+/**
+ * Count a new live stream of @a user.
+ * @return 1, or 0 when @a per_user streams of this user or @a total in
+ *         all are already live (nothing counted then)
+ */
+int todo_shared_stream_enter(const char *user, int per_user, int total);
+
+/** Uncount a stream counted by todo_shared_stream_enter(). */
+void todo_shared_stream_leave(const char *user);
 
 #endif /* MOD_TODO_SHARED_H */

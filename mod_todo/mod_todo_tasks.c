@@ -7,6 +7,7 @@
 #include <http_protocol.h>
 
 #include "mod_todo_routes.h"
+#include "mod_todo_stream.h"
 #include "todo_json.h"
 #include "todo_task_store.h"
 #include "todo_validate.h"
@@ -55,8 +56,11 @@ int todo_h_task_create(todo_req_t *req)
         rv = todo_task_create(req->db, req->r->pool, req->who->user->id, &in,
                               req->now, &t);
     }
-    return APR_SUCCESS == rv ? send_task(req, HTTP_CREATED, t)
-                             : todo_send_error(req, rv);
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
+    }
+    todo_publish_task(req, t->user_id, "task.created", todo_task_to_json(t));
+    return send_task(req, HTTP_CREATED, t);
 }
 
 /* {"tasks": [TaskCreate, ...]} with 1 to 100 items, all validated before
@@ -129,6 +133,11 @@ int todo_h_task_bulk(todo_req_t *req)
     }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
+    }
+    for (n = 0; n < tasks->nelts; ++n) {
+        const todo_task_t *t = APR_ARRAY_IDX(tasks, n, todo_task_t *);
+        todo_publish_task(req, t->user_id, "task.created",
+                          todo_task_to_json(t));
     }
     return todo_send_json(
         req, HTTP_CREATED,
@@ -210,8 +219,11 @@ int todo_h_task_update(todo_req_t *req)
                              apr_table_get(req->r->headers_in, "If-Match"),
                              req->now, &t, req->res);
     }
-    return APR_SUCCESS == rv ? send_task(req, HTTP_OK, t)
-                             : todo_send_error(req, rv);
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
+    }
+    todo_publish_task(req, t->user_id, "task.updated", todo_task_to_json(t));
+    return send_task(req, HTTP_OK, t);
 }
 
 int todo_h_task_delete(todo_req_t *req)
@@ -225,6 +237,10 @@ int todo_h_task_delete(todo_req_t *req)
                               apr_table_get(req->r->headers_in, "If-Match"),
                               req->res);
     }
-    return APR_SUCCESS == rv ? todo_send_no_content(req)
-                             : todo_send_error(req, rv);
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
+    }
+    todo_publish_task(req, req->who->user->id, "task.deleted",
+                      json_pack("{s:s}", TODO_KEY_ID, id));
+    return todo_send_no_content(req);
 }

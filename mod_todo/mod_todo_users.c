@@ -7,6 +7,7 @@
 #include <http_protocol.h>
 
 #include "mod_todo_routes.h"
+#include "mod_todo_stream.h"
 #include "todo_json.h"
 #include "todo_password.h"
 #include "todo_validate.h"
@@ -124,6 +125,10 @@ int todo_h_user_update(todo_req_t *req)
                                     req->who->sid, req->now, &user, req->res)
                  : todo_user_get(req->db, r->pool, id, &user, req->res);
     }
+    if (APR_SUCCESS == rv && hash) {
+        /* The other sessions were revoked: so are their streams. */
+        todo_publish_revoke(req, id, TODO_EVENT_REVOKE_OTHERS, req->who->sid);
+    }
     return APR_SUCCESS == rv
                ? todo_send_json(req, HTTP_OK, todo_user_to_json(user))
                : todo_send_error(req, rv);
@@ -140,6 +145,9 @@ int todo_h_user_delete(todo_req_t *req)
     }
     if (APR_SUCCESS == rv) {
         rv = todo_user_delete(req->db, req->r->pool, id, req->res);
+    }
+    if (APR_SUCCESS == rv) {
+        todo_publish_revoke(req, id, TODO_EVENT_REVOKE, NULL);
     }
     return APR_SUCCESS == rv ? todo_send_no_content(req)
                              : todo_send_error(req, rv);

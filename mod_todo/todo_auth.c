@@ -277,5 +277,6 @@ apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
     }
     out->user = todo_user_from_row(p, rows, 0, 0);
     out->sid = claims.sid;
+    out->exp = claims.exp;
     return APR_SUCCESS;
 }

@@ -54,6 +54,7 @@ typedef struct todo_tokens_t {
 typedef struct todo_principal_t {
     todo_user_t *user;
     const char *sid;
+    long exp; /**< the access token's expiry, seconds since the epoch */
 } todo_principal_t;
 
 /**

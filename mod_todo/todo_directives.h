@@ -24,5 +24,9 @@
 #define TodoMaxBodySize "TodoMaxBodySize"
 #define TodoBasePath "TodoBasePath"
 #define TodoRateLimit "TodoRateLimit"
+#define TodoEventBacklog "TodoEventBacklog"
+#define TodoStreamHeartbeat "TodoStreamHeartbeat"
+#define TodoStreamsPerUser "TodoStreamsPerUser"
+#define TodoStreamsMax "TodoStreamsMax"
 
 #endif /* TODO_DIRECTIVES_H */

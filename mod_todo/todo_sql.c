@@ -67,6 +67,9 @@
 
 static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_PING, {"SELECT 1", "SELECT 1"}},
+    /* SQLite has one server: its events never leave shared memory. */
+    {TODO_SQL_EVENT_NOTIFY,
+     {"SELECT %s WHERE 0", "SELECT pg_notify('todo_events', %s)"}},
     {TODO_SQL_USER_INSERT,
      {"INSERT INTO users (id, email, username, password_hash, is_active,"
       " created_at, updated_at) VALUES (%s, %s, %s, %s, 1, %s, %s)"

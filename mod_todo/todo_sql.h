@@ -27,6 +27,10 @@ typedef struct todo_sql_stmt_t {
 
 /* Statement labels. */
 #define TODO_SQL_PING "todo_ping"
+/** PostgreSQL: send one realtime event message to every server. */
+#define TODO_SQL_EVENT_NOTIFY "todo_event_notify"
+/** PostgreSQL: what the event listener's own connection runs, once. */
+#define TODO_SQL_EVENT_LISTEN "LISTEN todo_events"
 #define TODO_SQL_USER_INSERT "todo_user_insert"
 #define TODO_SQL_USER_CONFLICT "todo_user_conflict"
 #define TODO_SQL_USER_GET "todo_user_get"

@@ -22,6 +22,8 @@ def pair():
         conf = open(b.conf).read().replace(b.db_path, a.db_path)
         with open(b.conf, "w") as f:
             f.write(conf)
+    for e in (a, b):
+        e.install_conf("TodoStreamHeartbeat 1\n", name="01-streams.conf")
     assert a.start() == 0 and b.start() == 0
     yield a, b
     a.cleanup()
@@ -75,3 +77,41 @@ def test_todo_820_04_refresh_rotation_across_nodes(pair):
     assert r.status_code == 401
     assert b.get("/auth/me", r.json() and t0["access_token"]).status_code \
         == 401
+
+
+@pytest.mark.skipif(os.environ.get("TODO_TEST_DB", "sqlite3") != "pgsql",
+                    reason="events cross servers through PostgreSQL "
+                           "NOTIFY; two SQLite servers do not share them")
+def test_todo_820_10_events_cross_servers(pair):
+    """A write on A reaches the owner's stream on B (and nobody else's),
+    big events too (several NOTIFY messages)."""
+    from test_720_events_sse import Sse
+    a, b = pair
+    _, tokens, _ = a.new_session()
+    _, other, _ = a.new_session()
+    token = tokens["access_token"]
+    mine = Sse(b, token)
+    theirs = Sse(b, other["access_token"])
+    try:
+        assert mine.status == 200 and theirs.status == 200
+        import time
+        time.sleep(1.5)  # B's listener holds its lease and LISTENs
+        task = a.post("/tasks", token, json={"title": "from A"}).json()
+        _, ev = mine.task_event(timeout=10)
+        assert ev == {"type": "task.created", "task": task}
+        big = a.post("/tasks", token, json={
+            "title": "big", "description": "\u20ac\u0001" * 1000}).json()
+        _, ev = mine.task_event(timeout=10)
+        assert ev == {"type": "task.created", "task": big}
+        # The other user's stream saw nothing of it: its first event is
+        # its own.
+        own = a.post("/tasks", other["access_token"],
+                     json={"title": "own"}).json()
+        _, ev = theirs.task_event(timeout=10)
+        assert ev["task"]["id"] == own["id"]
+        # A logout on A ends the stream on B.
+        assert a.post("/auth/logout", token).status_code == 204
+        assert mine.closed.wait(10)
+    finally:
+        mine.close()
+        theirs.close()

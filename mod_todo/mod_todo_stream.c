@@ -1,0 +1,670 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+#include <apr_thread_mutex.h>
+#include <ap_mpm.h>
+#include <httpd.h>
+#include <http_connection.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <util_filter.h>
+
+#include "mod_todo_bridge.h"
+#include "mod_todo_dbd.h"
+#include "mod_todo_routes.h"
+#include "mod_todo_shared.h"
+#include "mod_todo_stream.h"
+#include "todo_json.h"
+#include "todo_log.h"
+#include "todo_util.h"
+#include "todo_ws.h"
+
+APLOG_USE_MODULE(todo);
+
+#define WS_MAX_MESSAGE (64 * 1024) /* client messages (ours are tiny) */
+#define BUCKETS 1024               /* registry buckets of this process */
+
+/* ---- this process's live streams, by user ---- */
+
+typedef struct stream_node_t {
+    char user[TODO_EVENT_USER_LEN + 1];
+    int efd; /* rung when an event of this user arrives */
+    struct stream_node_t *next;
+} stream_node_t;
+
+static apr_thread_mutex_t *registry_lock;
+static stream_node_t *registry[BUCKETS];
+static volatile int stopping;
+
+static unsigned bucket_of(const char *user)
+{
+    unsigned h = 5381;
+
+    for (; *user; ++user) {
+        h = h * 33 + (unsigned char)*user;
+    }
+    return h % BUCKETS;
+}
+
+static void ring(stream_node_t *n)
+{
+    uint64_t one = 1;
+
+    if (write(n->efd, &one, sizeof(one)) < 0 && errno != EAGAIN) {
+        /* The stream is going away; nothing to do. */
+    }
+}
+
+/* Ring the streams of @a user (NULL: every stream of this process). */
+static void ring_user(const char *user)
+{
+    stream_node_t *n;
+    unsigned b;
+
+    apr_thread_mutex_lock(registry_lock);
+    for (b = user ? bucket_of(user) : 0; b < BUCKETS; ++b) {
+        for (n = registry[b]; n; n = n->next) {
+            if (!user || !strcmp(n->user, user)) {
+                ring(n);
+            }
+        }
+        if (user) {
+            break;
+        }
+    }
+    apr_thread_mutex_unlock(registry_lock);
+}
+
+static apr_status_t unregister(void *data)
+{
+    stream_node_t *node = data, **pp;
+
+    apr_thread_mutex_lock(registry_lock);
+    for (pp = &registry[bucket_of(node->user)]; *pp; pp = &(*pp)->next) {
+        if (*pp == node) {
+            *pp = node->next;
+            break;
+        }
+    }
+    apr_thread_mutex_unlock(registry_lock);
+    close(node->efd);
+    return APR_SUCCESS;
+}
+
+/* Is this process on its way out (graceful restart or stop)? */
+static int process_stopping(void)
+{
+    int state = AP_MPMQ_RUNNING;
+
+    ap_mpm_query(AP_MPMQ_MPM_STATE, &state);
+    return stopping || state == AP_MPMQ_STOPPING;
+}
+
+static void *APR_THREAD_FUNC dispatch(apr_thread_t *thread, void *data)
+{
+    todo_events_t *ev = todo_shared_events();
+    todo_events_cursor_t cur;
+    todo_event_t e;
+    apr_pool_t *p;
+
+    (void)data;
+    apr_pool_create(&p, apr_thread_pool_get(thread));
+    todo_events_cursor_now(ev, &cur);
+    while (!stopping) {
+        uint32_t seen = todo_shared_wake_word();
+        apr_status_t rv;
+
+        while (APR_SUCCESS == (rv = todo_events_next(ev, &cur, p, &e))) {
+            ring_user(e.user);
+            apr_pool_clear(p);
+        }
+        if (rv == TODO_EVENTS_LOST) {
+            /* Streams find out what they missed themselves. */
+            todo_events_cursor_now(ev, &cur);
+            ring_user(NULL);
+        }
+        todo_shared_wait(seen, apr_time_from_sec(1));
+        if (process_stopping()) {
+            /* Let the streams go, or the old generation of a graceful
+             * restart would live as long as its longest stream. */
+            ring_user(NULL);
+        }
+    }
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+static apr_thread_t *dispatcher;
+
+static apr_status_t stop_dispatcher(void *data)
+{
+    apr_status_t rv;
+
+    (void)data;
+    stopping = 1;
+    todo_shared_wake_all();
+    return apr_thread_join(&rv, dispatcher);
+}
+
+void todo_stream_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv;
+
+    rv = apr_thread_mutex_create(&registry_lock, APR_THREAD_MUTEX_DEFAULT,
+                                 pchild);
+    if (APR_SUCCESS == rv) {
+        rv = apr_thread_create(&dispatcher, NULL, dispatch, NULL, pchild);
+    }
+    if (APR_SUCCESS != rv) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     TODO_LOGNO(00024) "cannot start the event dispatcher; "
+                                       "event streams will not work");
+        return;
+    }
+    apr_pool_cleanup_register(pchild, NULL, stop_dispatcher,
+                              apr_pool_cleanup_null);
+}
+
+/* ---- publishing ---- */
+
+static void publish(todo_req_t *req, todo_event_kind_t kind, const char *user,
+                    const char *payload, apr_size_t len)
+{
+    apr_status_t rv = todo_shared_publish(kind, user, payload, len);
+
+    if (APR_SUCCESS != rv) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, req->r,
+                      TODO_LOGNO(00025) "could not publish an event");
+    }
+    todo_bridge_send(req, kind, user, payload, len);
+}
+
+void todo_publish_task(todo_req_t *req, const char *user, const char *type,
+                       json_t *task)
+{
+    json_t *j = json_pack("{s:s, s:o}", "type", type, "task", task);
+    const char *text;
+    apr_size_t len;
+
+    if (!j) {
+        return;
+    }
+    text = todo_json_dump(req->r->pool, j, &len);
+    json_decref(j);
+    if (text) {
+        publish(req, TODO_EVENT_TASK, user, text, len);
+    }
+}
+
+void todo_publish_revoke(todo_req_t *req, const char *user,
+                         todo_event_kind_t kind, const char *sid)
+{
+    publish(req, kind, user, sid ? sid : "", sid ? strlen(sid) : 0);
+}
+
+/* ---- one stream ---- */
+
+typedef struct {
+    todo_req_t *req;
+    request_rec *r;
+    conn_rec *c;
+    todo_principal_t who;
+    stream_node_t node;
+    todo_events_cursor_t cur;
+    int fd;          /* the client's socket */
+    int ws;          /* WebSocket, else SSE */
+    int close;       /* WebSocket close code to end with, 0 if none */
+    const char *why; /* and its reason */
+    apr_time_t last_write, last_heard;
+    apr_bucket_brigade *bb;
+    todo_ws_parser_t *parser;
+    apr_pool_t *scratch; /* cleared after each event */
+} stream_t;
+
+/* The access token: Authorization header, else (WebSocket) the
+ * subprotocol list "bearer, <token>", else ?access_token=. */
+static const char *stream_token(todo_req_t *req, int *pvia_protocol)
+{
+    const char *token = todo_bearer_token(req->r);
+    const char *proto;
+    apr_table_t *args = NULL;
+
+    *pvia_protocol = 0;
+    if (token) {
+        return token;
+    }
+    proto = apr_table_get(req->r->headers_in, "Sec-WebSocket-Protocol");
+    if (proto) {
+        char *list = apr_pstrdup(req->r->pool, proto), *last = NULL;
+        const char *first = apr_strtok(list, ", ", &last);
+        const char *second = first ? apr_strtok(NULL, ", ", &last) : NULL;
+        if (first && second && !strcmp(first, "bearer")) {
+            *pvia_protocol = 1;
+            return second;
+        }
+    }
+    if (APR_SUCCESS == todo_req_query(req, &args) && args) {
+        return apr_table_get(args, "access_token");
+    }
+    return NULL;
+}
+
+/* Check the token with a connection taken for just this moment. */
+static apr_status_t stream_authenticate(stream_t *st, int *pvia_protocol)
+{
+    todo_req_t *req = st->req;
+    const char *token = stream_token(req, pvia_protocol);
+    todo_jwt_error_t why = TODO_JWT_OK;
+    ap_dbd_t *dbd = NULL;
+    todo_db_t *db;
+    apr_status_t rv;
+
+    if (!token) {
+        return todo_result_fail(req->res, TODO_EAUTH, "Not authenticated");
+    }
+    db = todo_dbd_open(st->r, req->sc, &dbd);
+    if (!db) {
+        return todo_result_fail(req->res, TODO_EDB,
+                                "Service Unavailable: database unavailable");
+    }
+    rv = todo_auth_authenticate(db, st->r->pool, req->sc->auth, token, req->now,
+                                &st->who, &why, req->res);
+    todo_dbd_close(st->r, dbd);
+    if (APR_SUCCESS == rv) {
+        st->r->user = apr_pstrdup(st->r->pool, st->who.user->id);
+        st->r->ap_auth_type = apr_pstrdup(st->r->pool, "Bearer");
+    }
+    return rv;
+}
+
+static apr_status_t stream_leave(void *data)
+{
+    todo_shared_stream_leave(data);
+    return APR_SUCCESS;
+}
+
+/* Count the stream, and register it to be rung for its user's events. */
+static apr_status_t stream_enter(stream_t *st)
+{
+    request_rec *r = st->r;
+    const char *user = st->who.user->id;
+
+    if (!todo_shared_stream_enter(user, todo_conf_streams_per_user(st->req->sc),
+                                  todo_conf_streams_max(st->req->sc))) {
+        st->req->res->retry_after =
+            (int)apr_time_sec(todo_conf_heartbeat(st->req->sc));
+        return todo_result_fail(st->req->res, TODO_ERATE,
+                                "Too many live event streams");
+    }
+    apr_pool_cleanup_register(r->pool, (void *)user, stream_leave,
+                              apr_pool_cleanup_null);
+    apr_cpystrn(st->node.user, user, sizeof(st->node.user));
+    st->node.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (st->node.efd < 0) {
+        return todo_result_fail(st->req->res, APR_EGENERAL,
+                                "Internal Server Error");
+    }
+    apr_thread_mutex_lock(registry_lock);
+    st->node.next = registry[bucket_of(user)];
+    registry[bucket_of(user)] = &st->node;
+    apr_thread_mutex_unlock(registry_lock);
+    apr_pool_cleanup_register(r->pool, &st->node, unregister,
+                              apr_pool_cleanup_null);
+    apr_pool_create(&st->scratch, r->pool);
+    st->bb = apr_brigade_create(r->pool, st->c->bucket_alloc);
+    st->last_write = st->last_heard = apr_time_now();
+    {
+        apr_socket_t *sock = ap_get_conn_socket(st->c);
+        apr_os_sock_t fd = -1;
+        apr_os_sock_get(&fd, sock);
+        st->fd = fd;
+    }
+    return APR_SUCCESS;
+}
+
+/* Write to the client at once. @return 0 if it is gone. */
+static int send_raw(stream_t *st, const char *data, apr_size_t len)
+{
+    apr_status_t rv;
+
+    if (st->ws) {
+        apr_brigade_write(st->bb, NULL, NULL, data, len);
+        APR_BRIGADE_INSERT_TAIL(st->bb,
+                                apr_bucket_flush_create(st->c->bucket_alloc));
+        rv = ap_pass_brigade(st->c->output_filters, st->bb);
+        apr_brigade_cleanup(st->bb);
+    }
+    else {
+        rv = ap_rwrite(data, (int)len, st->r) < 0 || ap_rflush(st->r) < 0
+                 ? APR_EGENERAL
+                 : APR_SUCCESS;
+    }
+    st->last_write = apr_time_now();
+    return APR_SUCCESS == rv && !st->c->aborted;
+}
+
+static int send_frame(stream_t *st, todo_ws_opcode_t op, const char *data,
+                      apr_size_t len)
+{
+    const char *frame;
+    apr_size_t flen;
+
+    todo_ws_frame(st->scratch, op, data, len, &frame, &flen);
+    return send_raw(st, frame, flen);
+}
+
+static void end_with(stream_t *st, int code, const char *why)
+{
+    if (!st->close) {
+        st->close = code;
+        st->why = why;
+    }
+}
+
+/* Deliver what the ring holds for this user. @return 0 to end. */
+static int deliver(stream_t *st)
+{
+    todo_events_t *ev = todo_shared_events();
+    todo_event_t e;
+    apr_status_t rv;
+    int ok = 1;
+
+    while (ok
+           && APR_SUCCESS
+                  == (rv = todo_events_next(ev, &st->cur, st->scratch, &e))) {
+        if (strcmp(e.user, st->node.user)) {
+            apr_pool_clear(st->scratch);
+            continue;
+        }
+        if (e.kind == TODO_EVENT_TASK) {
+            if (st->ws) {
+                ok = send_frame(st, TODO_WS_TEXT, e.payload, e.len);
+            }
+            else {
+                const char *msg = apr_psprintf(
+                    st->scratch, "id: %" APR_UINT64_T_FMT "\ndata: %s\n\n",
+                    e.seq, e.payload);
+                ok = send_raw(st, msg, strlen(msg));
+            }
+        }
+        else if ((e.kind == TODO_EVENT_REVOKE
+                  && (!e.len || !strcmp(e.payload, st->who.sid)))
+                 || (e.kind == TODO_EVENT_REVOKE_OTHERS
+                     && strcmp(e.payload, st->who.sid))) {
+            end_with(st, TODO_WS_CLOSE_REVOKED, "session revoked");
+            ok = 0;
+        }
+        apr_pool_clear(st->scratch);
+    }
+    if (rv == TODO_EVENTS_LOST) {
+        end_with(st, TODO_WS_CLOSE_SLOW, "too slow: events were dropped");
+        ok = 0;
+    }
+    return ok;
+}
+
+/* Read what the WebSocket client sent. @return 0 to end. */
+static int ws_read(stream_t *st)
+{
+    for (;;) {
+        apr_status_t rv;
+        const char *buf;
+        char *flat;
+        apr_size_t len, used;
+        apr_off_t avail;
+
+        rv = ap_get_brigade(st->c->input_filters, st->bb, AP_MODE_READBYTES,
+                            APR_NONBLOCK_READ, 8192);
+        if (APR_STATUS_IS_EAGAIN(rv)) {
+            apr_brigade_cleanup(st->bb);
+            return 1;
+        }
+        if (APR_SUCCESS != rv
+            || APR_SUCCESS != apr_brigade_length(st->bb, 1, &avail)) {
+            apr_brigade_cleanup(st->bb);
+            return 0; /* gone */
+        }
+        if (avail == 0) {
+            apr_brigade_cleanup(st->bb);
+            return APR_BRIGADE_EMPTY(st->bb) ? 1 : 0;
+        }
+        len = (apr_size_t)avail;
+        flat = apr_palloc(st->scratch, len);
+        apr_brigade_flatten(st->bb, flat, &len);
+        apr_brigade_cleanup(st->bb);
+        buf = flat;
+        st->last_heard = apr_time_now();
+        while (len > 0) {
+            todo_ws_message_t msg;
+            int code = 0;
+
+            rv = todo_ws_parse(st->parser, buf, len, &used, &msg, &code);
+            buf += used;
+            len -= used;
+            if (rv == APR_INCOMPLETE) {
+                break;
+            }
+            if (APR_SUCCESS != rv) {
+                end_with(st, code, "protocol error");
+                return 0;
+            }
+            if (msg.opcode == TODO_WS_PING) {
+                if (!send_frame(st, TODO_WS_PONG, msg.data, msg.len)) {
+                    return 0;
+                }
+            }
+            else if (msg.opcode == TODO_WS_CLOSE) {
+                end_with(st,
+                         msg.close_code == 1005 ? TODO_WS_CLOSE_NORMAL
+                                                : msg.close_code,
+                         "");
+                return 0;
+            }
+            /* Text, binary and pongs from the client carry nothing we
+             * act on; they show it is alive. */
+        }
+        apr_pool_clear(st->scratch);
+    }
+}
+
+/* Until the client leaves, the session ends or the token expires. */
+static void stream_loop(stream_t *st)
+{
+    apr_interval_time_t beat = todo_conf_heartbeat(st->req->sc);
+    apr_time_t expires = apr_time_from_sec(st->who.exp);
+
+    if (st->ws && !ws_read(st)) { /* bytes the handshake read ahead */
+        return;
+    }
+    while (deliver(st)) {
+        struct pollfd fds[2];
+        apr_time_t now = apr_time_now(), wake = st->last_write + beat;
+        int timeout;
+        uint64_t rung;
+
+        if (process_stopping()) {
+            end_with(st, TODO_WS_CLOSE_GOING_AWAY, "server restarting");
+            return;
+        }
+        if (now >= expires) {
+            end_with(st, TODO_WS_CLOSE_TOKEN_EXPIRED, "token expired");
+            return;
+        }
+        if (st->ws && now - st->last_heard > 2 * beat + apr_time_from_sec(5)) {
+            end_with(st, TODO_WS_CLOSE_GOING_AWAY, "idle");
+            return;
+        }
+        if (wake > expires) {
+            wake = expires;
+        }
+        timeout = wake > now ? (int)((wake - now + 999) / 1000) : 0;
+        fds[0].fd = st->fd;
+        fds[0].events = POLLIN | POLLRDHUP;
+        fds[1].fd = st->node.efd;
+        fds[1].events = POLLIN;
+        if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+            return;
+        }
+        if (fds[1].revents & POLLIN) {
+            if (read(st->node.efd, &rung, sizeof(rung)) < 0) {
+                /* already drained */
+            }
+        }
+        if (fds[0].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) {
+            /* An SSE client sends nothing: readable means gone. */
+            if (!st->ws || !ws_read(st)) {
+                return;
+            }
+        }
+        if (apr_time_now() - st->last_write >= beat) {
+            int ok = st->ws ? send_frame(st, TODO_WS_PING, "", 0)
+                            : send_raw(st, ": ping\n\n", 8);
+            if (!ok) {
+                return;
+            }
+        }
+    }
+}
+
+static apr_status_t stream_start(todo_req_t *req, int ws, stream_t **pst,
+                                 int *pvia_protocol)
+{
+    stream_t *st = apr_pcalloc(req->r->pool, sizeof(*st));
+    apr_status_t rv;
+
+    st->req = req;
+    st->r = req->r;
+    st->c = req->r->connection;
+    st->ws = ws;
+    rv = stream_authenticate(st, pvia_protocol);
+    if (APR_SUCCESS == rv) {
+        rv = stream_enter(st);
+    }
+    *pst = st;
+    return rv;
+}
+
+int todo_h_events(todo_req_t *req)
+{
+    request_rec *r = req->r;
+    const char *last = apr_table_get(r->headers_in, "Last-Event-ID");
+    apr_int64_t last_id = 0;
+    int via_protocol, reset = 0;
+    stream_t *st;
+    apr_status_t rv;
+
+    rv = stream_start(req, 0, &st, &via_protocol);
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
+    }
+    /* Place the cursor before the first byte goes out: nothing is
+     * missed between. */
+    if (last
+        && APR_SUCCESS == todo_parse_int64(last, 0, APR_INT64_MAX, &last_id)) {
+        reset = APR_SUCCESS
+                != todo_events_cursor_after(todo_shared_events(),
+                                            (uint64_t)last_id, &st->cur);
+    }
+    else {
+        todo_events_cursor_now(todo_shared_events(), &st->cur);
+        reset = last != NULL;
+    }
+    ap_set_content_type(r, "text/event-stream; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Accel-Buffering", "no");
+    r->status = HTTP_OK;
+    if (!send_raw(st, "retry: 3000\n\n", 13)) {
+        return OK;
+    }
+    if (reset) {
+        /* Events since that id are no longer kept: start afresh. */
+        static const char msg[] =
+            "event: reset\ndata: {\"type\":\"stream.reset\"}\n\n";
+        if (!send_raw(st, msg, sizeof(msg) - 1)) {
+            return OK;
+        }
+    }
+    stream_loop(st);
+    return OK;
+}
+
+/* Is @a token in the comma-separated header value @a list? */
+static int header_has(const char *list, const char *token)
+{
+    return list && ap_find_token(NULL, list, token);
+}
+
+int todo_h_ws(todo_req_t *req)
+{
+    request_rec *r = req->r;
+    const char *key = apr_table_get(r->headers_in, "Sec-WebSocket-Key");
+    const char *version = apr_table_get(r->headers_in, "Sec-WebSocket-Version");
+    const char *accept = NULL, *hello, *close;
+    apr_size_t close_len;
+    int via_protocol = 0;
+    stream_t *st;
+    apr_status_t rv;
+
+    if (r->proto_num != HTTP_VERSION(1, 1)
+        || !header_has(apr_table_get(r->headers_in, "Upgrade"), "websocket")
+        || !header_has(apr_table_get(r->headers_in, "Connection"), "upgrade")
+        || !key || APR_SUCCESS != todo_ws_accept_key(r->pool, key, &accept)) {
+        return todo_send_error(
+            req, todo_result_fail(req->res, TODO_EBADREQ,
+                                  "Expected a WebSocket upgrade (HTTP/1.1, "
+                                  "Upgrade: websocket, Sec-WebSocket-Key)"));
+    }
+    if (!version || strcmp(version, "13")) {
+        apr_table_setn(r->err_headers_out, "Sec-WebSocket-Version", "13");
+        return todo_send_json(
+            req, HTTP_UPGRADE_REQUIRED,
+            json_pack("{s:s}", "detail", "Unsupported WebSocket version"));
+    }
+    rv = stream_start(req, 1, &st, &via_protocol);
+    if (APR_SUCCESS != rv) {
+        return todo_send_error(req, rv);
+    }
+    todo_events_cursor_now(todo_shared_events(), &st->cur);
+    st->parser = todo_ws_parser_make(r->pool, WS_MAX_MESSAGE);
+
+    /* From here the connection is a WebSocket: the handshake answer goes
+     * straight to the connection's filters (TLS included), and no HTTP
+     * response or keep-alive follows. */
+    hello = apr_pstrcat(
+        r->pool,
+        "HTTP/1.1 101 Switching Protocols\r\n"
+        "Upgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: ",
+        accept, "\r\n",
+        via_protocol ? "Sec-WebSocket-Protocol: bearer\r\n" : "", "\r\n", NULL);
+    r->status = HTTP_SWITCHING_PROTOCOLS;
+    st->c->keepalive = AP_CONN_CLOSE;
+    /* Request timeouts (mod_reqtimeout) are for requests, not for a
+     * connection that now idles between messages by design. */
+    ap_remove_input_filter_byhandle(st->c->input_filters, "reqtimeout");
+    if (send_raw(st, hello, strlen(hello))) {
+        stream_loop(st);
+        if (st->close) {
+            todo_ws_close_frame(st->scratch, st->close, st->why, &close,
+                                &close_len);
+            send_raw(st, close, close_len);
+        }
+        else {
+            todo_ws_close_frame(st->scratch, TODO_WS_CLOSE_GOING_AWAY, "",
+                                &close, &close_len);
+            send_raw(st, close, close_len);
+        }
+    }
+    /* Nothing more may be written on this connection by httpd. */
+    st->c->aborted = 1;
+    return OK;
+}

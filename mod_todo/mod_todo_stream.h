@@ -1,0 +1,35 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file mod_todo_stream.h
+ * @brief Realtime: publishing task events, and the GET /events (SSE)
+ * and GET /ws (WebSocket) streams that deliver them.
+ *
+ * Events go into the shared ring (mod_todo_shared.h). Each httpd child
+ * runs one dispatcher thread that sleeps on the ring's futex and, when
+ * an event arrives, rings the eventfd of just that user's streams in
+ * this process; a stream's own thread then reads the ring from its
+ * cursor and writes what is its user's.
+ */
+#ifndef MOD_TODO_STREAM_H
+#define MOD_TODO_STREAM_H
+
+#include <jansson.h>
+
+#include "mod_todo_http.h"
+#include "todo_events.h"
+
+/** child_init: start this process's dispatcher. */
+void todo_stream_child_init(apr_pool_t *pchild, server_rec *s);
+
+/** Publish {"type": @a type, "task": @a task (stolen)} to @a user's
+ * streams. Failures are logged, never the request's. */
+void todo_publish_task(todo_req_t *req, const char *user, const char *type,
+                       json_t *task);
+
+/** End @a user's streams of session @a sid (NULL: all of them), or with
+ * TODO_EVENT_REVOKE_OTHERS all but @a sid's. */
+void todo_publish_revoke(todo_req_t *req, const char *user,
+                         todo_event_kind_t kind, const char *sid);
+
+#endif /* MOD_TODO_STREAM_H */

@@ -1,0 +1,276 @@
+"""GET /events: Server-Sent Events of the caller's tasks — every live
+stream of the owner gets each event, whichever httpd process holds it or
+handled the write; nobody else does; Last-Event-ID resumes."""
+
+import json
+import queue
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from env import TodoEnv
+
+
+class Sse:
+    """A client of /events reading in a thread: events land in a queue
+    as dicts {"id", "event", "data"}; comments as {"comment"}."""
+
+    def __init__(self, e, token=None, headers=None, query=""):
+        self.q = queue.Queue()
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        self.s = requests.Session()
+        self.s.verify = e.session.verify
+        self.r = self.s.get(e.url("/events" + query), headers=h, stream=True,
+                            timeout=30)
+        self.status = self.r.status_code
+        self.closed = threading.Event()
+        if self.status == 200:
+            threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        ev = {}
+        try:
+            for raw in self.r.iter_lines(chunk_size=1, decode_unicode=True):
+                if raw == "":
+                    if ev:
+                        self.q.put(ev)
+                    ev = {}
+                elif raw.startswith(":"):
+                    self.q.put({"comment": raw[1:].strip()})
+                else:
+                    k, _, v = raw.partition(":")
+                    ev[k] = v[1:] if v.startswith(" ") else v
+        except Exception:
+            pass
+        self.closed.set()
+
+    def next_event(self, timeout=5, skip_comments=True):
+        deadline = time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                raise AssertionError("no event within %ss" % timeout)
+            try:
+                ev = self.q.get(timeout=left)
+            except queue.Empty:
+                continue
+            if skip_comments and ("comment" in ev or "retry" in ev):
+                continue
+            return ev
+
+    def task_event(self, timeout=5):
+        ev = self.next_event(timeout)
+        assert "data" in ev, ev
+        return int(ev["id"]), json.loads(ev["data"])
+
+    def close(self):
+        self.r.close()
+        self.s.close()
+
+
+@pytest.fixture(scope="module")
+def senv():
+    # 3 processes x 4 threads: several streams cannot all sit in one.
+    e = TodoEnv(name="sse", extra_env={"PROCS": "3", "THREADS": "4"})
+    e.install_conf("TodoStreamHeartbeat 1\nTodoStreamsPerUser 4\n",
+                   name="01-streams.conf")
+    assert e.start() == 0
+    yield e
+    e.cleanup()
+
+
+def test_todo_720_01_owner_gets_created_updated_deleted(senv):
+    _, tokens, _ = senv.new_session()
+    token = tokens["access_token"]
+    sse = Sse(senv, token)
+    try:
+        assert sse.status == 200
+        assert sse.r.headers["Content-Type"].startswith("text/event-stream")
+        task = senv.post("/tasks", token, json={"title": "live"}).json()
+        seq1, ev = sse.task_event()
+        assert ev == {"type": "task.created", "task": task}
+        upd = senv.patch("/tasks/" + task["id"], token,
+                         json={"status": "completed"}).json()
+        seq2, ev = sse.task_event()
+        assert ev == {"type": "task.updated", "task": upd} and seq2 > seq1
+        assert senv.delete("/tasks/" + task["id"], token).status_code == 204
+        _, ev = sse.task_event()
+        assert ev == {"type": "task.deleted", "task": {"id": task["id"]}}
+        senv.post("/tasks/bulk", token,
+                  json={"tasks": [{"title": "b1"}, {"title": "b2"}]})
+        titles = [sse.task_event()[1]["task"]["title"] for _ in range(2)]
+        assert titles == ["b1", "b2"]
+    finally:
+        sse.close()
+
+
+def test_todo_720_02_nobody_else_sees_them(senv):
+    _, a, _ = senv.new_session()
+    _, b, _ = senv.new_session()
+    sse_b = Sse(senv, b["access_token"])
+    try:
+        for i in range(3):
+            senv.post("/tasks", a["access_token"], json={"title": "a%d" % i})
+        # B's own write, after A's: the first thing B gets must be B's.
+        mine = senv.post("/tasks", b["access_token"],
+                         json={"title": "mine"}).json()
+        _, ev = sse_b.task_event()
+        assert ev["task"]["id"] == mine["id"]
+    finally:
+        sse_b.close()
+
+
+def test_todo_720_03_every_stream_of_the_user_across_processes(senv):
+    _, tokens, _ = senv.new_session()
+    token = tokens["access_token"]
+    streams = [Sse(senv, token) for _ in range(4)]
+    try:
+        assert all(s.status == 200 for s in streams)
+        task = senv.post("/tasks", token, json={"title": "fan out"}).json()
+        for s in streams:
+            _, ev = s.task_event()
+            assert ev["task"]["id"] == task["id"]
+    finally:
+        for s in streams:
+            s.close()
+
+
+def test_todo_720_04_last_event_id_resumes_without_loss(senv):
+    _, tokens, _ = senv.new_session()
+    token = tokens["access_token"]
+    sse = Sse(senv, token)
+    senv.post("/tasks", token, json={"title": "one"})
+    last, _ = sse.task_event()
+    sse.close()
+    senv.post("/tasks", token, json={"title": "two"})
+    senv.post("/tasks", token, json={"title": "three"})
+    again = Sse(senv, token, headers={"Last-Event-ID": str(last)})
+    try:
+        got = [again.task_event()[1]["task"]["title"] for _ in range(2)]
+        assert got == ["two", "three"]
+    finally:
+        again.close()
+    # An id the server no longer has: told to start afresh.
+    old = Sse(senv, token, headers={"Last-Event-ID": "1"})
+    try:
+        ev = old.next_event()
+        assert ev["event"] == "reset"
+        assert json.loads(ev["data"]) == {"type": "stream.reset"}
+    finally:
+        old.close()
+
+
+def test_todo_720_05_auth(senv):
+    r = senv.get("/events")
+    assert r.status_code == 401 and r.json()["detail"]
+    assert r.headers["WWW-Authenticate"] == "Bearer"
+    r = senv.get("/events", "forged.token.here")
+    assert r.status_code == 401
+    _, tokens, _ = senv.new_session()
+    sse = Sse(senv, query="?access_token=" + tokens["access_token"])
+    try:
+        assert sse.status == 200
+    finally:
+        sse.close()
+
+
+def test_todo_720_06_logout_ends_the_stream(senv):
+    _, tokens, _ = senv.new_session()
+    token = tokens["access_token"]
+    sse = Sse(senv, token)
+    assert senv.post("/auth/logout", token).status_code == 204
+    assert sse.closed.wait(5), "stream still open after logout"
+    sse.close()
+
+
+def test_todo_720_07_heartbeat_comments(senv):
+    _, tokens, _ = senv.new_session()
+    sse = Sse(senv, tokens["access_token"])
+    try:
+        ev = sse.next_event(timeout=4, skip_comments=False)
+        while "retry" in ev:
+            ev = sse.next_event(timeout=4, skip_comments=False)
+        assert ev == {"comment": "ping"}
+    finally:
+        sse.close()
+
+
+def test_todo_720_08_streams_per_user_limit(senv):
+    _, tokens, _ = senv.new_session()
+    token = tokens["access_token"]
+    streams = [Sse(senv, token) for _ in range(4)]
+    try:
+        assert all(s.status == 200 for s in streams)
+        r = senv.get("/events", token)
+        assert r.status_code == 429
+        assert r.json() == {"detail": "Too many live event streams"}
+        assert int(r.headers["Retry-After"]) >= 1
+    finally:
+        for s in streams:
+            s.close()
+    # Closed streams are counted out again.
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        s = Sse(senv, token)
+        s.close()
+        if s.status == 200:
+            break
+        time.sleep(0.2)
+    assert s.status == 200
+
+
+def test_todo_720_09_token_expiry_ends_the_stream():
+    e = TodoEnv(name="sse-exp")
+    e.install_conf("TodoAccessTokenLifetime 10\nTodoStreamHeartbeat 1\n",
+                   name="01-exp.conf")
+    assert e.start() == 0
+    try:
+        _, tokens, _ = e.new_session()
+        sse = Sse(e, tokens["access_token"])
+        assert sse.status == 200
+        assert sse.closed.wait(14), "stream outlived its token"
+        sse.close()
+    finally:
+        e.cleanup()
+
+
+def test_todo_720_10_metrics_count_live_streams(senv):
+    _, tokens, _ = senv.new_session()
+    sse = Sse(senv, tokens["access_token"])
+    try:
+        text = senv.get("/metrics").text
+        live = [l for l in text.splitlines()
+                if l.startswith("todo_realtime_streams ")]
+        assert int(live[0].split()[1]) >= 1
+    finally:
+        sse.close()
+
+
+def test_todo_720_11_graceful_restart_lets_streams_go():
+    """A graceful restart ends live streams (so the old processes can
+    exit) and clients reconnect to the new ones without losing events."""
+    e = TodoEnv(name="sse-graceful")
+    e.install_conf("TodoStreamHeartbeat 1\n", name="01-streams.conf")
+    assert e.start() == 0
+    try:
+        _, tokens, _ = e.new_session()
+        token = tokens["access_token"]
+        sse = Sse(e, token)
+        e.post("/tasks", token, json={"title": "before"})
+        last, _ = sse.task_event()
+        e.graceful()
+        assert sse.closed.wait(5), "stream kept the old generation alive"
+        sse.close()
+        e.post("/tasks", token, json={"title": "during"})
+        again = Sse(e, token, headers={"Last-Event-ID": str(last)})
+        try:
+            assert again.task_event()[1]["task"]["title"] == "during"
+        finally:
+            again.close()
+    finally:
+        e.cleanup()
