@@ -6,7 +6,8 @@ INSTANCE ?= var
 DB       ?= sqlite3
 export PORT INSTANCE DB
 
-.PHONY: all run test test-asan asan-build deps unit integration check clean
+.PHONY: all run test test-asan asan-build deps unit integration check clean \
+        docker-test
 
 all: build
 
@@ -51,6 +52,12 @@ asan-build:
 # Static checks: formatting, core/glue split, docs that must not drift.
 check: build
 	sh scripts/check.sh
+
+# Build the Docker image and check it serves as promised (needs a working
+# docker daemon that reaches Debian's archive; not part of `make test`).
+docker-test:
+	TODO_DOCKER_TEST=1 /usr/bin/python3 -m pytest -p no:cacheprovider -q \
+	    tests/integration/test_970_docker.py
 
 clean:
 	rm -rf $(BUILD)
