@@ -6,11 +6,13 @@ INSTANCE ?= var
 DB       ?= sqlite3
 export PORT INSTANCE DB
 
-.PHONY: all run test test-asan asan-build deps unit integration check clean
+.PHONY: all run test test-asan asan-build deps unit integration check clean \
+        docker-test
 
 all: build
 
 include apxs.mk
+include install.mk
 
 # Serve the API on http://127.0.0.1:$(PORT)/api/v1 from $(INSTANCE);
 # DB=pgsql for PostgreSQL (see scripts/run.sh).
@@ -50,6 +52,12 @@ asan-build:
 # Static checks: formatting, core/glue split, docs that must not drift.
 check: build
 	sh scripts/check.sh
+
+# Build the Docker image and check it serves as promised (needs a working
+# docker daemon that reaches Debian's archive; not part of `make test`).
+docker-test:
+	TODO_DOCKER_TEST=1 /usr/bin/python3 -m pytest -p no:cacheprovider -q \
+	    tests/integration/test_970_docker.py
 
 clean:
 	rm -rf $(BUILD)

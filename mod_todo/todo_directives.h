@@ -4,7 +4,7 @@
  * @file todo_directives.h
  * @brief The names of mod_todo's configuration directives, as symbols:
  * a misspelling is a compile error, and scripts/check.sh compares this
- * list with docs/configuration.md and conf/mod_todo.conf.
+ * list with docs/configuration.md and conf/todo.conf.
  */
 #ifndef TODO_DIRECTIVES_H
 #define TODO_DIRECTIVES_H

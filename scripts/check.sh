@@ -3,7 +3,7 @@
 #  - formatting (clang-format with the repo's .clang-format)
 #  - the core (mod_todo/todo_*.c|h) includes no httpd header
 #  - every directive in todo_directives.h is documented in
-#    docs/configuration.md and appears in conf/mod_todo.conf
+#    docs/configuration.md and appears in conf/todo.conf
 #  - cppcheck finds nothing
 set -u
 cd "$(dirname "$0")/.."
@@ -25,8 +25,8 @@ for d in $(sed -n 's/^#define \(Todo[A-Za-z]*\) .*/\1/p' \
     mod_todo/todo_directives.h); do
     grep -q "^## $d\$" docs/configuration.md ||
         { echo "check: $d is not in docs/configuration.md"; status=1; }
-    grep -q "$d" conf/mod_todo.conf ||
-        { echo "check: $d is not in conf/mod_todo.conf"; status=1; }
+    grep -q "$d" conf/todo.conf ||
+        { echo "check: $d is not in conf/todo.conf"; status=1; }
 done
 
 echo "== config members have a create default and a merge line"

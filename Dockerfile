@@ -1,0 +1,43 @@
+# mod_todo in a container: Debian's apache2 with the module, built and
+# installed with the README's steps, run by an unprivileged user on 8080.
+#
+#   docker build -t mod_todo .
+#   docker run -d --name todo -p 127.0.0.1:8080:8080 \
+#       -v todo-data:/var/lib/mod_todo mod_todo
+#
+# The volume holds the SQLite database and the JWT secret, which the
+# entrypoint makes on first start (docs/install.md).
+
+# ---- build: the README's steps ------------------------------------------
+FROM debian:bookworm AS build
+WORKDIR /src
+COPY . .
+# SETUP=no: no secret and no database directory in an image layer.
+RUN sh scripts/deps.sh \
+ && make build \
+ && make install DESTDIR=/out SETUP=no
+
+# ---- runtime: Debian's apache2 and the libraries the module links --------
+FROM debian:bookworm
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        apache2 libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql \
+        libjansson4 libjwt0 libpq5 libsqlite3-0 libssl3 libcrypt1 \
+        libunistring2 openssl curl \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ /
+COPY docker/entrypoint.sh /usr/local/bin/todo-entrypoint
+COPY docker/configure.sh docker/todo-docker.conf /tmp/docker/
+RUN sh /tmp/docker/configure.sh && rm -rf /tmp/docker
+
+ENV TODO_LISTEN=8080 \
+    TODO_JWT_SECRET_FILE=/var/lib/mod_todo/jwt.secret
+VOLUME /var/lib/mod_todo
+EXPOSE 8080
+# www-data (uid 33), numerically so that runAsNonRoot can check it.
+USER 33:33
+HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
+    CMD curl -fsS -o /dev/null http://127.0.0.1:8080/api/v1/healthz || exit 1
+# apache2's graceful stop: requests in flight finish.
+STOPSIGNAL SIGWINCH
+ENTRYPOINT ["/usr/local/bin/todo-entrypoint"]

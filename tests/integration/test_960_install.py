@@ -1,0 +1,364 @@
+"""`make install` on Debian, then `a2enmod todo` on a stock Apache.
+
+Nothing of the real system is touched: the tree is installed with DESTDIR
+into a temporary directory, /etc/apache2 is copied next to it (Debian's
+own apache2.conf, envvars, mods and the default site), the installed
+todo.load and todo.conf go into the copy's mods-available with their
+paths moved under DESTDIR, and Debian's real a2enmod enables the module
+there (APACHE_CONFDIR, APACHE_STATE_DIRECTORY). Debian's real apache2 then
+serves on a free loopback port with the environment /etc/apache2/envvars
+would give it, its directories moved into the temporary tree too.
+
+Runs once, in the SQLite pass: it installs the regular build, and the
+shipped configuration is SQLite's.
+"""
+
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+import requests
+
+from env import DB, TOP, free_port
+
+A2ENMOD = "/usr/sbin/a2enmod"
+APACHE2 = "/usr/sbin/apache2"
+
+if os.geteuid() != 0:
+    pytest.skip("needs root: installs files owned by www-data and starts "
+                "Debian's apache2 as root, as the service does",
+                allow_module_level=True)
+if not (os.path.exists(A2ENMOD) and os.path.isdir("/etc/apache2")):
+    pytest.skip("no Debian apache2 (a2enmod, /etc/apache2) on this machine",
+                allow_module_level=True)
+if DB != "sqlite3" or os.environ.get("TODO_SAN_LOGDIR"):
+    pytest.skip("runs once, in the SQLite pass (it installs the regular "
+                "build with the shipped SQLite configuration)",
+                allow_module_level=True)
+
+
+def apxs(var):
+    return subprocess.check_output(["apxs", "-q", var], text=True).strip()
+
+
+MODULEDIR = apxs("LIBEXECDIR")
+
+
+def make(*args):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TODO_MODULE", "TODO_SAN_LOGDIR")}
+    return subprocess.run(["make", "--no-print-directory"] + list(args),
+                          cwd=TOP, env=env, capture_output=True, text=True)
+
+
+class Installed:
+    """The DESTDIR tree, the copied /etc/apache2 and, once started, a
+    Debian apache2 serving from them."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="mod_todo-install-")
+        os.chmod(self.tmp, 0o755)  # the children (www-data) reach the db
+        self.dest = os.path.join(self.tmp, "root")
+        self.conf = os.path.join(self.tmp, "apache2")
+        self.state = os.path.join(self.tmp, "state")
+        self.port = free_port()
+        self.api = "http://127.0.0.1:%d/api/v1" % self.port
+        self.proc = None
+        self.run_dirs = {name: os.path.join(self.tmp, name)
+                         for name in ("run", "lock", "log")}
+
+    def path(self, p):
+        """Where the installed file p (an absolute path) is."""
+        return self.dest + p
+
+    @property
+    def statedir(self):
+        return self.path("/var/lib/mod_todo")
+
+    @property
+    def secret(self):
+        return self.path("/etc/mod_todo/jwt.secret")
+
+    @property
+    def error_log(self):
+        return os.path.join(self.run_dirs["log"], "error.log")
+
+    def install(self):
+        r = make("install", "DESTDIR=" + self.dest)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r
+
+    def setup(self):
+        """scripts/install-setup.sh, as make install runs it when DESTDIR
+        is empty, on the DESTDIR's paths."""
+        env = dict(os.environ, STATEDIR=self.statedir,
+                   SECRET_FILE=self.secret)
+        return subprocess.run(
+            ["sh", os.path.join(TOP, "scripts", "install-setup.sh")],
+            env=env, capture_output=True, text=True)
+
+    def copy_apache(self):
+        shutil.copytree("/etc/apache2", self.conf, symlinks=True)
+        with open(os.path.join(self.conf, "ports.conf"), "w") as f:
+            f.write("Listen 127.0.0.1:%d\n" % self.port)
+        avail = os.path.join(self.conf, "mods-available")
+        moves = {
+            "todo.load": [(MODULEDIR + "/mod_todo.so",
+                           self.path(MODULEDIR + "/mod_todo.so"))],
+            "todo.conf": [("/var/lib/mod_todo/", self.statedir + "/"),
+                          ("/etc/mod_todo/jwt.secret", self.secret)],
+        }
+        for name, pairs in moves.items():
+            with open(self.path("/etc/apache2/mods-available/" + name)) as f:
+                text = f.read()
+            for old, new in pairs:
+                assert old in text, "%s does not name %s" % (name, old)
+                text = text.replace(old, new)
+            with open(os.path.join(avail, name), "w") as f:
+                f.write(text)
+
+    def a2enmod(self, *mods):
+        env = dict(os.environ, APACHE_CONFDIR=self.conf,
+                   APACHE_STATE_DIRECTORY=self.state)
+        return subprocess.run([A2ENMOD] + list(mods), env=env,
+                              capture_output=True, text=True)
+
+    def apache_env(self):
+        """What /etc/apache2/envvars sets, with its directories here."""
+        for d in self.run_dirs.values():
+            os.makedirs(d, exist_ok=True)
+        return {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "LANG": "C",
+            "APACHE_RUN_USER": "www-data",
+            "APACHE_RUN_GROUP": "www-data",
+            "APACHE_RUN_DIR": self.run_dirs["run"],
+            "APACHE_PID_FILE": os.path.join(self.run_dirs["run"],
+                                            "apache2.pid"),
+            "APACHE_LOCK_DIR": self.run_dirs["lock"],
+            "APACHE_LOG_DIR": self.run_dirs["log"],
+        }
+
+    def apache2(self, *args, **kw):
+        return subprocess.run([APACHE2, "-d", self.conf, "-f", "apache2.conf"]
+                              + list(args), env=self.apache_env(),
+                              capture_output=True, text=True, **kw)
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen(
+            [APACHE2, "-d", self.conf, "-f", "apache2.conf", "-DFOREGROUND"],
+            env=self.apache_env(), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                log = open(self.error_log).read() \
+                    if os.path.exists(self.error_log) else ""
+                raise AssertionError("apache2 exited with %s:\n%s\n%s" % (
+                    self.proc.returncode, self.proc.stdout.read(), log))
+            try:
+                if requests.get(self.api + "/healthz",
+                                timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("apache2 did not answer within %ss" % timeout)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def inst():
+    """Installed, set up, enabled with a2enmod and serving."""
+    i = Installed()
+    try:
+        i.install()
+        r = i.setup()
+        assert r.returncode == 0, r.stdout + r.stderr
+        i.copy_apache()
+        i.enable = i.a2enmod("todo")
+        assert i.enable.returncode == 0, i.enable.stdout + i.enable.stderr
+        i.start()
+        yield i
+    finally:
+        i.cleanup()
+
+
+def test_todo_960_01_install_layout(inst):
+    # Where the files land: Debian's module directory, PREFIX=/usr/local.
+    so = inst.path(MODULEDIR + "/mod_todo.so")
+    assert MODULEDIR == "/usr/lib/apache2/modules"
+    assert os.path.isfile(so)
+    assert stat.S_IMODE(os.stat(so).st_mode) == 0o644
+    todoctl = inst.path("/usr/local/bin/todoctl")
+    assert os.access(todoctl, os.X_OK)
+    for driver in ("sqlite3", "pgsql"):
+        sql = inst.path("/usr/local/share/mod_todo/sql/" + driver)
+        assert "0001_init.up.sql" in os.listdir(sql), driver
+    doc = inst.path("/usr/local/share/doc/mod_todo")
+    for name in ("README.md", "install.md", "configuration.md", "LICENSE"):
+        assert os.path.isfile(os.path.join(doc, name)), name
+    # A DESTDIR install stages files only: no secret, no database
+    # directory (those are the live system's, made by install-setup.sh).
+    r = make("install", "DESTDIR=" + inst.tmp + "/again")
+    assert r.returncode == 0, r.stderr
+    assert not os.path.exists(inst.tmp + "/again/etc/mod_todo")
+    assert not os.path.exists(inst.tmp + "/again/var")
+    shutil.rmtree(inst.tmp + "/again")
+
+
+def test_todo_960_02_mods_available(inst):
+    avail = inst.path("/etc/apache2/mods-available/")
+    load = open(avail + "todo.load").read()
+    # a2enmod reads "# Depends:" before the first directive.
+    assert load.startswith("# Depends: dbd\n")
+    assert re.search(r"^LoadModule todo_module "
+                     r"/usr/lib/apache2/modules/mod_todo\.so$", load, re.M)
+    conf = open(avail + "todo.conf").read()
+    for line in (r"DBDriver\s+sqlite3",
+                 r"DBDParams\s+/var/lib/mod_todo/todo\.db",
+                 r"TodoJWTSecretFile\s+/etc/mod_todo/jwt\.secret",
+                 r"TodoAutoMigrate\s+On"):
+        assert re.search("^" + line + "$", conf, re.M), line
+    assert re.search(r"^<Location /api/v1>\n\s+SetHandler todo-api$",
+                     conf, re.M)
+    assert re.search(r"^<Location /api/v1/metrics>\n\s+Require local\n"
+                     r"</Location>$", conf, re.M)
+
+
+def test_todo_960_03_setup_secret_and_database_directory(inst):
+    st = os.stat(inst.secret)
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    assert st.st_uid == 0
+    secret = open(inst.secret).read()
+    assert re.fullmatch(r"[0-9a-f]{64}", secret), secret
+    st = os.stat(inst.statedir)
+    assert subprocess.check_output(
+        ["stat", "-c", "%U:%G", inst.statedir], text=True).strip() \
+        == "www-data:www-data"
+    assert stat.S_IMODE(st.st_mode) == 0o750
+    # Running it again (every make install does) keeps the secret.
+    r = inst.setup()
+    assert r.returncode == 0, r.stderr
+    assert "keeping the JWT secret" in r.stdout
+    assert open(inst.secret).read() == secret
+
+
+def test_todo_960_04_a2enmod_enables_dbd_too(inst):
+    out = inst.enable.stdout
+    assert "Considering dependency dbd for todo" in out, out
+    assert "Enabling module todo." in out, out
+    enabled = os.path.join(inst.conf, "mods-enabled")
+    for name in ("todo.load", "todo.conf", "dbd.load"):
+        assert os.readlink(os.path.join(enabled, name)) \
+            == "../mods-available/" + name
+    r = inst.apache2("-t", "-D", "DUMP_MODULES")
+    assert r.returncode == 0, r.stderr
+    assert "dbd_module (shared)" in r.stdout
+    assert "todo_module (shared)" in r.stdout
+    # The real system's a2enmod state was left alone.
+    assert not os.path.exists(
+        "/var/lib/apache2/module/enabled_by_admin/todo")
+    assert os.path.exists(os.path.join(
+        inst.state, "module", "enabled_by_admin", "todo"))
+
+
+def test_todo_960_05_serves_the_api(inst):
+    r = requests.get(inst.api + "/healthz", timeout=10)
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok"}
+    name = "inst" + uuid.uuid4().hex[:10]
+    r = requests.post(inst.api + "/auth/register", timeout=30, json={
+        "email": name + "@example.com", "username": name,
+        "password": "correct horse"})
+    assert r.status_code == 201, r.text
+    r = requests.post(inst.api + "/auth/login", timeout=30, data={
+        "username": name, "password": "correct horse"})
+    assert r.status_code == 200, r.text
+    auth = {"Authorization": "Bearer " + r.json()["access_token"]}
+    r = requests.post(inst.api + "/tasks", headers=auth, timeout=30,
+                      json={"title": "Installed", "priority": "high"})
+    assert r.status_code == 201, r.text
+    r = requests.get(inst.api + "/tasks", headers=auth, timeout=30)
+    assert r.status_code == 200
+    assert [t["title"] for t in r.json()["tasks"]] == ["Installed"]
+    # TodoAutoMigrate made the database in the state directory, for the
+    # children's user.
+    db = os.path.join(inst.statedir, "todo.db")
+    assert subprocess.check_output(["stat", "-c", "%U", db],
+                                   text=True).strip() == "www-data"
+    # The installed todoctl reads it.
+    out = subprocess.check_output(
+        [inst.path("/usr/local/bin/todoctl"), "-d", "sqlite3", "-p", db,
+         "migrate", "status"], text=True)
+    assert "0001_init" in out
+
+
+def test_todo_960_06_metrics_open_to_loopback(inst):
+    # Require local admits 127.0.0.1. (404 until the metrics route
+    # exists; 403 would mean the shipped access rule shuts out the local
+    # scraper.)
+    r = requests.get(inst.api + "/metrics", timeout=10)
+    assert r.status_code in (200, 404), r.status_code
+    assert r.status_code != 403
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "mod_todo_dbd.c prepares every statement on every server_rec; with a "
+    "<VirtualHost> (Debian's default site) mod_dbd warns AH02653 "
+    "'conflicting SQL statements' for each one"))
+def test_todo_960_07_error_log_clean(inst):
+    bad = []
+    for line in open(inst.error_log, errors="replace"):
+        m = re.search(r"\] \[[a-z_0-9]+:(\w+)\]", line)
+        if m and m.group(1) in ("emerg", "alert", "crit", "error", "warn"):
+            bad.append(line.rstrip())
+    assert not bad, "\n".join(bad[:5])
+
+
+def test_todo_960_08_reinstall_keeps_an_edited_todo_conf(inst):
+    dest = inst.tmp + "/re"
+    r = make("install", "DESTDIR=" + dest)
+    assert r.returncode == 0, r.stderr
+    conf = dest + "/etc/apache2/mods-available/todo.conf"
+    shipped = open(conf).read()
+    with open(conf, "a") as f:
+        f.write("TodoBcryptCost 11\n")
+    r = make("install", "DESTDIR=" + dest)
+    assert r.returncode == 0, r.stderr
+    assert "kept your" in r.stdout
+    assert open(conf).read() == shipped + "TodoBcryptCost 11\n"
+    assert open(conf + ".dist").read() == shipped
+    shutil.rmtree(dest)
+
+
+def test_todo_960_09_uninstall(inst):
+    dest = inst.tmp + "/un"
+    assert make("install", "DESTDIR=" + dest).returncode == 0
+    r = make("uninstall", "DESTDIR=" + dest)
+    assert r.returncode == 0, r.stderr
+    left = [os.path.join(d, f) for d, _, files in os.walk(dest)
+            for f in files]
+    assert left == []
+    shutil.rmtree(dest)
