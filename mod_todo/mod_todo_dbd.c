@@ -105,6 +105,14 @@ const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                                 "(supported: sqlite3, pgsql)",
                                 sc->db_driver);
         }
+        /* A virtual host on the main server's database shares its
+         * connection group, statements included: preparing them there
+         * again only makes mod_dbd warn of conflicting labels. */
+        if (sp != s && !strcmp(sc->db_driver, todo_srv_conf_get(s)->db_driver)
+            && sc->db_params && todo_srv_conf_get(s)->db_params
+            && !strcmp(sc->db_params, todo_srv_conf_get(s)->db_params)) {
+            continue;
+        }
         for (i = 0; i < n; ++i) {
             if (stmts[i].sql[sc->dialect]) {
                 dbd_prepare(sp, stmts[i].sql[sc->dialect], stmts[i].label);
