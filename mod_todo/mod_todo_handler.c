@@ -24,6 +24,7 @@ static const struct {
 } routes[] = {
     {{"GET", "/healthz", 0}, todo_h_healthz},
     {{"GET", "/readyz", 0}, todo_h_readyz},
+    {{"GET", "/openapi.json", 0}, todo_h_openapi},
     {{"POST", "/auth/register", 0}, todo_h_register},
     {{"POST", "/auth/login", 0}, todo_h_login},
     {{"POST", "/auth/refresh", 0}, todo_h_refresh},
@@ -168,5 +169,6 @@ static int todo_handler(request_rec *r)
 void todo_handler_register_hooks(void)
 {
     route_table_init();
+    todo_openapi_register_hooks();
     ap_hook_handler(todo_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -108,7 +108,7 @@ int main(void)
         test_todo_store_run,      test_todo_user_run,
         test_todo_auth_run,       test_todo_fold_run,
         test_todo_task_run,       test_todo_task_query_run,
-        test_todo_task_store_run,
+        test_todo_task_store_run, test_todo_openapi_run,
     };
     apr_size_t i;
     int failed = 0;

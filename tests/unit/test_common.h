@@ -90,5 +90,6 @@ int test_todo_conf_parse_run(void);
 int test_todo_store_run(void);
 int test_todo_user_run(void);
 int test_todo_auth_run(void);
+int test_todo_openapi_run(void);
 
 #endif /* TEST_COMMON_H */
