@@ -35,7 +35,8 @@ GLUE_SRC  = $(wildcard mod_todo/mod_todo*.c)
 GLUE_HDR  = $(wildcard mod_todo/mod_todo*.h)
 SQL_FILES = $(sort $(wildcard sql/*/*.sql))
 CORE_OBJ  = $(patsubst mod_todo/%.c,$(BUILD)/core/%.o,$(CORE_SRC)) \
-            $(BUILD)/core/todo_migrations_data.o
+            $(BUILD)/core/todo_migrations_data.o \
+            $(BUILD)/core/todo_openapi_data.o
 
 MODULE    = $(BUILD)/mod_todo.so
 LIBTODO   = $(BUILD)/libtodo.a
@@ -56,6 +57,18 @@ $(BUILD)/gen/todo_migrations_data.c: $(SQL_FILES) scripts/embed_sql.sh
 
 $(BUILD)/core/todo_migrations_data.o: $(BUILD)/gen/todo_migrations_data.c \
                                       mod_todo/todo_migrate.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CORE_CFLAGS) -c -o $@ $<
+
+# The hand-written OpenAPI document, served at <mount>/openapi.json.
+$(BUILD)/gen/todo_openapi_data.c: docs/openapi.json scripts/embed_file.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed_file.sh todo_openapi_data todo_openapi.h \
+	    docs/openapi.json > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/core/todo_openapi_data.o: $(BUILD)/gen/todo_openapi_data.c \
+                                   mod_todo/todo_openapi.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CORE_CFLAGS) -c -o $@ $<

@@ -27,6 +27,7 @@ static const struct {
     {{"GET", "/healthz", 0}, todo_h_healthz},
     {{"GET", "/readyz", 0}, todo_h_readyz},
     {{"GET", "/metrics", 0}, todo_h_metrics},
+    {{"GET", "/openapi.json", 0}, todo_h_openapi},
     {{"POST", "/auth/register", 0}, todo_h_register},
     {{"POST", "/auth/login", 0}, todo_h_login},
     {{"POST", "/auth/refresh", 0}, todo_h_refresh},
@@ -218,6 +219,7 @@ static int todo_handler(request_rec *r)
 void todo_handler_register_hooks(void)
 {
     route_table_init();
+    todo_openapi_register_hooks();
     ap_hook_handler(todo_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(todo_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -21,6 +21,11 @@ int todo_h_healthz(todo_req_t *req);
 int todo_h_readyz(todo_req_t *req);
 int todo_h_metrics(todo_req_t *req);
 
+/* mod_todo_openapi.c */
+/** Register the hook that loads the embedded OpenAPI document. */
+void todo_openapi_register_hooks(void);
+int todo_h_openapi(todo_req_t *req);
+
 /* mod_todo_auth.c */
 int todo_h_register(todo_req_t *req);
 int todo_h_login(todo_req_t *req);

@@ -9,7 +9,9 @@
 # DBDParams; default DIR/data/todo.db for SQLite), ERRORLOG (default
 # DIR/logs/error.log),
 # LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT), TODO_MODULE
-# (build/mod_todo.so), PROCS and THREADS (the event MPM's shape: 2 x 25).
+# (build/mod_todo.so), PROCS and THREADS (the event MPM's shape: 2 x 25),
+# TODO_UI_DIR and TODO_UI_DIST (the Swagger UI files served at /docs/:
+# ui/ and ui/node_modules/swagger-ui-dist).
 set -eu
 
 dir=$1
@@ -24,6 +26,9 @@ if [ ! -s "$dir/jwt.secret" ]; then
 fi
 chmod 600 "$dir/jwt.secret"
 
+ui_dir=${TODO_UI_DIR:-$top/ui}
+ui_dist=${TODO_UI_DIST:-$ui_dir/node_modules/swagger-ui-dist}
+
 if [ "$(id -u)" = 0 ]; then
     # httpd's children run as www-data: they must reach and write data/.
     user=www-data
@@ -32,13 +37,16 @@ if [ "$(id -u)" = 0 ]; then
     for f in "$dir"/data/*; do
         [ -e "$f" ] && chown "$user:$group" "$f"
     done
-    d=$dir
-    while [ "$d" != / ]; do
-        if ! su -s /bin/sh -c "test -x '$d'" "$user" 2>/dev/null; then
-            echo "instance.sh: letting $user traverse $d (chmod o+x)" >&2
-            chmod o+x "$d"
-        fi
-        d=$(dirname "$d")
+    # ... and the Swagger UI files they serve at /docs/.
+    for d in "$dir" "$ui_dir" "$ui_dist"; do
+        [ -d "$d" ] || continue
+        while [ "$d" != / ]; do
+            if ! su -s /bin/sh -c "test -x '$d'" "$user" 2>/dev/null; then
+                echo "instance.sh: letting $user traverse $d (chmod o+x)" >&2
+                chmod o+x "$d"
+            fi
+            d=$(dirname "$d")
+        done
     done
 else
     user=$(id -un)
@@ -64,9 +72,11 @@ subst() {
         -e "s|@BCRYPT_COST@|${BCRYPT_COST:-12}|g" \
         -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
         -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
+        -e "s|@UI_DIR@|$ui_dir|g" -e "s|@UI_DIST@|$ui_dist|g" \
         -e "s|@MODULE@|${TODO_MODULE:-$top/build/mod_todo.so}|g" "$1"
 }
 subst "$top/conf/todo-cors.conf.in" > "$dir/todo-cors.conf"
 subst "$top/conf/todo-logging.conf.in" > "$dir/todo-logging.conf"
+subst "$top/conf/todo-docs.conf.in" > "$dir/todo-docs.conf"
 subst "$top/conf/httpd.conf.in" > "$dir/httpd.conf"
 echo "$dir/httpd.conf"

@@ -1,0 +1,362 @@
+"""The OpenAPI document at <mount>/openapi.json: served as written
+(docs/openapi.json), valid OpenAPI 3.1 (checked by an npm validator through
+node, tests/js/), describing exactly the routes the module answers, with
+schemas that the module's real responses satisfy."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+
+import pytest
+
+from env import TOP, TodoEnv
+
+DOC = os.path.join(TOP, "docs", "openapi.json")
+CHECK = os.path.join(TOP, "tests", "js", "openapi_check.mjs")
+HANDLER = os.path.join(TOP, "mod_todo", "mod_todo_handler.c")
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+# Every documented operation must be routed (none is pending).
+PENDING = set()
+
+
+def shipped():
+    with open(DOC) as f:
+        return json.load(f)
+
+
+def documented(doc):
+    """{(METHOD, path template)} of every operation in the document."""
+    return {(m.upper(), path) for path, item in doc["paths"].items()
+            for m in item if m.upper() in METHODS}
+
+
+def route_table():
+    """{(METHOD, path template)} of mod_todo_handler.c's route table."""
+    with open(HANDLER) as f:
+        src = f.read()
+    routes = set(re.findall(r'\{\{"([A-Z]+)", "([^"]+)", 0\}, todo_h_\w+\}',
+                            src))
+    assert len(routes) >= 19, "the route table was not found in " + HANDLER
+    return routes
+
+
+def node_check(*args):
+    if not shutil.which("node"):
+        pytest.fail("node is not installed: run scripts/deps.sh")
+    if not os.path.isdir(os.path.join(TOP, "tests", "js", "node_modules")):
+        pytest.fail("tests/js/node_modules is missing: run scripts/deps.sh")
+    p = subprocess.run(["node", CHECK] + list(args), capture_output=True,
+                       text=True, timeout=60)
+    try:
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        pytest.fail("openapi_check.mjs: %s\n%s" % (p.stdout, p.stderr))
+    assert (p.returncode == 0) == out["valid"]
+    return out
+
+
+def routed_elsewhere(doc, method, path):
+    """Does another documented template take METHOD on this literal path?
+    (GET /tasks/bulk is GET /tasks/{id} with id "bulk".)"""
+    for other, item in doc["paths"].items():
+        if other != path and method.lower() in item and re.fullmatch(
+                re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(other)), path):
+            return True
+    return False
+
+
+def write_json(obj):
+    fd, path = tempfile.mkstemp(suffix=".json", prefix="mod_todo-openapi-")
+    with os.fdopen(fd, "w") as f:
+        json.dump(obj, f)
+    return path
+
+
+def concrete(path):
+    """A request path for a template: any {id} is a fresh UUID."""
+    return path.replace("{id}", str(uuid.uuid4()))
+
+
+class TestServed:
+    def test_todo_180_01_served_as_written(self, env):
+        r = env.get("/openapi.json")
+        assert r.status_code == 200
+        assert r.headers["Content-Type"] == "application/json"
+        assert r.json() == shipped()
+        assert r.json()["servers"][0]["url"] == "/api/v1"
+        assert r.json()["openapi"].startswith("3.1.")
+        assert r.headers["Cache-Control"] == "no-cache"
+        assert re.match(r'^"[0-9a-f]{16}-[0-9a-f]{8}"$', r.headers["ETag"])
+        # HEAD: the same headers, no body.
+        h = env.request("HEAD", "/openapi.json")
+        assert h.status_code == 200 and h.content == b""
+        assert h.headers["ETag"] == r.headers["ETag"]
+        assert h.headers["Content-Length"] == r.headers["Content-Length"]
+
+    def test_todo_180_02_etag_revalidation(self, env):
+        etag = env.get("/openapi.json").headers["ETag"]
+        r = env.get("/openapi.json", headers={"If-None-Match": etag})
+        assert r.status_code == 304 and r.content == b""
+        assert r.headers["ETag"] == etag
+        r = env.get("/openapi.json", headers={"If-None-Match": '"other"'})
+        assert r.status_code == 200 and r.json()["openapi"]
+
+    def test_todo_180_03_public_no_token_needed(self, env):
+        r = env.get("/openapi.json", token="not-a-token")
+        assert r.status_code == 200
+
+    def test_todo_180_04_mounted_elsewhere(self, env):
+        """The document names the mount point it was fetched under."""
+        e = TodoEnv(name="openapi-mount")
+        try:
+            e.install_conf("<Location /todo>\n    SetHandler todo-api\n"
+                           "    Require all granted\n</Location>\n")
+            assert e.start() == 0
+            r = e.session.get(e.base + "/todo/openapi.json")
+            assert r.status_code == 200
+            doc = r.json()
+            assert doc["servers"][0]["url"] == "/todo"
+            doc["servers"][0]["url"] = "/api/v1"
+            assert doc == shipped()
+            other = e.get("/openapi.json")
+            assert other.json()["servers"][0]["url"] == "/api/v1"
+            assert other.headers["ETag"] != r.headers["ETag"]
+            assert not e.unexpected_log_lines()
+        finally:
+            e.cleanup()
+
+
+class TestValid:
+    def test_todo_180_10_validator_accepts_served_document(self, env):
+        path = write_json(env.get("/openapi.json").json())
+        try:
+            out = node_check("validate", path)
+        finally:
+            os.unlink(path)
+        assert out["valid"], json.dumps(out["errors"], indent=1)[:4000]
+
+    @pytest.mark.parametrize("breakage", [
+        "no-info", "bad-ref", "duplicate-operation-id", "bad-example",
+        "openapi-3.0"])
+    def test_todo_180_11_validator_can_fail(self, breakage):
+        """The check above means something: broken copies are refused."""
+        doc = shipped()
+        if breakage == "no-info":
+            del doc["info"]
+        elif breakage == "bad-ref":
+            doc["paths"]["/auth/me"]["get"]["responses"]["200"]["content"][
+                "application/json"]["schema"]["$ref"] = \
+                "#/components/schemas/Nobody"
+        elif breakage == "duplicate-operation-id":
+            doc["paths"]["/readyz"]["get"]["operationId"] = "healthz"
+        elif breakage == "bad-example":
+            doc["paths"]["/tasks"]["post"]["requestBody"]["content"][
+                "application/json"]["example"]["priority"] = "urgent"
+        elif breakage == "openapi-3.0":
+            doc["openapi"] = "3.0.3"
+            doc["paths"]["/healthz"]["get"]["responses"]["200"]["content"][
+                "application/json"]["schema"] = {"type": ["string", "null"]}
+        path = write_json(doc)
+        try:
+            assert not node_check("validate", path)["valid"]
+        finally:
+            os.unlink(path)
+
+
+class TestRoutesMatch:
+    def test_todo_180_20_every_route_is_documented(self):
+        doc_ops = documented(shipped())
+        routes = route_table()
+        assert routes - doc_ops == set(), "routes missing from the document"
+        assert doc_ops - routes <= PENDING, "documented but not routed"
+
+    def test_todo_180_21_every_documented_operation_is_answered(self, env):
+        """No documented operation meets the router's 404 or 405 (without
+        a token the protected ones answer 401; the public ones answer,
+        or refuse the empty body with 422)."""
+        for method, path in sorted(documented(shipped())):
+            r = env.request(method, concrete(path), json={} if method in (
+                "POST", "PUT", "PATCH") else None)
+            if (method, path) in PENDING and r.status_code == 404:
+                continue
+            assert r.status_code not in (404, 405), (method, path, r.text)
+
+    def test_todo_180_22_other_methods_are_405(self, env):
+        """The other way round: a method the document does not list on a
+        path is one the module does not answer there, and Allow (the
+        module's own list) is exactly what the document lists."""
+        doc = shipped()
+        for path, item in doc["paths"].items():
+            listed = {m.upper() for m in item if m.upper() in METHODS}
+            if all((m, path) in PENDING for m in listed):
+                continue
+            url = concrete(path)
+            for method in METHODS:
+                if method in listed or routed_elsewhere(doc, method, path):
+                    continue
+                r = env.request(method, url)
+                assert r.status_code == 405, (method, path, r.status_code)
+                allow = {a.strip() for a in r.headers["Allow"].split(",")}
+                assert allow - {"HEAD"} == listed, (path, allow)
+
+    def test_todo_180_23_unknown_paths_are_not_documented(self, env):
+        doc = shipped()
+        for path in ["/openapi", "/openapi.yaml", "/docs", "/tasks/bulk/x"]:
+            assert path not in doc["paths"]
+            assert env.get(path).status_code == 404
+
+
+class Samples:
+    """Real responses, recorded for openapi_check.mjs."""
+
+    def __init__(self, env):
+        self.env = env
+        self.items = []
+
+    def __call__(self, method, template, path=None, token=None, **kw):
+        r = self.env.request(method, path or template, token, **kw)
+        ctype = r.headers.get("Content-Type", "")
+        body = r.json() if ctype.startswith("application/json") and \
+            r.content else (r.text or None)
+        self.items.append({"method": method, "path": template,
+                           "status": r.status_code, "content_type": ctype,
+                           "headers": dict(r.headers), "body": body})
+        return r
+
+
+def test_todo_180_30_real_responses_match_the_document(env):
+    """Every status the module answered below is documented for its
+    operation, with the headers and the body schema the document gives."""
+    s = Samples(env)
+    tag = uuid.uuid4().hex[:10]
+    me = {"email": "oa%s@example.com" % tag, "username": "oa" + tag,
+          "password": "correct horse"}
+    s("GET", "/healthz")
+    s("GET", "/readyz")
+    s("GET", "/openapi.json")
+    s("DELETE", "/healthz")
+    user = s("POST", "/auth/register", json=me).json()
+    s("POST", "/auth/register", json=me)  # 409
+    s("POST", "/auth/register", json={"email": "x", "username": "a!",
+                                      "password": "short"})  # 422
+    s("POST", "/auth/register", data="x", headers={
+        "Content-Type": "text/plain"})  # 415
+    s("POST", "/auth/register", data=b"{" + b" " * (1024 * 1024 + 10),
+      headers={"Content-Type": "application/json"})  # 413
+    tokens = s("POST", "/auth/login", data={
+        "username": me["username"], "password": me["password"],
+        "grant_type": "password"}).json()
+    s("POST", "/auth/login", json={"username": me["email"],
+                                   "password": me["password"]})
+    s("POST", "/auth/login", data={"username": me["username"],
+                                   "password": "wrong password"})  # 401
+    s("POST", "/auth/login", data={"username": me["username"]})  # 422
+    tokens = s("POST", "/auth/refresh",
+               json={"refresh_token": tokens["refresh_token"]}).json()
+    s("POST", "/auth/refresh", json={"refresh_token": "nope"})  # 401
+    tok = tokens["access_token"]
+    s("GET", "/auth/me", token=tok)
+    s("GET", "/auth/me")  # 401
+    s("GET", "/auth/me", token="garbage")  # 401 invalid_token
+    s("GET", "/users", "/users?page=1&page_size=2", token=tok)
+    s("GET", "/users", "/users?page_size=101", token=tok)  # 422
+    s("GET", "/users", "/users?page=%ff", token=tok)  # 400
+    other = env.new_user()[0]
+    s("GET", "/users/{id}", "/users/" + user["id"], token=tok)
+    s("GET", "/users/{id}", "/users/" + str(uuid.uuid4()), token=tok)  # 404
+    s("GET", "/users/{id}", "/users/not-a-uuid", token=tok)  # 422
+    s("PATCH", "/users/{id}", "/users/" + user["id"], token=tok,
+      json={"username": "oa" + tag + "x"})
+    s("PUT", "/users/{id}", "/users/" + user["id"], token=tok,
+      json={"email": None})
+    s("PATCH", "/users/{id}", "/users/" + other["id"], token=tok,
+      json={"username": "zz" + tag})  # 403
+    s("PATCH", "/users/{id}", "/users/" + user["id"], token=tok,
+      json={"username": other["username"]})  # 409
+    s("DELETE", "/users/{id}", "/users/" + other["id"], token=tok)  # 403
+
+    task = s("POST", "/tasks", token=tok, json={
+        "title": "Buy milk", "priority": "high",
+        "due_date": "2026-12-01T10:00:00+01:00"}).json()
+    s("POST", "/tasks", token=tok, json={"title": ""})  # 422
+    s("POST", "/tasks", token=tok, data="title", headers={
+        "Content-Type": "text/plain"})  # 415
+    s("POST", "/tasks/bulk", token=tok, json={"tasks": [
+        {"title": "one"}, {"title": "two", "status": "completed",
+                           "description": "d"}]})
+    s("POST", "/tasks/bulk", token=tok, json={"tasks": [
+        {"title": "ok"}, {"title": "x" * 201}]})  # 422 with an index
+    s("GET", "/tasks", "/tasks?status=pending&completed=false&priority=high"
+      "&q=milk&due_before=2027-01-01T00:00:00Z&due_after=2026-01-01T00:00:00Z"
+      "&sort=due_date&order=asc&page=1&page_size=5", token=tok)
+    s("GET", "/tasks", "/tasks?sort=nope&order=up&completed=maybe",
+      token=tok)  # 422
+    tid = "/tasks/" + task["id"]
+    etag = s("GET", "/tasks/{id}", tid, token=tok).headers["ETag"]
+    s("GET", "/tasks/{id}", tid, token=tok,
+      headers={"If-None-Match": etag})  # 304
+    s("GET", "/tasks/{id}", "/tasks/" + str(uuid.uuid4()), token=tok)  # 404
+    s("PATCH", "/tasks/{id}", tid, token=tok, headers={"If-Match": etag},
+      json={"status": "in_progress", "description": None})
+    s("PUT", "/tasks/{id}", tid, token=tok, json={"completed": True})
+    s("PATCH", "/tasks/{id}", tid, token=tok, headers={"If-Match": etag},
+      json={"title": "stale"})  # 412
+    s("PATCH", "/tasks/{id}", tid, token=tok,
+      json={"status": "pending", "completed": True})  # 422
+    s("DELETE", "/tasks/{id}", tid, token=tok, headers={"If-Match": etag})
+    s("DELETE", "/tasks/{id}", tid, token=tok)  # 204
+    s("DELETE", "/tasks", token=tok)  # 405
+    s("POST", "/auth/logout", token=tok)  # 204
+    s("GET", "/auth/me", token=tok)  # 401: the session is revoked
+    tok2 = env.login(me["email"], me["password"])["access_token"]
+    s("DELETE", "/users/{id}", "/users/" + user["id"], token=tok2)  # 204
+
+    statuses = {(i["method"], i["path"], i["status"]) for i in s.items}
+    for want in [("POST", "/auth/register", 409),
+                 ("POST", "/auth/register", 413),
+                 ("POST", "/auth/register", 415),
+                 ("GET", "/users", 400), ("PATCH", "/users/{id}", 403),
+                 ("GET", "/tasks/{id}", 304), ("PATCH", "/tasks/{id}", 412),
+                 ("DELETE", "/tasks", 405), ("DELETE", "/users/{id}", 204)]:
+        assert want in statuses, want
+    path = write_json(s.items)
+    try:
+        out = node_check("responses", DOC, path)
+    finally:
+        os.unlink(path)
+    assert out["valid"], json.dumps(out["errors"], indent=1)[:6000]
+
+
+def test_todo_180_31_response_check_can_fail(env):
+    """The check above means something: an undocumented status, a body
+    that breaks its schema and a missing header are all reported."""
+    items = [
+        {"method": "GET", "path": "/healthz", "status": 418,
+         "content_type": "application/json", "headers": {},
+         "body": {"detail": "teapot"}},
+        {"method": "GET", "path": "/auth/me", "status": 200,
+         "content_type": "application/json", "headers": {},
+         "body": {"id": "x", "password_hash": "$2b$"}},
+        {"method": "POST", "path": "/tasks", "status": 201,
+         "content_type": "application/json", "headers": {},
+         "body": None},
+        {"method": "GET", "path": "/auth/me", "status": 401,
+         "content_type": "application/json", "headers": {},
+         "body": {"detail": "Not authenticated"}},
+    ]
+    path = write_json(items)
+    try:
+        out = node_check("responses", DOC, path)
+    finally:
+        os.unlink(path)
+    assert not out["valid"]
+    text = json.dumps(out["errors"])
+    assert "status not documented" in text
+    assert "password_hash" in text or "additionalProperties" in text
+    assert "header Location missing" in text
+    assert "header WWW-Authenticate missing" in text
