@@ -95,5 +95,6 @@ int test_todo_metrics_run(void);
 int test_todo_events_run(void);
 int test_todo_event_wire_run(void);
 int test_todo_openapi_run(void);
+int test_todo_ws_run(void);
 
 #endif /* TEST_COMMON_H */
