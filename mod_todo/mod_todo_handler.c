@@ -159,9 +159,19 @@ static const char *mount_point(request_rec *r, const todo_dir_conf_t *dc)
             --len;
         }
         d = apr_pstrndup(r->pool, d, len);
-        if (is_mount_of(d, r->uri)) {
+        if (!is_mount_of(d, r->uri)) {
+            d = NULL;
+        }
+        else if (APR_ENOENT
+                 != todo_router_match(route_table, NROUTES, "GET",
+                                      r->uri + len, r->pool, &m)) {
             return d;
         }
+        /* Else the merged section may be a <Location> inside the API
+         * (/api/v1/metrics, say): look for the API's own. */
+    }
+    else {
+        d = NULL;
     }
     for (c = r->uri; (c = strchr(c + 1, '/')) != NULL;) {
         if (APR_ENOENT
@@ -169,7 +179,7 @@ static const char *mount_point(request_rec *r, const todo_dir_conf_t *dc)
             return apr_pstrmemdup(r->pool, r->uri, (apr_size_t)(c - r->uri));
         }
     }
-    return NULL;
+    return d; /* an unknown route below the section: 404 from there */
 }
 
 static int todo_handler(request_rec *r)

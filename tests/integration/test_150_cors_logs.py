@@ -78,8 +78,12 @@ def test_todo_150_20_mounted_elsewhere():
     from env import TodoEnv
     e = TodoEnv(name="mount")
     try:
+        # With a <Location> inside the API's (as the shipped /metrics
+        # rule is): that section is not mistaken for the mount point.
         e.install_conf("<Location /todo>\n    SetHandler todo-api\n"
-                       "    Require all granted\n</Location>\n")
+                       "    Require all granted\n</Location>\n"
+                       "<Location /todo/metrics>\n    Require local\n"
+                       "</Location>\n")
         assert e.start() == 0
         base = e.base + "/todo"
         assert e.session.get(base + "/healthz").json() == {"status": "ok"}
@@ -89,6 +93,8 @@ def test_todo_150_20_mounted_elsewhere():
         assert r.status_code == 201
         assert r.headers["Location"] == "/todo/users/" + r.json()["id"]
         assert e.session.get(base + "/nope").status_code == 404
+        r = e.session.get(base + "/metrics")
+        assert r.status_code == 200 and "todo_http_requests_total" in r.text
         # The shipped mount still answers too.
         assert e.get("/healthz").status_code == 200
     finally:
