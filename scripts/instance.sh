@@ -104,6 +104,7 @@ subst() {
 }
 subst "$top/conf/todo-cors.conf.in" > "$dir/todo-cors.conf"
 subst "$top/conf/todo-logging.conf.in" > "$dir/todo-logging.conf"
+subst "$top/conf/todo-limits.conf.in" > "$dir/todo-limits.conf"
 if [ "$tls" = 1 ]; then
     subst "$top/conf/todo-tls.conf.in" > "$dir/todo-tls.conf"
 else
