@@ -4,10 +4,11 @@
 PORT     ?= 8080
 INSTANCE ?= var
 DB       ?= sqlite3
-export PORT INSTANCE DB
+TLS      ?= 0
+export PORT INSTANCE DB TLS
 
-.PHONY: all run test test-asan asan-build deps unit integration check clean \
-        docker-test
+.PHONY: all run test test-asan test-tls asan-build deps unit integration \
+        check clean docker-test
 
 all: build
 
@@ -15,14 +16,15 @@ include apxs.mk
 include install.mk
 
 # Serve the API on http://127.0.0.1:$(PORT)/api/v1 from $(INSTANCE);
-# DB=pgsql for PostgreSQL (see scripts/run.sh).
+# DB=pgsql for PostgreSQL, TLS=1 for HTTPS (see scripts/run.sh).
 run:
 	sh scripts/deps.sh
 	$(MAKE) --no-print-directory build
 	sh scripts/run.sh
 
-# Every test: static checks, the cmocka unit tests, the integration suite,
-# and the integration suite again against an ASan+UBSan build.
+# Every test: static checks, the cmocka unit tests, the integration suite
+# (over HTTP, over HTTPS, on PostgreSQL), and the integration suite again
+# against an ASan+UBSan build.
 test:
 	sh scripts/deps.sh
 	$(MAKE) --no-print-directory build unit-build asan-build
@@ -36,6 +38,10 @@ unit: unit-build
 
 integration: build
 	sh scripts/test.sh integration
+
+# The integration suite over HTTPS (every instance with TLS=1).
+test-tls: build
+	sh scripts/test.sh tls
 
 # The integration suite against an ASan+UBSan build of the module; any
 # report that names mod_todo fails it.

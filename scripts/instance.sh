@@ -12,6 +12,12 @@
 # (build/mod_todo.so), PROCS and THREADS (the event MPM's shape: 2 x 25),
 # TODO_UI_DIR and TODO_UI_DIST (the Swagger UI files served at /docs/:
 # ui/ and ui/node_modules/swagger-ui-dist).
+#
+# TLS=1 serves HTTPS instead of HTTP on the same address
+# (conf/todo-tls.conf.in), with the certificate and key in TLS_CERT and
+# TLS_KEY (PEM files) or else with a self-signed certificate for 127.0.0.1
+# and localhost made once in DIR (tls.crt, and tls.key with mode 0600).
+# TLS_NAME is the ServerName over TLS (default: the certificate's CN).
 set -eu
 
 dir=$1
@@ -60,6 +66,35 @@ pgsql) params=${DB_PARAMS:?DB=pgsql needs DB_PARAMS (libpq connection string)} ;
 *) echo "instance.sh: DB must be sqlite3 or pgsql" >&2; exit 2 ;;
 esac
 
+tls=${TLS:-0}
+case "$tls" in
+1)
+    if [ -n "${TLS_CERT:-}${TLS_KEY:-}" ]; then
+        cert=${TLS_CERT:?TLS_KEY needs TLS_CERT}
+        key=${TLS_KEY:?TLS_CERT needs TLS_KEY}
+    else
+        cert=$dir/tls.crt
+        key=$dir/tls.key
+        if [ ! -s "$cert" ] || [ ! -s "$key" ]; then
+            # RSA rather than ECDSA: the clients of a test server vary.
+            (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes \
+                -sha256 -days 825 -subj "/CN=localhost" \
+                -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+                -addext "basicConstraints=critical,CA:FALSE" \
+                -keyout "$key" -out "$cert" 2>/dev/null) ||
+                { echo "instance.sh: openssl could not make $cert" >&2; exit 1; }
+            chmod 644 "$cert"
+        fi
+        chmod 600 "$key"
+    fi
+    tls_name=${TLS_NAME:-$(openssl x509 -in "$cert" -noout -subject \
+        -nameopt RFC2253 | sed -n 's/^subject=.*CN=\([^,+]*\).*/\1/p')}
+    tls_name=${tls_name:-localhost}
+    ;;
+0 | "") cert= key= tls_name= ;;
+*) echo "instance.sh: TLS must be 1 or 0" >&2; exit 2 ;;
+esac
+
 subst() {
     sed -e "s|@DBDRIVER@|$db|g" -e "s|@DBPARAMS@|$params|g" \
         -e "s|@INSTANCE@|$dir|g" -e "s|@MOUNT@|/api/v1|g" \
@@ -70,6 +105,8 @@ subst() {
         -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
         -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \
         -e "s|@BCRYPT_COST@|${BCRYPT_COST:-12}|g" \
+        -e "s|@TLS_CERT@|$cert|g" -e "s|@TLS_KEY@|$key|g" \
+        -e "s|@TLS_NAME@|$tls_name|g" \
         -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
         -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
         -e "s|@UI_DIR@|$ui_dir|g" -e "s|@UI_DIST@|$ui_dist|g" \
@@ -78,5 +115,12 @@ subst() {
 subst "$top/conf/todo-cors.conf.in" > "$dir/todo-cors.conf"
 subst "$top/conf/todo-logging.conf.in" > "$dir/todo-logging.conf"
 subst "$top/conf/todo-docs.conf.in" > "$dir/todo-docs.conf"
+subst "$top/conf/todo-limits.conf.in" > "$dir/todo-limits.conf"
+if [ "$tls" = 1 ]; then
+    subst "$top/conf/todo-tls.conf.in" > "$dir/todo-tls.conf"
+else
+    echo "# Plain HTTP: instance.sh writes HTTPS here with TLS=1." \
+        > "$dir/todo-tls.conf"
+fi
 subst "$top/conf/httpd.conf.in" > "$dir/httpd.conf"
 echo "$dir/httpd.conf"

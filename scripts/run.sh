@@ -7,6 +7,9 @@
 # DB_PARAMS (a libpq connection string) if given, else on a private
 # cluster kept in $INSTANCE/pgsql, listening on 127.0.0.1:$PGPORT
 # (default PORT + 10000), started and stopped with httpd.
+#
+# TLS=1 serves HTTPS instead, with TLS_CERT and TLS_KEY or a self-signed
+# certificate made once in $INSTANCE (tls.crt; see scripts/instance.sh).
 set -eu
 
 PORT=${PORT:-8080}
@@ -31,7 +34,9 @@ conf=$(ERRORLOG=/dev/stderr sh "$here/instance.sh" "$INSTANCE" "$PORT")
 httpd=$(apxs -q SBINDIR)/$(apxs -q TARGET)
 "$httpd" -t -f "$conf" >/dev/null
 
-echo "mod_todo: serving http://127.0.0.1:$PORT/api/v1 ($DB; instance $INSTANCE; Ctrl-C stops)"
+scheme=http
+[ "${TLS:-0}" = 1 ] && scheme=https
+echo "mod_todo: serving $scheme://127.0.0.1:$PORT/api/v1 ($DB; instance $INSTANCE; Ctrl-C stops)"
 if [ -z "$pgdir" ]; then
     exec "$httpd" -f "$conf" -DFOREGROUND
 fi

@@ -1,6 +1,8 @@
 #!/bin/sh
 # `make test`: static checks, the cmocka unit tests, the integration suite
-# against a real httpd, and that suite again with an ASan+UBSan module.
+# against a real httpd (over HTTP, over HTTPS, on PostgreSQL), and that
+# suite again with an ASan+UBSan module. One part: test.sh unit|integration|
+# tls|pgsql|asan.
 # Each prints its runner's summary; the exit code is non-zero if any failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -23,6 +25,13 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
     # Debian's interpreter, where python3-pytest and python3-requests live.
     /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
         ${PYTEST_ARGS:-} || status=1
+fi
+if [ "$what" = all ] || [ "$what" = tls ]; then
+    echo "== integration tests over HTTPS (SQLite)"
+    # Every instance serves HTTPS with its self-signed certificate, and
+    # every client verifies it (tests/integration/env.py).
+    TODO_TEST_TLS=1 /usr/bin/python3 -m pytest -p no:cacheprovider -q \
+        tests/integration ${PYTEST_ARGS:-} || status=1
 fi
 if [ "$what" = all ] || [ "$what" = pgsql ]; then
     echo "== integration tests on PostgreSQL (a private cluster, removed after)"

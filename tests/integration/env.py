@@ -4,9 +4,14 @@ Each TodoEnv owns an instance directory made by scripts/instance.sh (the
 same script `make run` uses), so the tests run the shipped configuration.
 Tests add Apache configuration through `env.install_conf(text)` followed by
 `env.restart()`, in the manner of httpd's own test/pyhttpd.
+
+With TODO_TEST_TLS=1 every instance serves HTTPS (instance.sh TLS=1) with
+the self-signed certificate instance.sh makes, and every client verifies
+it: `env.verify` for requests, `env.ssl_context()` for raw sockets.
 """
 
 import atexit
+import http.client
 import json
 import os
 import re
@@ -14,6 +19,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import tempfile
 import time
@@ -33,6 +39,9 @@ BENIGN = [
     r"AH00493",  # SIGUSR1 received.  Doing graceful restart
     r"AH00169",  # caught SIGTERM
     r"AH00558",  # could not reliably determine the server's FQDN
+    # mod_ssl built against a newer OpenSSL 3.0.x than the installed
+    # libssl3 (same ABI; a Debian point release apart).
+    r"AH01882",
     r"MT00010",  # applied migration
     r"MT00016",  # bearer token refused (info)
 ]
@@ -52,6 +61,8 @@ def httpd_binary():
 
 # Which database the suite runs against: sqlite3 (default) or pgsql.
 DB = os.environ.get("TODO_TEST_DB", "sqlite3")
+# Whether every instance serves HTTPS rather than HTTP.
+TLS = os.environ.get("TODO_TEST_TLS", "0") == "1"
 
 
 class PgCluster:
@@ -129,17 +140,34 @@ def sanitizer_env():
     return env
 
 
+class Session(requests.Session):
+    """A requests.Session whose own `verify` wins: plain requests lets
+    REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE from the environment override it."""
+
+    def request(self, method, url, **kw):
+        if kw.get("verify") is None:
+            kw["verify"] = self.verify
+        return super().request(method, url, **kw)
+
+
 class TodoEnv:
     def __init__(self, bcrypt_cost=4, name="todo", extra_env=None, pg=None,
-                 dbname=None, rate_limits=False):
+                 dbname=None, rate_limits=False, tls=None):
         """pg/dbname: run on that PostgreSQL cluster (and database) rather
-        than the suite's default. rate_limits: keep the shipped rate limits
+        than the suite's default; tls: HTTPS or not, whatever the suite's
+        default (TODO_TEST_TLS). rate_limits: keep the shipped rate limits
         (10 a minute); otherwise they are raised out of the suite's way,
         since every test registers and logs in from 127.0.0.1."""
         self.dir = tempfile.mkdtemp(prefix="mod_todo-%s-" % name)
         os.chmod(self.dir, 0o755)  # httpd's children (www-data) enter it
         self.port = free_port()
-        self.base = "http://127.0.0.1:%d" % self.port
+        self.tls = TLS if tls is None else tls
+        self.scheme = "https" if self.tls else "http"
+        # The certificate clients trust (instance.sh makes it), or True:
+        # requests' own default.
+        self.cert = os.path.join(self.dir, "tls.crt") if self.tls else None
+        self.verify = self.cert or True
+        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         self.api = self.base + API
         self.bcrypt_cost = bcrypt_cost
         self.extra_env = extra_env or {}
@@ -147,7 +175,9 @@ class TodoEnv:
         self.log_offset = 0
         self.expected = []
         env = dict(os.environ, BCRYPT_COST=str(bcrypt_cost), LOGLEVEL="info",
-                   DB=DB)
+                   DB=DB, TLS="1" if self.tls else "0")
+        for k in ("TLS_CERT", "TLS_KEY", "TLS_NAME"):
+            env.pop(k, None)
         self.db = "pgsql" if pg else DB
         env["DB"] = self.db
         if self.db == "pgsql":
@@ -164,7 +194,7 @@ class TodoEnv:
                 name="00-ratelimits.conf")
         self.error_log = os.path.join(self.dir, "logs", "error.log")
         self.access_log = os.path.join(self.dir, "logs", "access.log")
-        self.session = requests.Session()
+        self.session = self.client()
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -192,7 +222,8 @@ class TodoEnv:
                 log = "\n".join(self.new_log_lines())
                 return "httpd exited with %s\n%s\n%s" % (code, out, log)
             try:
-                r = requests.get(self.api + "/healthz", timeout=1)
+                r = requests.get(self.api + "/healthz", timeout=1,
+                                 verify=self.verify)
                 if r.status_code == 200:
                     return 0
             except requests.RequestException:
@@ -212,7 +243,7 @@ class TodoEnv:
             self.proc.wait()
         self.proc = None
         self.session.close()
-        self.session = requests.Session()
+        self.session = self.client()
 
     def graceful(self, timeout=15):
         """apachectl -k graceful: SIGUSR1 to the parent, then wait for
@@ -236,7 +267,7 @@ class TodoEnv:
         self.proc.wait()
         self.proc = None
         self.session.close()
-        self.session = requests.Session()
+        self.session = self.client()
 
     def restart(self):
         """Stop and start; returns 0 on success, else httpd's output."""
@@ -318,6 +349,39 @@ class TodoEnv:
         return bad
 
     # ---- HTTP ------------------------------------------------------------
+
+    def client(self):
+        """A new requests.Session that trusts this instance's certificate."""
+        s = Session()
+        s.verify = self.verify
+        return s
+
+    def ssl_context(self):
+        """The TLS client context for raw connections (None without TLS)."""
+        if not self.tls:
+            return None
+        return ssl.create_default_context(cafile=self.cert)
+
+    def connect(self, timeout=5):
+        """A raw connected socket, TLS-wrapped (handshake done) over HTTPS."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        if self.tls:
+            try:
+                s = self.ssl_context().wrap_socket(
+                    s, server_hostname="127.0.0.1")
+            except BaseException:
+                s.close()
+                raise
+        return s
+
+    def http_connection(self, timeout=30):
+        """An http.client connection to the instance, HTTPS if it is."""
+        if self.tls:
+            return http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=timeout,
+                context=self.ssl_context())
+        return http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
 
     def url(self, path):
         return self.api + path

@@ -11,7 +11,6 @@ import os
 import uuid
 
 import pytest
-import requests
 
 from env import TodoEnv
 
@@ -120,8 +119,7 @@ def test_todo_190_05_one_count_across_processes(limited):
                 extra_env={"PROCS": "2", "THREADS": "4"})
 
     def attempt(i):
-        with requests.Session() as s:
-            s.verify = e.session.verify
+        with e.client() as s:
             return login(e, "nobody%d" % i, session=s).status_code
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:

@@ -8,7 +8,6 @@ import subprocess
 import uuid
 
 import pytest
-import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from env import TodoEnv
@@ -63,8 +62,7 @@ def test_todo_195_02_requests_by_route_and_status_all_processes(menv):
     before = parse(scrape(menv))
 
     def read(i):
-        with requests.Session() as s:
-            s.verify = menv.session.verify
+        with menv.client() as s:
             tid = task["id"] if i % 3 else str(uuid.uuid4())
             return s.get(menv.url("/tasks/" + tid), timeout=30, headers={
                 "Authorization": "Bearer " + token}).status_code

@@ -272,7 +272,7 @@ class TestRefresh:
         def one():
             r = requests.post(env.url("/auth/refresh"),
                               json={"refresh_token": t0["refresh_token"]},
-                              timeout=30)
+                              timeout=30, verify=env.verify)
             results.append((r.status_code, r.json()))
 
         threads = [threading.Thread(target=one) for _ in range(6)]

@@ -6,7 +6,6 @@ import threading
 import uuid
 
 import pytest
-import requests
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}"
                      r"-[0-9a-f]{12}$")
@@ -213,7 +212,7 @@ class TestETags:
         codes = []
 
         def worker(i):
-            with requests.Session() as s:
+            with env.client() as s:
                 r = s.patch(env.url(path), json={"title": "w%d" % i},
                             headers={"Authorization": "Bearer " + user,
                                      "If-Match": etag}, timeout=30)
@@ -231,7 +230,7 @@ class TestETags:
         codes = []
 
         def worker(i):
-            with requests.Session() as s:
+            with env.client() as s:
                 r = s.post(env.url("/tasks"), json={"title": "c%d" % i},
                            headers={"Authorization": "Bearer " + user},
                            timeout=30)

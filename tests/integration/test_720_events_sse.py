@@ -6,10 +6,8 @@ import json
 import queue
 import threading
 import time
-import uuid
 
 import pytest
-import requests
 
 from env import TodoEnv
 
@@ -23,8 +21,7 @@ class Sse:
         h = dict(headers or {})
         if token:
             h["Authorization"] = "Bearer " + token
-        self.s = requests.Session()
-        self.s.verify = e.session.verify
+        self.s = e.client()
         self.r = self.s.get(e.url("/events" + query), headers=h, stream=True,
                             timeout=30)
         self.status = self.r.status_code

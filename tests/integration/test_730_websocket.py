@@ -6,8 +6,6 @@ import asyncio
 import base64
 import json
 import os
-import socket
-import ssl
 import struct
 
 import pytest
@@ -31,9 +29,7 @@ def ws_url(e, query=""):
 
 
 def ssl_ctx(e):
-    if not e.api.startswith("https"):
-        return None
-    return ssl.create_default_context(cafile=e.session.verify)
+    return e.ssl_context()
 
 
 def run(coro):
@@ -151,10 +147,7 @@ def test_todo_730_06_close_handshake(wenv):
 # ---- what no good client sends: a raw socket ----
 
 def raw_ws(e, token):
-    port = int(e.api.split(":")[2].split("/")[0])
-    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-    if e.api.startswith("https"):
-        sock = ssl_ctx(e).wrap_socket(sock, server_hostname="127.0.0.1")
+    sock = e.connect(timeout=5)
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(("GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"

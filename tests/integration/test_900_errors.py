@@ -1,9 +1,8 @@
 """Errors of every kind: JSON bodies with "detail", 404 for unknown routes,
 405 with an Allow header for known routes and wrong methods."""
 
-import http.client
 import json
-import socket
+import ssl
 import uuid
 
 import pytest
@@ -12,7 +11,7 @@ import requests
 
 def raw_request(env, method, target, headers=None):
     """Send target exactly as given (requests would re-quote a bad %)."""
-    conn = http.client.HTTPConnection("127.0.0.1", env.port, timeout=30)
+    conn = env.http_connection(timeout=30)
     try:
         conn.request(method, "/api/v1" + target, headers=headers or {})
         resp = conn.getresponse()
@@ -42,12 +41,15 @@ def assert_json_error(r, status):
 def raw_exchange(env, data, timeout=5):
     """Send raw bytes, read until the server closes; (status line, headers
     dict, body bytes)."""
-    s = socket.create_connection(("127.0.0.1", env.port), timeout=timeout)
+    s = env.connect(timeout=timeout)
     try:
         s.sendall(data)
         out = b""
         while True:
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ssl.SSLEOFError:  # closed without a TLS close_notify
+                break
             if not chunk:
                 break
             out += chunk
