@@ -163,8 +163,8 @@ static const char *mount_point(request_rec *r, const todo_dir_conf_t *dc)
             d = NULL;
         }
         else if (APR_ENOENT
-                 != todo_router_match(route_table, NROUTES, "GET",
-                                      r->uri + len, r->pool, &m)) {
+                 != todo_router_match(route_table, NROUTES, "GET", r->uri + len,
+                                      r->pool, &m)) {
             return d;
         }
         /* Else the merged section may be a <Location> inside the API

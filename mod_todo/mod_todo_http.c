@@ -159,10 +159,11 @@ static apr_status_t read_failed(todo_req_t *req, apr_status_t rv)
         return todo_result_fail(req->res, TODO_ETOOLARGE,
                                 "Request body too large");
     }
-    return todo_result_fail(req->res, TODO_EBADREQ,
-                            status == HTTP_REQUEST_TIME_OUT
-                                ? "Timed out reading the request body"
-                                : "Malformed request body");
+    if (status == HTTP_REQUEST_TIME_OUT) {
+        return todo_result_fail(req->res, TODO_ETIMEOUT,
+                                "Timed out reading the request body");
+    }
+    return todo_result_fail(req->res, TODO_EBADREQ, "Malformed request body");
 }
 
 apr_status_t todo_req_read_body(todo_req_t *req, int accept,

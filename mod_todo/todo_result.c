@@ -54,6 +54,8 @@ int todo_result_http(apr_status_t status)
         return 404;
     case TODO_EMETHOD:
         return 405;
+    case TODO_ETIMEOUT:
+        return 408;
     case APR_EEXIST:
         return 409;
     case TODO_EPRECOND:
@@ -117,6 +119,8 @@ static const char *default_detail(apr_status_t status)
         return "Not Found";
     case TODO_EMETHOD:
         return "Method Not Allowed";
+    case TODO_ETIMEOUT:
+        return "Request Timeout";
     case APR_EEXIST:
         return "Conflict";
     case TODO_EPRECOND:

@@ -27,6 +27,7 @@
 #define TODO_EBADREQ (APR_OS_START_USERERR + 6)   /**< 400 */
 #define TODO_ERATE (APR_OS_START_USERERR + 7)     /**< 429 */
 #define TODO_EMETHOD (APR_OS_START_USERERR + 8)   /**< 405 */
+#define TODO_ETIMEOUT (APR_OS_START_USERERR + 9)  /**< 408 */
 
 /* Validation error types, the contract's short stable codes. */
 #define TODO_ERR_MISSING "missing"

@@ -69,6 +69,7 @@ static void test_http_codes(void **state)
     assert_int_equal(403, todo_result_http(APR_EACCES));
     assert_int_equal(404, todo_result_http(APR_ENOENT));
     assert_int_equal(405, todo_result_http(TODO_EMETHOD));
+    assert_int_equal(408, todo_result_http(TODO_ETIMEOUT));
     assert_int_equal(409, todo_result_http(APR_EEXIST));
     assert_int_equal(412, todo_result_http(TODO_EPRECOND));
     assert_int_equal(413, todo_result_http(TODO_ETOOLARGE));
