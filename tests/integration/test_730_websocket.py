@@ -199,7 +199,10 @@ def test_todo_730_08_oversized_message_is_refused(wenv):
     sock = raw_ws(wenv, tokens["access_token"])
     chunk = b"x" * 60000
     sock.sendall(masked(0x1, chunk, fin=False))
-    sock.sendall(masked(0x0, chunk, fin=True))  # 120,000 bytes in all
+    # The second fragment's header alone says 120,000 bytes in all: the
+    # server refuses it there, before any of its payload.
+    sock.sendall(bytes([0x00, 0x80 | 126]) + struct.pack("!H", 60000)
+                 + os.urandom(4))
     assert read_close(sock) == 1009
     sock.close()
 
