@@ -109,7 +109,7 @@ int main(void)
         test_todo_auth_run,       test_todo_fold_run,
         test_todo_task_run,       test_todo_task_query_run,
         test_todo_task_store_run, test_todo_ratelimit_run,
-        test_todo_metrics_run,
+        test_todo_metrics_run,    test_todo_ws_run,
     };
     apr_size_t i;
     int failed = 0;

@@ -92,5 +92,6 @@ int test_todo_user_run(void);
 int test_todo_auth_run(void);
 int test_todo_ratelimit_run(void);
 int test_todo_metrics_run(void);
+int test_todo_ws_run(void);
 
 #endif /* TEST_COMMON_H */
