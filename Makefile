@@ -11,6 +11,7 @@ export PORT INSTANCE DB
 all: build
 
 include apxs.mk
+include tests/fuzz/fuzz.mk
 
 # Serve the API on http://127.0.0.1:$(PORT)/api/v1 from $(INSTANCE);
 # DB=pgsql for PostgreSQL (see scripts/run.sh).
