@@ -80,9 +80,8 @@ static void fuzz_one(apr_pool_t *p, const uint8_t *data, size_t size)
         if (json_is_object(item)) {
             memset(&in, 0, sizeof(in));
             res = todo_result_make(p);
-            rv = todo_task_parse_input(item, 1,
-                                       apr_psprintf(p, "body.tasks.%zu", i),
-                                       &in, res);
+            rv = todo_task_parse_input(
+                item, 1, apr_psprintf(p, "body.tasks.%zu", i), &in, res);
             check_result(res, rv);
         }
     }

@@ -19,8 +19,7 @@ static void fuzz_one(apr_pool_t *p, const uint8_t *data, size_t size)
     apr_status_t rv;
     int create;
 
-    if (APR_SUCCESS
-        == todo_form_parse(p, (const char *)data, size, &form)) {
+    if (APR_SUCCESS == todo_form_parse(p, (const char *)data, size, &form)) {
         FUZZ_ASSERT(form != NULL);
         (void)apr_table_get(form, TODO_KEY_USERNAME);
         (void)apr_table_get(form, TODO_KEY_PASSWORD);

@@ -12,12 +12,13 @@
 /* 2016-10-09, as the unit tests' TS_CONST */
 #define FUZZ_NOW 1475980545L
 
-static const unsigned char key[] = "fuzz-secret-of-at-least-32-bytes-0123456789";
+static const unsigned char key[] =
+    "fuzz-secret-of-at-least-32-bytes-0123456789";
 
 static void fuzz_one(apr_pool_t *p, const uint8_t *data, size_t size)
 {
-    todo_jwt_config_t cfg = {TODO_JWT_HS256, key, sizeof(key) - 1,
-                             "mod_todo", "todo-api", 30};
+    todo_jwt_config_t cfg = {TODO_JWT_HS256, key,        sizeof(key) - 1,
+                             "mod_todo",     "todo-api", 30};
     todo_jwt_error_t err = TODO_JWT_OK;
     todo_claims_t claims;
     apr_status_t rv;

@@ -56,11 +56,10 @@ static void parse_all(apr_pool_t *p, const char *in, apr_size_t len,
         if (APR_SUCCESS == rv) {
             FUZZ_ASSERT(msg.len <= FUZZ_MAX_MESSAGE);
             FUZZ_ASSERT(msg.data[msg.len] == '\0');
-            FUZZ_ASSERT(msg.opcode == TODO_WS_TEXT
-                        || msg.opcode == TODO_WS_BINARY
-                        || msg.opcode == TODO_WS_CLOSE
-                        || msg.opcode == TODO_WS_PING
-                        || msg.opcode == TODO_WS_PONG);
+            FUZZ_ASSERT(
+                msg.opcode == TODO_WS_TEXT || msg.opcode == TODO_WS_BINARY
+                || msg.opcode == TODO_WS_CLOSE || msg.opcode == TODO_WS_PING
+                || msg.opcode == TODO_WS_PONG);
             if (o->n < FUZZ_MAX_MSGS) {
                 o->op[o->n] = msg.opcode;
                 o->len[o->n] = msg.len;
@@ -110,8 +109,9 @@ static void round_trip(apr_pool_t *p, todo_ws_opcode_t op, const char *data,
     for (i = 0; i < len; ++i) {
         c[h + 4 + i] = f[h + i] ^ mask[i & 3];
     }
-    FUZZ_ASSERT(APR_SUCCESS == todo_ws_parse(ps, (const char *)c, flen + 4,
-                                             &used, &msg, &code));
+    FUZZ_ASSERT(
+        APR_SUCCESS
+        == todo_ws_parse(ps, (const char *)c, flen + 4, &used, &msg, &code));
     FUZZ_ASSERT(used == flen + 4);
     FUZZ_ASSERT(msg.opcode == op && msg.len == len);
     FUZZ_ASSERT(0 == memcmp(msg.data, data, len));
