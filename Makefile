@@ -14,6 +14,7 @@ all: build
 
 include apxs.mk
 include install.mk
+include tests/fuzz/fuzz.mk
 
 # Serve the API on http://127.0.0.1:$(PORT)/api/v1 from $(INSTANCE);
 # DB=pgsql for PostgreSQL, TLS=1 for HTTPS (see scripts/run.sh).

@@ -109,7 +109,7 @@ $(UNIT_BIN): $(UNIT_SRC) tests/unit/test_common.h $(LIBTODO) $(CORE_HDR)
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
 
-FORMAT_FILES = $(wildcard mod_todo/*.c mod_todo/*.h tests/unit/*.c tests/unit/*.h)
+FORMAT_FILES = $(wildcard mod_todo/*.c mod_todo/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:

@@ -136,6 +136,14 @@ apr_status_t todo_time_parse(const char *s, apr_time_t *pt)
     }
     t = apr_time_from_sec(days_from_civil(year, month, day) * 86400
                           + hour * 3600 + minute * 60 + second);
-    *pt = t + usec - apr_time_from_sec(offset);
+    t += usec - apr_time_from_sec(offset);
+    /* The offset can carry 0001-01-01 or 9999-12-31 out of the years we
+     * format (found by tests/fuzz/fuzz_time.c): refuse, so that what is
+     * parsed always formats to 28 bytes and parses back. */
+    if (t < apr_time_from_sec(days_from_civil(1, 1, 1) * 86400)
+        || t >= apr_time_from_sec(days_from_civil(10000, 1, 1) * 86400)) {
+        return APR_EINVAL;
+    }
+    *pt = t;
     return APR_SUCCESS;
 }

@@ -11,6 +11,7 @@ status=0
 
 echo "== clang-format"
 clang-format --dry-run --Werror mod_todo/*.c mod_todo/*.h tests/unit/*.c \
+    tests/fuzz/*.c tests/fuzz/*.h \
     tests/unit/*.h || status=1
 
 echo "== core/glue split"

@@ -221,6 +221,36 @@ static void test_format_before_1970(void **state)
                                                      "+01:00")));
 }
 
+/*
+ * Found by tests/fuzz/fuzz_time.c: an offset carried the local date out
+ * of the years formatted. "0001-01-01T00:00:00+23:59" is 0000-12-31 in
+ * UTC, which todo_time_parse itself refuses once formatted; and
+ * "9999-12-31T23:59:59-23:59" is in year 10000, whose five digits pushed
+ * the 'Z' out of the 28-byte buffer. Both are refused now; the last
+ * instants inside the range still parse and round-trip.
+ */
+static void test_parse_refuses_utc_outside_years_1_to_9999(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    apr_time_t t = 42;
+
+    assert_int_equal(APR_EINVAL,
+                     todo_time_parse("0001-01-01T00:00:00+23:59", &t));
+    assert_int_equal(APR_EINVAL,
+                     todo_time_parse("0001-01-01T00:00:00.000001+00:01", &t));
+    assert_int_equal(APR_EINVAL,
+                     todo_time_parse("9999-12-31T23:59:59-23:59", &t));
+    assert_int_equal(APR_EINVAL,
+                     todo_time_parse("9999-12-31T23:59:00-00:01", &t));
+    assert_true(42 == t);
+    assert_string_equal("0001-01-01T00:00:00.000000Z",
+                        todo_time_format(p, parse_ok("0001-01-01T01:00:00"
+                                                     "+01:00")));
+    assert_string_equal("9999-12-31T23:59:59.999999Z",
+                        todo_time_format(p, parse_ok("9999-12-31T22:59:59."
+                                                     "999999-01:00")));
+}
+
 int test_todo_time_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +265,7 @@ int test_todo_time_run(void)
         TS_TEST(test_format_sorts_in_time_order),
         TS_TEST(test_parse_years_before_1970),
         TS_TEST(test_format_before_1970),
+        TS_TEST(test_parse_refuses_utc_outside_years_1_to_9999),
     };
     return cmocka_run_group_tests_name("todo_time", tests, NULL, NULL);
 }
