@@ -11,7 +11,7 @@
 
 FUZZ_CC      ?= clang-14
 FUZZ_TIME    ?= 30
-FUZZ_TARGETS ?= ws router json_task json_user jwt time utf8 query
+FUZZ_TARGETS ?= ws router json_task json_user jwt time utf8 query wire
 FUZZ_BUILD    = $(BUILD)/fuzz
 FUZZ_SAN      = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -std=gnu11 \
