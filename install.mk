@@ -33,11 +33,18 @@ DESTDIR               ?=
 INSTALL      = install
 DOC_FILES    = README.md LICENSE $(wildcard docs/*.md)
 SQL_DRIVERS  = $(notdir $(wildcard sql/*))
+UI_FILES     = ui/index.html ui/swagger-initializer.js
+UI_DIST      = ui/node_modules/swagger-ui-dist
+UI_DIST_FILES = swagger-ui.css index.css swagger-ui-bundle.js \
+               swagger-ui-standalone-preset.js favicon-16x16.png \
+               favicon-32x32.png oauth2-redirect.html oauth2-redirect.js \
+               LICENSE NOTICE
 
 # The shipped files name Debian's paths; rewrite them to the ones chosen.
 CONF_PATHS   = -e 's|/usr/lib/apache2/modules/|$(MODULEDIR)/|g' \
                -e 's|/var/lib/mod_todo/|$(STATEDIR)/|g' \
-               -e 's|/etc/mod_todo/jwt.secret|$(SECRET_FILE)|g'
+               -e 's|/etc/mod_todo/jwt.secret|$(SECRET_FILE)|g' \
+               -e 's|/usr/local/share/mod_todo/|$(DATADIR)/|g'
 
 .PHONY: install install-module install-bin install-data install-doc \
         install-conf install-setup uninstall
@@ -66,11 +73,12 @@ install-data:
 	    $(INSTALL) -m 644 sql/$$d/*.sql $(DESTDIR)$(DATADIR)/sql/$$d/ \
 	    || exit 1; \
 	done
-	@# ---- install-data hook: more data goes here ----------------------
-	@# The Swagger UI (ui/ -> $(DATADIR)/ui), once ui/ exists:
-	@#   $(INSTALL) -d $(DESTDIR)$(DATADIR)/ui
-	@#   cp -R ui/. $(DESTDIR)$(DATADIR)/ui/
-	@#   chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/ui
+	@# The Swagger UI page (served at /docs/ by todo.conf) and the files
+	@# it needs from the npm package swagger-ui-dist (scripts/deps.sh).
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/ui/dist
+	$(INSTALL) -m 644 $(UI_FILES) $(DESTDIR)$(DATADIR)/ui/
+	$(INSTALL) -m 644 $(addprefix $(UI_DIST)/,$(UI_DIST_FILES)) \
+	    $(DESTDIR)$(DATADIR)/ui/dist/
 
 install-doc:
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)

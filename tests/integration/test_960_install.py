@@ -113,7 +113,9 @@ class Installed:
             "todo.load": [(MODULEDIR + "/mod_todo.so",
                            self.path(MODULEDIR + "/mod_todo.so"))],
             "todo.conf": [("/var/lib/mod_todo/", self.statedir + "/"),
-                          ("/etc/mod_todo/jwt.secret", self.secret)],
+                          ("/etc/mod_todo/jwt.secret", self.secret),
+                          ("/usr/local/share/mod_todo/",
+                           self.path("/usr/local/share/mod_todo/"))],
         }
         for name, pairs in moves.items():
             with open(self.path("/etc/apache2/mods-available/" + name)) as f:
@@ -322,6 +324,20 @@ def test_todo_960_06_metrics_open_to_loopback(inst):
     r = requests.get(inst.api + "/metrics", timeout=10)
     assert r.status_code == 200, r.status_code
     assert "todo_http_requests_total" in r.text
+
+
+def test_todo_960_06b_swagger_ui_installed_and_served(inst):
+    """`make install` puts the docs page in place; todo.conf serves it."""
+    ui = inst.path("/usr/local/share/mod_todo/ui")
+    assert os.path.isfile(os.path.join(ui, "index.html"))
+    assert os.path.isfile(os.path.join(ui, "dist", "swagger-ui-bundle.js"))
+    base = inst.api[:-len("/api/v1")]
+    r = requests.get(base + "/docs/", timeout=10)
+    assert r.status_code == 200 and "swagger" in r.text.lower()
+    r = requests.get(base + "/docs/swagger-initializer.js", timeout=10)
+    assert r.status_code == 200 and "openapi.json" in r.text
+    r = requests.get(base + "/docs/dist/swagger-ui-bundle.js", timeout=10)
+    assert r.status_code == 200 and len(r.content) > 100000
 
 
 def test_todo_960_07_error_log_clean(inst):
