@@ -174,7 +174,8 @@ static void todo_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_pre_config(todo_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(todo_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
-    ap_hook_child_init(todo_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Before mod_dbd opens its pool: see todo_dbd_child_init(). */
+    ap_hook_child_init(todo_child_init, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_check_authn(todo_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     todo_handler_register_hooks();

@@ -213,10 +213,48 @@ const char *todo_dbd_create_mutex(apr_pool_t *pconf, server_rec *s)
     return NULL;
 }
 
+/*
+ * SQLite: before mod_dbd opens this child's pool (and prepares every
+ * statement on connections that have no busy timeout yet), open one
+ * connection of our own with the busy timeout, prepare and read through
+ * it, and keep it for the child's life. The first opener after the last
+ * connection closed rebuilds the WAL index under an exclusive lock; done
+ * here, the children of a start or restart queue for it instead of
+ * failing mod_dbd's prepare with "database is locked" -- and while any
+ * child lives, the WAL stays open for the others.
+ */
+static void open_keeper(apr_pool_t *pchild, server_rec *s,
+                        const todo_srv_conf_t *sc)
+{
+    todo_db_t *db = NULL;
+    todo_rows_t *rows;
+    apr_status_t rv;
+
+    rv = todo_db_open(pchild, sc->db_driver, sc->db_params, &db);
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_setup(db, &sc->db_opts);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_prepare_all(db, pchild);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_select(db, pchild, TODO_SQL_PING, &rows, TODO_NO_ARGS);
+    }
+    if (APR_SUCCESS != rv) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     TODO_LOGNO(00030) "could not open the SQLite database "
+                                       "ahead of mod_dbd's pool");
+    }
+}
+
 void todo_dbd_child_init(apr_pool_t *pchild, server_rec *s)
 {
     todo_srv_conf_t *sc = todo_srv_conf_get(s);
     apr_status_t rv;
+
+    if (sc->dialect == TODO_DIALECT_SQLITE3 && sc->db_params) {
+        open_keeper(pchild, s, sc);
+    }
 
     if (!sc->write_lock) {
         return;
