@@ -14,6 +14,7 @@
 #include "mod_todo_shared.h"
 #include "todo_json.h"
 #include "todo_log.h"
+#include "todo_util.h"
 
 APLOG_USE_MODULE(todo);
 
@@ -93,6 +94,11 @@ static int todo_log_transaction(request_rec *r)
 {
     route_note_t *note;
 
+    /* A token sent as ?access_token= (event streams) must not reach the
+     * access log: %r and %q are formatted after this hook. */
+    r->args = (char *)todo_redact_param(r->pool, r->args, "access_token");
+    r->the_request =
+        (char *)todo_redact_param(r->pool, r->the_request, "access_token");
     if (!r->handler || strcmp(r->handler, "todo-api")) {
         return DECLINED;
     }
@@ -228,8 +234,12 @@ static int todo_handler(request_rec *r)
 
 void todo_handler_register_hooks(void)
 {
+    /* The log hook runs before mod_log_config writes the line. */
+    static const char *const before_log[] = {"mod_log_config.c", NULL};
+
     route_table_init();
     todo_openapi_register_hooks();
     ap_hook_handler(todo_handler, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_log_transaction(todo_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(todo_log_transaction, NULL, before_log,
+                            APR_HOOK_MIDDLE);
 }

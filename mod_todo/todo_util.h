@@ -68,4 +68,14 @@ const char *todo_hex_encode(apr_pool_t *p, const unsigned char *data,
 apr_status_t todo_parse_int64(const char *s, apr_int64_t min, apr_int64_t max,
                               apr_int64_t *pval);
 
+/**
+ * @a text (a query string, or a request line holding one) with the value
+ * of every parameter named @a name replaced by "[redacted]", so that a
+ * token sent as ?access_token= never reaches a log.
+ * @return @a text itself when there is nothing to redact, else a copy
+ *         from @a p
+ */
+const char *todo_redact_param(apr_pool_t *p, const char *text,
+                              const char *name);
+
 #endif /* TODO_UTIL_H */

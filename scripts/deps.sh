@@ -10,7 +10,7 @@ PACKAGES="make gcc apache2 apache2-dev libaprutil1-dbd-sqlite3
 libaprutil1-dbd-pgsql libjansson-dev libjwt-dev libssl-dev libsqlite3-dev
 libcrypt-dev libcmocka-dev libunistring-dev libpq-dev python3 python3-pytest
 python3-requests sqlite3 openssl curl postgresql-15 postgresql-client-15
-chromium prometheus python3-prometheus-client"
+chromium prometheus python3-prometheus-client wrk"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -11,6 +11,8 @@
 # ratio to the trivial handler measured in that same run.
 set -eu
 cd "$(dirname "$0")/../.."
+sh scripts/deps.sh # wrk among the rest, on a fresh machine
+make --no-print-directory build >/dev/null
 
 secs=${1:-10}
 conns=${2:-64}
