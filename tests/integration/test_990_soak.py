@@ -77,12 +77,12 @@ def test_todo_990_01_sustained_mixed_load(tmp_path):
             c, rd, w, t = (int(x) for x in errors.groups())
             assert c == 0 and w == 0 and t == 0, out
             assert rd <= total // 2000, out
-        # Memory once warm: bounded (10% over a minute; 1 KiB a request
-        # leaked would be 300% here). What it still grows by is malloc
+        # Memory once warm: bounded (15% over a minute; 1 KiB a request
+        # leaked would be 300% here; runs here grow 6-9%). What it still grows by is malloc
         # arenas of threads first busy late and SQLite's page caches,
         # which grow with the database; docs/performance.md has the
         # longer run.
-        assert after - before < 0.10 * before, (before, after)
+        assert after - before < 0.15 * before, (before, after)
         assert e.get("/healthz").status_code == 200
         print("soak: %d requests in %ds, RSS %d -> %d KiB"
               % (total, SECONDS, before, after))
