@@ -99,3 +99,12 @@ def test_todo_150_20_mounted_elsewhere():
         assert e.get("/healthz").status_code == 200
     finally:
         e.cleanup()
+
+
+def test_todo_150_30_security_headers(env):
+    """Security headers on every answer, errors included; the Server
+    header names no version."""
+    for r in (env.get("/healthz"), env.get("/auth/me"), env.get("/nope")):
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["Server"] == "Apache"
