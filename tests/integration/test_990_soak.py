@@ -16,7 +16,7 @@ from env import DB, TLS, TodoEnv
 SECONDS = int(os.environ.get("TODO_SOAK_SECONDS", "60"))
 
 pytestmark = pytest.mark.skipif(
-    DB != "sqlite3" or TLS or os.environ.get("TODO_SAN_LOGDIR"),
+    bool(DB != "sqlite3" or TLS or os.environ.get("TODO_SAN_LOGDIR")),
     reason="the soak runs once, in the plain SQLite pass")
 
 MIXED = """
