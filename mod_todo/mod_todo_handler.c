@@ -135,65 +135,82 @@ int todo_h_readyz(todo_req_t *req)
                                     TODO_KEY_CHECKS, "database", "ok"));
 }
 
-/* Is @a prefix a path prefix of @a uri, ending at a segment boundary? */
-static int is_mount_of(const char *prefix, const char *uri)
+/* Are the @a len bytes of @a prefix a path prefix of @a uri, ending at a
+ * segment boundary? */
+static int is_mount_of(const char *prefix, apr_size_t len, const char *uri)
 {
-    apr_size_t len = strlen(prefix);
-
     return !strncmp(uri, prefix, len) && (uri[len] == '/' || uri[len] == '\0');
 }
 
-/*
- * The mount point: TodoBasePath; else the path of the <Location> that set
- * the handler (core's merged section path), when it is a prefix of the
- * URI; else — an <If> or a <LocationMatch> became the merged section —
- * the shortest prefix of the URI below which the rest names a route.
- */
-static const char *mount_point(request_rec *r, const todo_dir_conf_t *dc)
+/* Take @a len bytes of the URI as the mount point and match the rest. */
+static apr_status_t match_below(todo_req_t *req, apr_size_t len)
 {
-    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
-    const char *d = core ? core->d : NULL, *c;
-    todo_route_match_t m;
-    apr_size_t len;
+    request_rec *r = req->r;
 
-    if (dc->base_path) {
-        return dc->base_path;
+    req->mount = apr_pstrmemdup(r->pool, r->uri, len);
+    req->path = r->uri + len;
+    return todo_router_match(route_table, NROUTES, r->method, req->path,
+                             r->pool, &req->match);
+}
+
+/*
+ * Find the mount point and match the route, once: the mount point is
+ * TodoBasePath; else the path of the <Location> that set the handler
+ * (core's merged section path), when it is a prefix of the URI and the
+ * rest names a route; else -- an <If> or a <LocationMatch> became the
+ * merged section, or a <Location> inside the API's (/api/v1/metrics) --
+ * the shortest prefix of the URI below which the rest names a route;
+ * else the section's path (an unknown route below it: 404).
+ * @return the router's status; req->mount stays NULL when no mount point
+ *         fits the URI
+ */
+static apr_status_t route_request(todo_req_t *req)
+{
+    request_rec *r = req->r;
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    const char *d = req->dc->base_path, *c;
+    apr_size_t len = 0;
+    apr_status_t rv;
+
+    if (d) {
+        len = strlen(d);
+        return is_mount_of(d, len, r->uri) ? match_below(req, len) : APR_ENOENT;
     }
-    if (d && !core->r && d[0] == '/') {
+    d = core && !core->r ? core->d : NULL;
+    if (d && d[0] == '/') {
         len = strlen(d);
         while (len > 0 && d[len - 1] == '/') {
             --len;
         }
-        d = apr_pstrndup(r->pool, d, len);
-        if (!is_mount_of(d, r->uri)) {
+        if (is_mount_of(d, len, r->uri)) {
+            rv = match_below(req, len);
+            if (APR_ENOENT != rv) {
+                return rv;
+            }
+        }
+        else {
             d = NULL;
         }
-        else if (APR_ENOENT
-                 != todo_router_match(route_table, NROUTES, "GET", r->uri + len,
-                                      r->pool, &m)) {
-            return d;
-        }
-        /* Else the merged section may be a <Location> inside the API
-         * (/api/v1/metrics, say): look for the API's own. */
-    }
-    else {
-        d = NULL;
     }
     for (c = r->uri; (c = strchr(c + 1, '/')) != NULL;) {
-        if (APR_ENOENT
-            != todo_router_match(route_table, NROUTES, "GET", c, r->pool, &m)) {
-            return apr_pstrmemdup(r->pool, r->uri, (apr_size_t)(c - r->uri));
+        rv = match_below(req, (apr_size_t)(c - r->uri));
+        if (APR_ENOENT != rv) {
+            return rv;
         }
     }
-    return d; /* an unknown route below the section: 404 from there */
+    if (d && d[0] == '/') {
+        match_below(req, len);
+    }
+    else {
+        req->mount = NULL;
+    }
+    return APR_ENOENT;
 }
 
 static int todo_handler(request_rec *r)
 {
     todo_req_t *req;
     route_note_t *note;
-    const char *mount;
-    apr_size_t mlen;
     apr_status_t rv;
 
     if (!r->handler || strcmp(r->handler, "todo-api")) {
@@ -205,9 +222,8 @@ static int todo_handler(request_rec *r)
     req->dc = todo_dir_conf_get(r);
     req->res = todo_result_make(r->pool);
     req->now = r->request_time;
-    mount = mount_point(r, req->dc);
-    mlen = mount ? strlen(mount) : 0;
-    if (!mount || !is_mount_of(mount, r->uri)) {
+    rv = route_request(req);
+    if (!req->mount) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       TODO_LOGNO(00018) "cannot tell the API mount point for "
                                         "%s; set TodoBasePath",
@@ -215,10 +231,6 @@ static int todo_handler(request_rec *r)
         return todo_send_error(
             req, todo_result_fail(req->res, APR_ENOENT, "Not Found"));
     }
-    req->mount = mount;
-    req->path = r->uri + mlen;
-    rv = todo_router_match(route_table, NROUTES, r->method, req->path, r->pool,
-                           &req->match);
     if (APR_SUCCESS != rv) {
         todo_result_fail(req->res, rv,
                          rv == TODO_EMETHOD ? "Method Not Allowed"
