@@ -26,12 +26,16 @@ apr_status_t todo_req_db(todo_req_t *req)
         req->db = todo_dbd_acquire(req->r, req->sc);
         todo_metrics_db_acquire(todo_shared_metrics(), apr_time_now() - start);
         if (!req->db) {
-            return todo_result_fail(req->res, TODO_EDB,
-                                    "Service Unavailable: database "
-                                    "unavailable");
+            return todo_req_fail_db(req);
         }
     }
     return APR_SUCCESS;
+}
+
+apr_status_t todo_req_fail_db(todo_req_t *req)
+{
+    return todo_result_fail(req->res, TODO_EDB,
+                            "Service Unavailable: database unavailable");
 }
 
 const char *todo_bearer_token(request_rec *r)
@@ -74,25 +78,16 @@ apr_status_t todo_req_rate_limit(todo_req_t *req, todo_rl_kind_t kind,
                             "Too many requests; retry later");
 }
 
-apr_status_t todo_req_authenticate(todo_req_t *req)
+apr_status_t todo_req_check_token(todo_req_t *req, todo_db_t *db,
+                                  const char *token, todo_principal_t *who)
 {
-    const char *token = todo_bearer_token(req->r);
-    todo_principal_t *who;
     todo_jwt_error_t why = TODO_JWT_OK;
     apr_status_t rv;
 
-    if (req->who) {
-        return APR_SUCCESS;
-    }
     if (!token) {
         return todo_result_fail(req->res, TODO_EAUTH, "Not authenticated");
     }
-    rv = todo_req_db(req);
-    if (APR_SUCCESS != rv) {
-        return rv;
-    }
-    who = apr_pcalloc(req->r->pool, sizeof(*who));
-    rv = todo_auth_authenticate(req->db, req->r->pool, req->sc->auth, token,
+    rv = todo_auth_authenticate(db, req->r->pool, req->sc->auth, token,
                                 req->now, who, &why, req->res);
     if (APR_SUCCESS != rv) {
         if (why != TODO_JWT_OK) {
@@ -102,10 +97,33 @@ apr_status_t todo_req_authenticate(todo_req_t *req)
         }
         return rv;
     }
-    req->who = who;
     req->r->user = apr_pstrdup(req->r->pool, who->user->id);
     req->r->ap_auth_type = apr_pstrdup(req->r->pool, "Bearer");
     return APR_SUCCESS;
+}
+
+apr_status_t todo_req_authenticate(todo_req_t *req)
+{
+    const char *token = todo_bearer_token(req->r);
+    todo_principal_t *who;
+    apr_status_t rv;
+
+    if (req->who) {
+        return APR_SUCCESS;
+    }
+    if (!token) {
+        return todo_req_check_token(req, NULL, NULL, NULL);
+    }
+    rv = todo_req_db(req);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    who = apr_pcalloc(req->r->pool, sizeof(*who));
+    rv = todo_req_check_token(req, req->db, token, who);
+    if (APR_SUCCESS == rv) {
+        req->who = who;
+    }
+    return rv;
 }
 
 /* The media type of the request, lowercased, without parameters. */
@@ -274,31 +292,24 @@ apr_status_t todo_req_read_json(todo_req_t *req, json_t **pobj)
 
 /* Serialise @a j into one buffer from @a p: most bodies fit the first
  * guess, the rest are dumped again at their exact size. */
-static const char *dump(apr_pool_t *p, const json_t *j, apr_size_t *plen)
+int todo_send_json(todo_req_t *req, int status, json_t *j)
 {
-    apr_size_t size = 4096, need;
-    char *buf = apr_palloc(p, size);
+    apr_size_t len = 0;
+    const char *body = j ? todo_json_dump(req->r->pool, j, &len) : NULL;
 
-    need = json_dumpb(j, buf, size, JSON_COMPACT);
-    if (need > size) {
-        buf = apr_palloc(p, need);
-        need = json_dumpb(j, buf, need, JSON_COMPACT);
-    }
-    *plen = need;
-    return need ? buf : NULL;
+    json_decref(j);
+    return todo_send_body(req, status, body, len);
 }
 
-int todo_send_json(todo_req_t *req, int status, json_t *j)
+int todo_send_body(todo_req_t *req, int status, const char *body,
+                   apr_size_t len)
 {
     static const char internal_error[] =
         "{\"detail\":\"Internal Server Error\"}";
     request_rec *r = req->r;
     apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
     apr_bucket_brigade *bb = apr_brigade_create(r->pool, ba);
-    apr_size_t len = 0;
-    const char *body = j ? dump(r->pool, j, &len) : NULL;
 
-    json_decref(j);
     r->status = status;
     ap_set_content_type(r, "application/json");
     if (body) {

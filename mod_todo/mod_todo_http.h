@@ -50,6 +50,18 @@ apr_status_t todo_req_db(todo_req_t *req);
 apr_status_t todo_req_rate_limit(todo_req_t *req, todo_rl_kind_t kind,
                                  const char *value);
 
+/** Record the contract's 503 for an unavailable database in req->res.
+ * @return TODO_EDB */
+apr_status_t todo_req_fail_db(todo_req_t *req);
+
+/**
+ * Check @a token (NULL: none was sent, a 401) on @a db; on success fill
+ * @a who and set r->user (the user id) and the auth type.
+ * @return APR_SUCCESS, TODO_EAUTH or TODO_EDB in req->res
+ */
+apr_status_t todo_req_check_token(todo_req_t *req, todo_db_t *db,
+                                  const char *token, todo_principal_t *who);
+
 /**
  * Require a valid bearer token: sets req->who and r->user.
  * @return APR_SUCCESS, TODO_EAUTH or TODO_EDB in req->res
@@ -84,6 +96,14 @@ apr_status_t todo_req_read_json(todo_req_t *req, json_t **pobj);
  * @return OK, for the handler to return
  */
 int todo_send_json(todo_req_t *req, int status, json_t *j);
+
+/**
+ * Send @a len bytes of JSON text @a body (from r->pool) with @a status;
+ * a NULL @a body is the contract's 500.
+ * @return OK
+ */
+int todo_send_body(todo_req_t *req, int status, const char *body,
+                   apr_size_t len);
 
 /** Send 204 No Content. @return OK */
 int todo_send_no_content(todo_req_t *req);

@@ -17,6 +17,7 @@
 
 #include "mod_todo_shared.h"
 #include "todo_log.h"
+#include "todo_util.h"
 
 APLOG_USE_MODULE(todo);
 
@@ -232,12 +233,9 @@ void todo_shared_wait(uint32_t seen, apr_interval_time_t timeout)
 
 static uint16_t *user_bucket(const char *user)
 {
-    uint32_t h = 2166136261u;
-
-    for (; *user; ++user) {
-        h = (h ^ (unsigned char)*user) * 16777619u;
-    }
-    return &shared->user_streams[h % USER_BUCKETS];
+    return &shared->user_streams[todo_fnv1a64(TODO_FNV1A64_INIT, user,
+                                              strlen(user))
+                                 % USER_BUCKETS];
 }
 
 int todo_shared_stream_enter(const char *user, int per_user, int total)

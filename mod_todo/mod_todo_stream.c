@@ -46,12 +46,8 @@ static volatile int stopping;
 
 static unsigned bucket_of(const char *user)
 {
-    unsigned h = 5381;
-
-    for (; *user; ++user) {
-        h = h * 33 + (unsigned char)*user;
-    }
-    return h % BUCKETS;
+    return (unsigned)(todo_fnv1a64(TODO_FNV1A64_INIT, user, strlen(user))
+                      % BUCKETS);
 }
 
 static void ring(stream_node_t *n)
@@ -188,20 +184,15 @@ static void publish(todo_req_t *req, todo_event_kind_t kind, const char *user,
 }
 
 void todo_publish_task(todo_req_t *req, const char *user, const char *type,
-                       json_t *task)
+                       const char *task, apr_size_t len)
 {
-    json_t *j = json_pack("{s:s, s:o}", "type", type, "task", task);
-    const char *text;
-    apr_size_t len;
+    /* {"type": type, "task": task}, around the task's text as the
+     * response has it: the task is serialised once per write. */
+    const char *text = apr_pstrcat(
+        req->r->pool, "{\"type\":\"", type,
+        "\",\"task\":", apr_pstrmemdup(req->r->pool, task, len), "}", NULL);
 
-    if (!j) {
-        return;
-    }
-    text = todo_json_dump(req->r->pool, j, &len);
-    json_decref(j);
-    if (text) {
-        publish(req, TODO_EVENT_TASK, user, text, len);
-    }
+    publish(req, TODO_EVENT_TASK, user, text, strlen(text));
 }
 
 void todo_publish_revoke(todo_req_t *req, const char *user,
@@ -262,26 +253,19 @@ static apr_status_t stream_authenticate(stream_t *st, int *pvia_protocol)
 {
     todo_req_t *req = st->req;
     const char *token = stream_token(req, pvia_protocol);
-    todo_jwt_error_t why = TODO_JWT_OK;
     ap_dbd_t *dbd = NULL;
     todo_db_t *db;
     apr_status_t rv;
 
     if (!token) {
-        return todo_result_fail(req->res, TODO_EAUTH, "Not authenticated");
+        return todo_req_check_token(req, NULL, NULL, NULL);
     }
     db = todo_dbd_open(st->r, req->sc, &dbd);
     if (!db) {
-        return todo_result_fail(req->res, TODO_EDB,
-                                "Service Unavailable: database unavailable");
+        return todo_req_fail_db(req);
     }
-    rv = todo_auth_authenticate(db, st->r->pool, req->sc->auth, token, req->now,
-                                &st->who, &why, req->res);
+    rv = todo_req_check_token(req, db, token, &st->who);
     todo_dbd_close(st->r, dbd);
-    if (APR_SUCCESS == rv) {
-        st->r->user = apr_pstrdup(st->r->pool, st->who.user->id);
-        st->r->ap_auth_type = apr_pstrdup(st->r->pool, "Bearer");
-    }
     return rv;
 }
 

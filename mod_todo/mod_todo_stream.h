@@ -14,18 +14,17 @@
 #ifndef MOD_TODO_STREAM_H
 #define MOD_TODO_STREAM_H
 
-#include <jansson.h>
-
 #include "mod_todo_http.h"
 #include "todo_events.h"
 
 /** child_init: start this process's dispatcher. */
 void todo_stream_child_init(apr_pool_t *pchild, server_rec *s);
 
-/** Publish {"type": @a type, "task": @a task (stolen)} to @a user's
- * streams. Failures are logged, never the request's. */
+/** Publish {"type": @a type, "task": @a task} to @a user's streams,
+ * @a task being the task's JSON text (@a len bytes), @a type a plain
+ * word ("task.created"). Failures are logged, never the request's. */
 void todo_publish_task(todo_req_t *req, const char *user, const char *type,
-                       json_t *task);
+                       const char *task, apr_size_t len);
 
 /** End @a user's streams of session @a sid (NULL: all of them), or with
  * TODO_EVENT_REVOKE_OTHERS all but @a sid's. */

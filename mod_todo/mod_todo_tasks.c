@@ -12,10 +12,24 @@
 #include "todo_task_store.h"
 #include "todo_validate.h"
 
-/* Send one task with its ETag (and, for a create, its Location). */
-static int send_task(todo_req_t *req, int status, const todo_task_t *t)
+/* The JSON text of @a j (stolen), from r->pool. */
+static const char *task_text(todo_req_t *req, json_t *j, apr_size_t *plen)
+{
+    const char *text = j ? todo_json_dump(req->r->pool, j, plen) : NULL;
+
+    json_decref(j);
+    return text;
+}
+
+/* Send one task with its ETag (and, for a create, its Location); with an
+ * @a event type, publish it to the owner's streams too, from the same
+ * text. */
+static int send_task(todo_req_t *req, int status, const todo_task_t *t,
+                     const char *event)
 {
     request_rec *r = req->r;
+    apr_size_t len = 0;
+    const char *text = task_text(req, todo_task_to_json(t), &len);
 
     apr_table_setn(r->headers_out, "ETag", todo_task_etag(r->pool, t));
     if (status == HTTP_CREATED) {
@@ -23,7 +37,10 @@ static int send_task(todo_req_t *req, int status, const todo_task_t *t)
             r->headers_out, "Location",
             apr_pstrcat(r->pool, req->mount, "/tasks/", t->id, NULL));
     }
-    return todo_send_json(req, status, todo_task_to_json(t));
+    if (event && text) {
+        todo_publish_task(req, t->user_id, event, text, len);
+    }
+    return todo_send_body(req, status, text, len);
 }
 
 /* Authenticate, then read the {id} path parameter. */
@@ -59,8 +76,7 @@ int todo_h_task_create(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    todo_publish_task(req, t->user_id, "task.created", todo_task_to_json(t));
-    return send_task(req, HTTP_CREATED, t);
+    return send_task(req, HTTP_CREATED, t, "task.created");
 }
 
 /* {"tasks": [TaskCreate, ...]} with 1 to 100 items, all validated before
@@ -116,7 +132,7 @@ int todo_h_task_bulk(todo_req_t *req)
 {
     apr_array_header_t *tasks = NULL;
     todo_task_input_t *in = NULL;
-    json_t *body;
+    json_t *body, *list;
     apr_status_t rv;
     int n = 0;
 
@@ -134,14 +150,18 @@ int todo_h_task_bulk(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    for (n = 0; n < tasks->nelts; ++n) {
-        const todo_task_t *t = APR_ARRAY_IDX(tasks, n, todo_task_t *);
-        todo_publish_task(req, t->user_id, "task.created",
-                          todo_task_to_json(t));
+    list = todo_tasks_to_json(tasks);
+    for (n = 0; list && n < tasks->nelts; ++n) {
+        apr_size_t len = 0;
+        const char *text =
+            todo_json_dump(req->r->pool, json_array_get(list, (size_t)n), &len);
+        if (text) {
+            todo_publish_task(req, req->who->user->id, "task.created", text,
+                              len);
+        }
     }
-    return todo_send_json(
-        req, HTTP_CREATED,
-        json_pack("{s:o}", TODO_KEY_TASKS, todo_tasks_to_json(tasks)));
+    return todo_send_json(req, HTTP_CREATED,
+                          json_pack("{s:o}", TODO_KEY_TASKS, list));
 }
 
 int todo_h_task_list(todo_req_t *req)
@@ -195,7 +215,7 @@ int todo_h_task_get(todo_req_t *req)
         req->r->status = HTTP_NOT_MODIFIED;
         return OK;
     }
-    return send_task(req, HTTP_OK, t);
+    return send_task(req, HTTP_OK, t, NULL);
 }
 
 int todo_h_task_update(todo_req_t *req)
@@ -222,13 +242,13 @@ int todo_h_task_update(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    todo_publish_task(req, t->user_id, "task.updated", todo_task_to_json(t));
-    return send_task(req, HTTP_OK, t);
+    return send_task(req, HTTP_OK, t, "task.updated");
 }
 
 int todo_h_task_delete(todo_req_t *req)
 {
-    const char *id;
+    const char *id, *text;
+    apr_size_t len = 0;
     apr_status_t rv;
 
     rv = task_target(req, &id);
@@ -240,7 +260,9 @@ int todo_h_task_delete(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    todo_publish_task(req, req->who->user->id, "task.deleted",
-                      json_pack("{s:s}", TODO_KEY_ID, id));
+    text = task_text(req, json_pack("{s:s}", TODO_KEY_ID, id), &len);
+    if (text) {
+        todo_publish_task(req, req->who->user->id, "task.deleted", text, len);
+    }
     return todo_send_no_content(req);
 }

@@ -66,14 +66,20 @@ apr_status_t todo_json_parse_object(apr_pool_t *p, const char *buf,
 
 const char *todo_json_dump(apr_pool_t *p, const json_t *j, apr_size_t *plen)
 {
-    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-    char *copy;
+    const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
+    apr_size_t size = 4096, need;
+    char *buf = apr_palloc(p, size);
 
-    if (!s) {
+    /* Straight into the pool: most bodies fit the first try. */
+    need = json_dumpb(j, buf, size - 1, flags);
+    if (need > size - 1) {
+        buf = apr_palloc(p, need + 1);
+        need = json_dumpb(j, buf, need, flags);
+    }
+    if (!need) {
         return NULL;
     }
-    *plen = strlen(s);
-    copy = apr_pstrmemdup(p, s, *plen);
-    free(s);
-    return copy;
+    buf[need] = '\0';
+    *plen = need;
+    return buf;
 }

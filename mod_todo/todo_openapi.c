@@ -5,40 +5,14 @@
 #include <apr_strings.h>
 #include <jansson.h>
 
+#include "todo_json.h"
 #include "todo_openapi.h"
 #include "todo_utf8.h"
+#include "todo_util.h"
 
 /* Stands in for servers[0].url while the document is dumped; the dump is
  * then cut around it. A document that contains it already is refused. */
 #define PLACEHOLDER "@@todo_openapi_server_url@@"
-
-static apr_uint64_t fnv1a(apr_uint64_t h, const char *s, apr_size_t len)
-{
-    apr_size_t i;
-
-    for (i = 0; i < len; ++i) {
-        h ^= (unsigned char)s[i];
-        h *= APR_UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
-#define FNV_OFFSET APR_UINT64_C(0xcbf29ce484222325)
-
-/* Dump @a j compactly into a NUL-terminated buffer from @a p. */
-static char *dump(apr_pool_t *p, const json_t *j, apr_size_t *plen)
-{
-    apr_size_t need = json_dumpb(j, NULL, 0, JSON_COMPACT);
-    char *buf;
-
-    if (!need) {
-        return NULL;
-    }
-    buf = apr_palloc(p, need + 1);
-    *plen = json_dumpb(j, buf, need, JSON_COMPACT);
-    buf[*plen] = '\0';
-    return *plen == need ? buf : NULL;
-}
 
 static const char *check_shape(json_t *root, json_t **purl)
 {
@@ -67,7 +41,7 @@ apr_status_t todo_openapi_load(apr_pool_t *p, const char *text, apr_size_t len,
     json_error_t jerr;
     json_t *root, *url = NULL;
     const char *why = NULL, *version;
-    char *dumped = NULL, *at = NULL;
+    const char *dumped = NULL, *at = NULL;
     apr_size_t dlen = 0, plen = sizeof(PLACEHOLDER) + 1; /* with quotes */
     apr_status_t rv = APR_EINVAL;
 
@@ -86,7 +60,7 @@ apr_status_t todo_openapi_load(apr_pool_t *p, const char *text, apr_size_t len,
         json_object_get(json_object_get(root, "info"), "version"));
     doc->version = apr_pstrdup(p, version ? version : "");
     json_string_set(url, PLACEHOLDER);
-    dumped = dump(p, root, &dlen);
+    dumped = todo_json_dump(p, root, &dlen);
     at = dumped ? strstr(dumped, "\"" PLACEHOLDER "\"") : NULL;
     if (!at || strstr(at + plen, PLACEHOLDER)) {
         why = "the document cannot be dumped around servers[0].url";
@@ -96,8 +70,9 @@ apr_status_t todo_openapi_load(apr_pool_t *p, const char *text, apr_size_t len,
     doc->head_len = (apr_size_t)(at - dumped);
     doc->tail = at + plen;
     doc->tail_len = dlen - doc->head_len - plen;
-    doc->hash = fnv1a(fnv1a(FNV_OFFSET, doc->head, doc->head_len), doc->tail,
-                      doc->tail_len);
+    doc->hash =
+        todo_fnv1a64(todo_fnv1a64(TODO_FNV1A64_INIT, doc->head, doc->head_len),
+                     doc->tail, doc->tail_len);
     *pdoc = doc;
     rv = APR_SUCCESS;
 leave:
@@ -169,5 +144,6 @@ const char *todo_openapi_etag(const todo_openapi_t *doc, apr_pool_t *p,
     url = usable_url(doc, url);
     return apr_psprintf(
         p, "\"%016" APR_UINT64_T_HEX_FMT "-%08x\"", doc->hash,
-        (unsigned int)(fnv1a(FNV_OFFSET, url, strlen(url)) & 0xffffffffU));
+        (unsigned int)(todo_fnv1a64(TODO_FNV1A64_INIT, url, strlen(url))
+                       & 0xffffffffU));
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "todo_ratelimit.h"
+#include "todo_util.h"
 
 #define TIME_BITS 40
 #define TIME_MASK ((UINT64_C(1) << TIME_BITS) - 1)
@@ -24,26 +25,15 @@ void todo_rl_table_init(todo_rl_table_t *t, uint32_t nslots, uint64_t seed,
     t->nslots = nslots;
 }
 
-/* FNV-1a over the bytes, then splitmix64's finaliser so that both the
- * low bits (the slot) and the high bits (the tag) are well mixed. */
-static uint64_t hash_bytes(uint64_t h, const char *s, apr_size_t len)
-{
-    apr_size_t i;
-
-    for (i = 0; i < len; ++i) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 uint64_t todo_rl_key(const todo_rl_table_t *t, const char *kind,
                      const char *value)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ t->seed;
+    /* FNV-1a, seeded, then splitmix64's finaliser so that both the low
+     * bits (the slot) and the high bits (the tag) are well mixed. */
+    uint64_t h = TODO_FNV1A64_INIT ^ t->seed;
 
-    h = hash_bytes(h, kind, strlen(kind) + 1); /* with its NUL */
-    h = hash_bytes(h, value, strlen(value));
+    h = todo_fnv1a64(h, kind, strlen(kind) + 1); /* with its NUL */
+    h = todo_fnv1a64(h, value, strlen(value));
     h ^= h >> 30;
     h *= UINT64_C(0xbf58476d1ce4e5b9);
     h ^= h >> 27;

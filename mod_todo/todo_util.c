@@ -205,3 +205,15 @@ const char *todo_redact_param(apr_pool_t *p, const char *text, const char *name)
     }
     return out ? apr_pstrcat(p, out, from, NULL) : text;
 }
+
+apr_uint64_t todo_fnv1a64(apr_uint64_t h, const void *data, apr_size_t len)
+{
+    const unsigned char *b = data;
+    apr_size_t i;
+
+    for (i = 0; i < len; ++i) {
+        h ^= b[i];
+        h *= APR_UINT64_C(0x100000001b3);
+    }
+    return h;
+}

@@ -3,7 +3,7 @@
 /**
  * @file todo_util.h
  * @brief Small helpers with no better home: scratch pools, randomness,
- * constant-time comparison, base64url and hex.
+ * constant-time comparison, base64url and hex, FNV-1a, log redaction.
  */
 #ifndef TODO_UTIL_H
 #define TODO_UTIL_H
@@ -67,6 +67,15 @@ const char *todo_hex_encode(apr_pool_t *p, const unsigned char *data,
  */
 apr_status_t todo_parse_int64(const char *s, apr_int64_t min, apr_int64_t max,
                               apr_int64_t *pval);
+
+/** Where a todo_fnv1a64() hash starts. */
+#define TODO_FNV1A64_INIT APR_UINT64_C(0xcbf29ce484222325)
+
+/**
+ * FNV-1a, 64 bits, of @a len bytes, continuing from @a h: a fast hash for
+ * tables and ETags, not for anything an attacker must not predict.
+ */
+apr_uint64_t todo_fnv1a64(apr_uint64_t h, const void *data, apr_size_t len);
 
 /**
  * @a text (a query string, or a request line holding one) with the value
