@@ -28,6 +28,7 @@ static const todo_srv_conf_t srv_defaults = {
     0,                        /* auto-migrate: off */
     5000,                     /* SQLite busy timeout, ms */
     "FULL",                   /* SQLite synchronous mode */
+    64,                       /* SQLite group commit: 64 writes at most */
     {{0, 0}},                 /* rate limits: see rate_limit_default */
     4 * 1024 * 1024,          /* event backlog: 4 MiB (~10,000 events) */
     15,                       /* stream heartbeat, seconds */
@@ -38,6 +39,7 @@ static const todo_srv_conf_t srv_defaults = {
     NULL,
     TODO_DIALECT_SQLITE3,
     {0, NULL},
+    NULL,
     NULL,
 };
 
@@ -72,6 +74,7 @@ void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
     conf->bcrypt_cost = TODO_UNSET;
     conf->auto_migrate = TODO_UNSET;
     conf->busy_timeout_ms = TODO_UNSET;
+    conf->group_commit = TODO_UNSET;
     conf->event_backlog = TODO_UNSET;
     conf->heartbeat = TODO_UNSET;
     conf->streams_per_user = TODO_UNSET;
@@ -102,6 +105,7 @@ void *todo_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     TODO_MERGE(auto_migrate);
     TODO_MERGE(busy_timeout_ms);
     TODO_MERGE_PTR(synchronous);
+    TODO_MERGE(group_commit);
     TODO_MERGE(event_backlog);
     TODO_MERGE(heartbeat);
     TODO_MERGE(streams_per_user);
@@ -205,6 +209,7 @@ const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
     sc->db_opts.busy_timeout_ms = SRV_OR_DEFAULT(sc, busy_timeout_ms);
     sc->db_opts.synchronous =
         sc->synchronous ? sc->synchronous : srv_defaults.synchronous;
+    sc->group_commit = SRV_OR_DEFAULT(sc, group_commit);
     if (sc->auto_migrate == TODO_UNSET) {
         sc->auto_migrate = srv_defaults.auto_migrate;
     }
@@ -342,6 +347,20 @@ static const char *todo_conf_set_busy_timeout(cmd_parms *cmd, void *dc,
     err = set_int(cmd, arg, 0, 60000, &v);
     if (!err) {
         srv_of(cmd)->busy_timeout_ms = (int)v;
+    }
+    return err;
+}
+
+static const char *todo_conf_set_group_commit(cmd_parms *cmd, void *dc,
+                                              const char *arg)
+{
+    apr_int64_t v;
+    const char *err;
+
+    (void)dc;
+    err = set_int(cmd, arg, 0, 1000, &v);
+    if (!err) {
+        srv_of(cmd)->group_commit = (int)v;
     }
     return err;
 }
@@ -486,6 +505,10 @@ const command_rec todo_cmds[] = {
     AP_INIT_TAKE1(TodoSQLiteSynchronous, todo_conf_set_synchronous, NULL,
                   RSRC_CONF,
                   "SQLite synchronous mode: FULL (default) or NORMAL"),
+    AP_INIT_TAKE1(TodoSQLiteGroupCommit, todo_conf_set_group_commit, NULL,
+                  RSRC_CONF,
+                  "Most SQLite writes committed together, each durable before "
+                  "its response (default 64; 0: one commit per write)"),
     AP_INIT_TAKE3(TodoRateLimit, todo_conf_set_rate_limit, NULL, RSRC_CONF,
                   "register|login|login-account COUNT SECONDS: at most COUNT "
                   "requests per SECONDS per client address (per account for "

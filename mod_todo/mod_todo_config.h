@@ -19,6 +19,7 @@
 #include "todo_ratelimit.h"
 #include "todo_sql.h"
 #include "todo_store.h"
+#include "todo_writer.h"
 
 #define TODO_UNSET (-1)
 
@@ -38,6 +39,7 @@ typedef struct todo_srv_conf_t {
     int auto_migrate;          /**< TodoAutoMigrate */
     int busy_timeout_ms;       /**< TodoSQLiteBusyTimeout */
     const char *synchronous;   /**< TodoSQLiteSynchronous */
+    int group_commit;          /**< TodoSQLiteGroupCommit, 0: off */
     /** TodoRateLimit, by todo_rl_kind_t (count TODO_UNSET: default) */
     todo_rl_rule_t rate_limits[TODO_RL_KINDS];
     apr_int64_t event_backlog;    /**< TodoEventBacklog, bytes */
@@ -52,6 +54,9 @@ typedef struct todo_srv_conf_t {
     todo_dialect_t dialect;
     todo_db_opts_t db_opts;
     apr_global_mutex_t *write_lock; /**< SQLite writes, all processes */
+
+    /* Filled in by child_init, per process. */
+    todo_writer_t *writer; /**< SQLite group commit, or NULL */
 } todo_srv_conf_t;
 
 /** Per directory/location. */

@@ -15,6 +15,7 @@
 #include <util_mutex.h>
 
 #include "mod_todo_dbd.h"
+#include "mod_todo_shared.h"
 #include "todo_log.h"
 #include "todo_migrate.h"
 
@@ -221,10 +222,11 @@ const char *todo_dbd_create_mutex(apr_pool_t *pconf, server_rec *s)
  * connection closed rebuilds the WAL index under an exclusive lock; done
  * here, the children of a start or restart queue for it instead of
  * failing mod_dbd's prepare with "database is locked" -- and while any
- * child lives, the WAL stays open for the others.
+ * child lives, the WAL stays open for the others. This connection then
+ * carries the child's group commits (todo_writer.h).
  */
-static void open_keeper(apr_pool_t *pchild, server_rec *s,
-                        const todo_srv_conf_t *sc)
+static todo_db_t *open_keeper(apr_pool_t *pchild, server_rec *s,
+                              const todo_srv_conf_t *sc)
 {
     todo_db_t *db = NULL;
     todo_rows_t *rows;
@@ -244,26 +246,59 @@ static void open_keeper(apr_pool_t *pchild, server_rec *s,
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      TODO_LOGNO(00030) "could not open the SQLite database "
                                        "ahead of mod_dbd's pool");
+        return NULL;
+    }
+    return db;
+}
+
+/* The group-commit writer over the keeper connection, shared by every
+ * server on the same database; without one, each write commits alone. */
+static void start_writer(apr_pool_t *pchild, server_rec *s, todo_srv_conf_t *sc,
+                         todo_db_t *db)
+{
+    todo_writer_t *w = NULL;
+    apr_status_t rv;
+    server_rec *sp;
+
+    if (!db || sc->group_commit < 1) {
+        return;
+    }
+    rv = todo_writer_create(&w, pchild, db, sc->write_lock, sc->group_commit);
+    if (APR_SUCCESS != rv) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     TODO_LOGNO(00032) "group commit is off: cannot start the "
+                                       "SQLite writer");
+        return;
+    }
+    todo_writer_set_metrics(w, todo_shared_metrics());
+    for (sp = s; sp; sp = sp->next) {
+        todo_srv_conf_t *c = todo_srv_conf_get(sp);
+        if (c->db_driver && c->db_params && !strcmp(c->db_driver, sc->db_driver)
+            && !strcmp(c->db_params, sc->db_params)) {
+            c->writer = w;
+        }
     }
 }
 
 void todo_dbd_child_init(apr_pool_t *pchild, server_rec *s)
 {
     todo_srv_conf_t *sc = todo_srv_conf_get(s);
+    todo_db_t *keeper = NULL;
     apr_status_t rv;
 
+    if (sc->write_lock) {
+        rv = apr_global_mutex_child_init(
+            &sc->write_lock, apr_global_mutex_lockfile(sc->write_lock), pchild);
+        if (APR_SUCCESS != rv) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         TODO_LOGNO(00021) "cannot attach the SQLite write "
+                                           "mutex");
+            return;
+        }
+    }
     if (sc->dialect == TODO_DIALECT_SQLITE3 && sc->db_params) {
-        open_keeper(pchild, s, sc);
-    }
-
-    if (!sc->write_lock) {
-        return;
-    }
-    rv = apr_global_mutex_child_init(
-        &sc->write_lock, apr_global_mutex_lockfile(sc->write_lock), pchild);
-    if (APR_SUCCESS != rv) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     TODO_LOGNO(00021) "cannot attach the SQLite write mutex");
+        keeper = open_keeper(pchild, s, sc);
+        start_writer(pchild, s, sc, keeper);
     }
 }
 

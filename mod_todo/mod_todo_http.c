@@ -32,6 +32,17 @@ apr_status_t todo_req_db(todo_req_t *req)
     return APR_SUCCESS;
 }
 
+apr_status_t todo_req_write(todo_req_t *req, todo_write_fn fn, void *baton)
+{
+    apr_status_t rv;
+
+    if (req->sc->writer) {
+        return todo_writer_run(req->sc->writer, req->r->pool, fn, baton);
+    }
+    rv = todo_req_db(req);
+    return APR_SUCCESS == rv ? fn(req->db, req->r->pool, baton) : rv;
+}
+
 apr_status_t todo_req_fail_db(todo_req_t *req)
 {
     return todo_result_fail(req->res, TODO_EDB,

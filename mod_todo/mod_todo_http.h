@@ -43,6 +43,13 @@ typedef enum { TODO_BODY_JSON = 1, TODO_BODY_FORM = 2 } todo_body_type_t;
 apr_status_t todo_req_db(todo_req_t *req);
 
 /**
+ * Run the write @a fn: in the process's group commit on SQLite
+ * (todo_writer.h), else on the request's connection.
+ * @return fn's status, or TODO_EDB when the write could not be stored
+ */
+apr_status_t todo_req_write(todo_req_t *req, todo_write_fn fn, void *baton);
+
+/**
  * Count this request against rate limit @a kind for @a value (the
  * client address or the account).
  * @return APR_SUCCESS, or TODO_ERATE (429, with Retry-After) in req->res

@@ -55,10 +55,22 @@ static apr_status_t task_target(todo_req_t *req, const char **pid)
     return rv;
 }
 
+/* A write for todo_req_write(), by the authenticated user, now. */
+static todo_task_write_t *task_write(todo_req_t *req, todo_task_op_e op)
+{
+    todo_task_write_t *w = apr_pcalloc(req->r->pool, sizeof(*w));
+
+    w->op = op;
+    w->user_id = req->who->user->id;
+    w->now = req->now;
+    w->res = req->res;
+    return w;
+}
+
 int todo_h_task_create(todo_req_t *req)
 {
+    todo_task_write_t *w = NULL;
     todo_task_input_t in;
-    todo_task_t *t = NULL;
     json_t *body;
     apr_status_t rv;
 
@@ -70,13 +82,14 @@ int todo_h_task_create(todo_req_t *req)
         rv = todo_task_parse_input(body, 1, "body", &in, req->res);
     }
     if (APR_SUCCESS == rv) {
-        rv = todo_task_create(req->db, req->r->pool, req->who->user->id, &in,
-                              req->now, &t);
+        w = task_write(req, TODO_TASK_CREATE);
+        w->in = &in;
+        rv = todo_req_write(req, todo_task_write, w);
     }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    return send_task(req, HTTP_CREATED, t, "task.created");
+    return send_task(req, HTTP_CREATED, w->task, "task.created");
 }
 
 /* {"tasks": [TaskCreate, ...]} with 1 to 100 items, all validated before
@@ -131,6 +144,7 @@ static apr_status_t parse_bulk(todo_req_t *req, json_t *body,
 int todo_h_task_bulk(todo_req_t *req)
 {
     apr_array_header_t *tasks = NULL;
+    todo_task_write_t *w;
     todo_task_input_t *in = NULL;
     json_t *body, *list;
     apr_status_t rv;
@@ -144,8 +158,11 @@ int todo_h_task_bulk(todo_req_t *req)
         rv = parse_bulk(req, body, &in, &n);
     }
     if (APR_SUCCESS == rv) {
-        rv = todo_task_create_bulk(req->db, req->r->pool, req->who->user->id,
-                                   in, n, req->now, &tasks);
+        w = task_write(req, TODO_TASK_CREATE_BULK);
+        w->in = in;
+        w->n = n;
+        rv = todo_req_write(req, todo_task_write, w);
+        tasks = w->tasks;
     }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
@@ -220,8 +237,8 @@ int todo_h_task_get(todo_req_t *req)
 
 int todo_h_task_update(todo_req_t *req)
 {
+    todo_task_write_t *w = NULL;
     todo_task_input_t in;
-    todo_task_t *t = NULL;
     const char *id;
     json_t *body;
     apr_status_t rv;
@@ -234,28 +251,31 @@ int todo_h_task_update(todo_req_t *req)
         rv = todo_task_parse_input(body, 0, "body", &in, req->res);
     }
     if (APR_SUCCESS == rv) {
-        rv =
-            todo_task_update(req->db, req->r->pool, req->who->user->id, id, &in,
-                             apr_table_get(req->r->headers_in, "If-Match"),
-                             req->now, &t, req->res);
+        w = task_write(req, TODO_TASK_UPDATE);
+        w->id = id;
+        w->in = &in;
+        w->if_match = apr_table_get(req->r->headers_in, "If-Match");
+        rv = todo_req_write(req, todo_task_write, w);
     }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    return send_task(req, HTTP_OK, t, "task.updated");
+    return send_task(req, HTTP_OK, w->task, "task.updated");
 }
 
 int todo_h_task_delete(todo_req_t *req)
 {
+    todo_task_write_t *w;
     const char *id, *text;
     apr_size_t len = 0;
     apr_status_t rv;
 
     rv = task_target(req, &id);
     if (APR_SUCCESS == rv) {
-        rv = todo_task_delete(req->db, req->r->pool, req->who->user->id, id,
-                              apr_table_get(req->r->headers_in, "If-Match"),
-                              req->res);
+        w = task_write(req, TODO_TASK_DELETE);
+        w->id = id;
+        w->if_match = apr_table_get(req->r->headers_in, "If-Match");
+        rv = todo_req_write(req, todo_task_write, w);
     }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);

@@ -21,6 +21,7 @@
 #define TodoAutoMigrate "TodoAutoMigrate"
 #define TodoSQLiteBusyTimeout "TodoSQLiteBusyTimeout"
 #define TodoSQLiteSynchronous "TodoSQLiteSynchronous"
+#define TodoSQLiteGroupCommit "TodoSQLiteGroupCommit"
 #define TodoMaxBodySize "TodoMaxBodySize"
 #define TodoBasePath "TodoBasePath"
 #define TodoRateLimit "TodoRateLimit"

@@ -78,6 +78,12 @@ void todo_metrics_db_acquire(todo_metrics_t *m, apr_interval_time_t waited)
     }
 }
 
+void todo_metrics_group_commit(todo_metrics_t *m, int writes)
+{
+    ADD(m->db_group_commits, 1);
+    ADD(m->db_group_writes, (uint64_t)writes);
+}
+
 void todo_metrics_db_error(todo_metrics_t *m)
 {
     ADD(m->db_errors, 1);
@@ -258,6 +264,13 @@ const char *todo_metrics_render(const todo_metrics_t *m,
     counter(&o, "todo_db_pool_waits_total",
             "Connection acquisitions that took longer than 1 ms.",
             GET(m->db_acquire_waits));
+    counter(&o, "todo_db_group_commits_total",
+            "SQLite transactions committed for groups of writes.",
+            GET(m->db_group_commits));
+    counter(&o, "todo_db_group_writes_total",
+            "Writes committed in those groups (their average size is this "
+            "over todo_db_group_commits_total).",
+            GET(m->db_group_writes));
     header(&o, "todo_realtime_streams", "gauge",
            "Live realtime streams (WebSocket and Server-Sent Events).");
     emit(&o, apr_psprintf(p, "todo_realtime_streams %" APR_INT64_T_FMT "\n",

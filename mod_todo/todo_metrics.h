@@ -46,6 +46,8 @@ typedef struct todo_metrics_t {
     uint64_t db_acquires;      /**< connections taken from mod_dbd's pool */
     uint64_t db_acquire_us;    /**< time spent taking them */
     uint64_t db_acquire_waits; /**< acquisitions that took over 1 ms */
+    uint64_t db_group_commits; /**< SQLite group commits (todo_writer.h) */
+    uint64_t db_group_writes;  /**< writes in them */
     int64_t streams;           /**< live realtime streams (gauge) */
 } todo_metrics_t;
 
@@ -69,6 +71,9 @@ void todo_metrics_rate_limited(todo_metrics_t *m, todo_rl_kind_t kind);
 
 /** Count one database connection acquisition that took @a waited. */
 void todo_metrics_db_acquire(todo_metrics_t *m, apr_interval_time_t waited);
+
+/** Count one SQLite group commit of @a writes writes. */
+void todo_metrics_group_commit(todo_metrics_t *m, int writes);
 
 /** Count a request answered 503 because of the database. */
 void todo_metrics_db_error(todo_metrics_t *m);

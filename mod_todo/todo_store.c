@@ -231,21 +231,26 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
     return APR_SUCCESS;
 }
 
-apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
-                           apr_dbd_transaction_t **ptx)
+apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)
 {
+    todo_tx_t *tx = apr_pcalloc(p, sizeof(*tx));
     int rc;
 
     *ptx = NULL;
+    if (db->grouped) {
+        /* The group commit's savepoint is this job's transaction. */
+        db->in_tx = 1;
+        *ptx = tx;
+        return APR_SUCCESS;
+    }
     if (db->write_lock) {
         apr_global_mutex_lock(db->write_lock);
     }
-    rc = apr_dbd_transaction_start(db->drv, p, db->h, ptx);
+    rc = apr_dbd_transaction_start(db->drv, p, db->h, &tx->dbd);
     if (rc) {
         /* The driver hands out a transaction even when BEGIN failed. */
-        if (*ptx) {
-            apr_dbd_transaction_end(db->drv, p, *ptx);
-            *ptx = NULL;
+        if (tx->dbd) {
+            apr_dbd_transaction_end(db->drv, p, tx->dbd);
         }
         if (db->write_lock) {
             apr_global_mutex_unlock(db->write_lock);
@@ -253,22 +258,29 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
         return db_failed(db, p, rc, "BEGIN");
     }
     db->in_tx = 1;
+    *ptx = tx;
     return APR_SUCCESS;
 }
 
-apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
-                         apr_dbd_transaction_t *tx, int commit)
+apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
+                         int commit)
 {
     int rc;
 
     if (!tx) {
         return TODO_EDB;
     }
-    if (!commit) {
-        apr_dbd_transaction_mode_set(db->drv, tx, APR_DBD_TRANSACTION_ROLLBACK);
-    }
-    rc = apr_dbd_transaction_end(db->drv, p, tx);
     db->in_tx = 0;
+    if (!tx->dbd) {
+        /* A job of a group commit: the leader commits it with its group,
+         * or rolls it back to its savepoint when the job fails. */
+        return APR_SUCCESS;
+    }
+    if (!commit) {
+        apr_dbd_transaction_mode_set(db->drv, tx->dbd,
+                                     APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    rc = apr_dbd_transaction_end(db->drv, p, tx->dbd);
     if (db->write_lock) {
         apr_global_mutex_unlock(db->write_lock);
     }
@@ -278,8 +290,8 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p,
-                            apr_dbd_transaction_t *tx, apr_status_t rv)
+apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
+                            apr_status_t rv)
 {
     apr_status_t rv2;
 

@@ -47,11 +47,13 @@ typedef struct todo_db_t {
     todo_dialect_t dialect;
     apr_global_mutex_t *write_lock; /**< see above */
     int in_tx;                      /**< inside todo_db_begin/end */
-    apr_pool_t *conn_pool;          /**< lives as long as the connection and
-                                         holds its prepared statements (NULL: the
-                                         caller's pool) */
-    int *prepared_in; /**< where the owner records the session id the
-                           statements were prepared in (may be NULL) */
+    int grouped; /**< the writer connection of a group commit (todo_writer.h):
+                      transactions are the group's savepoints */
+    apr_pool_t *conn_pool; /**< lives as long as the connection and
+                                holds its prepared statements (NULL: the
+                                caller's pool) */
+    int *prepared_in;      /**< where the owner records the session id the
+                                statements were prepared in (may be NULL) */
 } todo_db_t;
 
 /** Per-connection settings applied by todo_db_setup(). */
@@ -59,6 +61,11 @@ typedef struct todo_db_opts_t {
     int busy_timeout_ms;     /**< SQLite: how long to wait for a lock */
     const char *synchronous; /**< SQLite: "FULL" or "NORMAL" */
 } todo_db_opts_t;
+
+/** A transaction from todo_db_begin(). */
+typedef struct todo_tx_t {
+    apr_dbd_transaction_t *dbd; /**< NULL inside a group commit's job */
+} todo_tx_t;
 
 /** A fully read result: cells[row * ncols + col], NULL for SQL NULL. */
 typedef struct todo_rows_t {
@@ -129,9 +136,10 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
  * Start a write transaction: take db->write_lock, then BEGIN (SQLite:
  * BEGIN IMMEDIATE, so the database's write lock is taken up front and any
  * wait happens here, not mid-transaction). todo_db_end() releases both.
+ * On a grouped connection the job already runs in a transaction of its
+ * own (a savepoint): nothing to start.
  */
-apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
-                           apr_dbd_transaction_t **ptx);
+apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx);
 
 /**
  * End a transaction: commit when @a commit and no statement in it
@@ -139,16 +147,16 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p,
  * keep their own rv when rolling back.
  * @return APR_SUCCESS if COMMIT or ROLLBACK ran, TODO_EDB if it failed
  */
-apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p,
-                         apr_dbd_transaction_t *tx, int commit);
+apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
+                         int commit);
 
 /**
  * End the transaction @a tx (if one was started) according to @a rv, the
  * status of the work done in it: commit on success, roll back otherwise.
  * @return @a rv, or the commit's failure
  */
-apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p,
-                            apr_dbd_transaction_t *tx, apr_status_t rv);
+apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
+                            apr_status_t rv);
 
 /** Run a statement that returns one row and one integer column. */
 apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,

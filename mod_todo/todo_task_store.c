@@ -104,7 +104,7 @@ apr_status_t todo_task_create_bulk(todo_db_t *db, apr_pool_t *p,
                                    apr_time_t now, apr_array_header_t **ptasks)
 {
     apr_array_header_t *tasks = apr_array_make(p, n, sizeof(todo_task_t *));
-    apr_dbd_transaction_t *tx = NULL;
+    todo_tx_t *tx = NULL;
     apr_status_t rv;
     int i;
 
@@ -169,7 +169,7 @@ apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
                               todo_task_t **ptask, todo_result_t *res)
 {
     const char *rank, *title_fold, *search;
-    apr_dbd_transaction_t *tx = NULL;
+    todo_tx_t *tx = NULL;
     todo_task_t *t = NULL;
     apr_status_t rv;
     int nrows = 0;
@@ -206,7 +206,7 @@ apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
                               const char *id, const char *if_match,
                               todo_result_t *res)
 {
-    apr_dbd_transaction_t *tx = NULL;
+    todo_tx_t *tx = NULL;
     todo_task_t *t = NULL;
     apr_status_t rv;
     int nrows = 0;
@@ -266,4 +266,23 @@ apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
     }
     *ptasks = tasks;
     return APR_SUCCESS;
+}
+
+apr_status_t todo_task_write(todo_db_t *db, apr_pool_t *p, void *baton)
+{
+    todo_task_write_t *w = baton;
+
+    switch (w->op) {
+    case TODO_TASK_CREATE:
+        return todo_task_create(db, p, w->user_id, w->in, w->now, &w->task);
+    case TODO_TASK_CREATE_BULK:
+        return todo_task_create_bulk(db, p, w->user_id, w->in, w->n, w->now,
+                                     &w->tasks);
+    case TODO_TASK_UPDATE:
+        return todo_task_update(db, p, w->user_id, w->id, w->in, w->if_match,
+                                w->now, &w->task, w->res);
+    case TODO_TASK_DELETE:
+        return todo_task_delete(db, p, w->user_id, w->id, w->if_match, w->res);
+    }
+    return APR_EINVAL;
 }

@@ -68,4 +68,36 @@ apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
                             const todo_task_query_t *q,
                             apr_array_header_t **ptasks, apr_int64_t *ptotal);
 
+/** The task writes todo_task_write() runs. */
+typedef enum {
+    TODO_TASK_CREATE,
+    TODO_TASK_CREATE_BULK,
+    TODO_TASK_UPDATE,
+    TODO_TASK_DELETE
+} todo_task_op_e;
+
+/**
+ * One task write, described as data so that it can run on another
+ * thread's connection inside a group commit (todo_writer.h): its inputs,
+ * and its outputs once it ran.
+ */
+typedef struct todo_task_write_t {
+    todo_task_op_e op;
+    const char *user_id;
+    const char *id;              /**< update, delete */
+    const todo_task_input_t *in; /**< create, update: one; bulk: n */
+    int n;                       /**< bulk */
+    const char *if_match;        /**< update, delete; may be NULL */
+    apr_time_t now;
+    todo_result_t *res;        /**< update, delete: the failure's details */
+    todo_task_t *task;         /**< out: create, update */
+    apr_array_header_t *tasks; /**< out: bulk */
+} todo_task_write_t;
+
+/**
+ * Run the write @a baton, a todo_task_write_t, with the functions above
+ * (a todo_write_fn).
+ */
+apr_status_t todo_task_write(todo_db_t *db, apr_pool_t *p, void *baton);
+
 #endif /* TODO_TASK_STORE_H */

@@ -196,7 +196,7 @@ apr_status_t todo_user_update(todo_db_t *db, apr_pool_t *p, const char *id,
                               todo_user_t **puser, todo_result_t *res)
 {
     const char *ts = todo_time_format(p, now);
-    apr_dbd_transaction_t *tx = NULL;
+    todo_tx_t *tx = NULL;
     apr_status_t rv;
     int nrows = 0;
 
@@ -225,7 +225,7 @@ apr_status_t todo_user_update(todo_db_t *db, apr_pool_t *p, const char *id,
 apr_status_t todo_user_delete(todo_db_t *db, apr_pool_t *p, const char *id,
                               todo_result_t *res)
 {
-    apr_dbd_transaction_t *tx = NULL;
+    todo_tx_t *tx = NULL;
     apr_status_t rv;
     int nrows = 0;
 

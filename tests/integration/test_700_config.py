@@ -79,6 +79,8 @@ class TestSecretFile:
     ("TodoMaxBodySize 100", "TodoMaxBodySize"),
     ("TodoSQLiteBusyTimeout 1e3", "TodoSQLiteBusyTimeout"),
     ("TodoSQLiteSynchronous OFF", "TodoSQLiteSynchronous"),
+    ("TodoSQLiteGroupCommit -1", "TodoSQLiteGroupCommit"),
+    ("TodoSQLiteGroupCommit 1001", "TodoSQLiteGroupCommit"),
     ("TodoBasePath api", "TodoBasePath"),
     ("TodoAutoMigrate maybe", "TodoAutoMigrate"),
 ])

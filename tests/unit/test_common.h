@@ -96,5 +96,6 @@ int test_todo_events_run(void);
 int test_todo_event_wire_run(void);
 int test_todo_openapi_run(void);
 int test_todo_ws_run(void);
+int test_todo_writer_run(void);
 
 #endif /* TEST_COMMON_H */

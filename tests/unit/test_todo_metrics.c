@@ -108,6 +108,8 @@ static void test_auth_rate_db_and_streams(void **state)
     todo_metrics_db_acquire(m, 200);
     todo_metrics_db_acquire(m, 1500); /* a wait */
     todo_metrics_db_error(m);
+    todo_metrics_group_commit(m, 5);
+    todo_metrics_group_commit(m, 1);
     todo_metrics_streams(m, 1);
     todo_metrics_streams(m, 1);
     todo_metrics_streams(m, -1);
@@ -123,6 +125,8 @@ static void test_auth_rate_db_and_streams(void **state)
     has_line(text, "todo_db_pool_waits_total 1");
     has_line(text, "todo_db_acquire_seconds_total 0.001700");
     has_line(text, "todo_db_errors_total 1");
+    has_line(text, "todo_db_group_commits_total 2");
+    has_line(text, "todo_db_group_writes_total 6");
     has_line(text, "todo_realtime_streams 1");
     has_line(text, "# TYPE todo_realtime_streams gauge");
 }

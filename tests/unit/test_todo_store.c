@@ -180,7 +180,7 @@ static void test_transaction_commit_and_rollback(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
-    apr_dbd_transaction_t *tx = NULL;
+    todo_tx_t *tx = NULL;
 
     assert_int_equal(APR_SUCCESS, todo_db_begin(db, p, &tx));
     assert_non_null(tx);
@@ -206,7 +206,7 @@ static void test_write_lock_is_released(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
-    apr_dbd_transaction_t *tx = NULL;
+    todo_tx_t *tx = NULL;
     apr_global_mutex_t *lock = NULL;
 
     assert_int_equal(APR_SUCCESS,

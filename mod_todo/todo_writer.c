@@ -1,0 +1,211 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
+#include <sqlite3.h>
+
+#include "todo_log.h"
+#include "todo_result.h"
+#include "todo_writer.h"
+
+/* One queued write, from the pool of the thread that waits for it. */
+typedef struct job_t {
+    struct job_t *next;
+    todo_write_fn fn;
+    void *baton;
+    apr_pool_t *p;
+    apr_status_t rv;
+    int done;
+} job_t;
+
+struct todo_writer_t {
+    apr_thread_mutex_t *mu; /* guards everything below */
+    apr_thread_cond_t *cv;  /* a group ended */
+    job_t *head, *tail;     /* queued, not yet taken by a leader */
+    int running;            /* a leader is running a group */
+    int max_group;
+    todo_db_t *db;
+    sqlite3 *conn;
+    apr_global_mutex_t *lock;
+    todo_writer_stats_t stats;
+    todo_metrics_t *metrics;
+};
+
+apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
+                                todo_db_t *db, apr_global_mutex_t *lock,
+                                int max_group)
+{
+    todo_writer_t *w = apr_pcalloc(p, sizeof(*w));
+    apr_status_t rv;
+
+    if (db->dialect != TODO_DIALECT_SQLITE3 || max_group < 1) {
+        return APR_EINVAL;
+    }
+    rv = apr_thread_mutex_create(&w->mu, APR_THREAD_MUTEX_DEFAULT, p);
+    if (APR_SUCCESS == rv) {
+        rv = apr_thread_cond_create(&w->cv, p);
+    }
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    w->db = db;
+    w->conn = apr_dbd_native_handle(db->drv, db->h);
+    w->lock = lock;
+    w->max_group = max_group;
+    /* Statements on this connection run inside the group's transaction:
+     * no write lock of their own, begin/end are the job's savepoint. */
+    db->write_lock = NULL;
+    db->grouped = 1;
+    *pw = w;
+    return APR_SUCCESS;
+}
+
+/*
+ * Transaction control goes to SQLite directly, outside apr_dbd: its
+ * driver holds one process-wide mutex during every call, and a COMMIT
+ * waits for an fsync, which would stall every reading thread of the
+ * process. Only the leader uses this connection, one thread at a time.
+ */
+static int control(todo_writer_t *w, apr_pool_t *p, const char *sql)
+{
+    int rc = sqlite3_exec(w->conn, sql, NULL, NULL, NULL);
+
+    if (SQLITE_OK != rc) {
+        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
+                        TODO_LOGNO(00031) "group commit: %s failed: %s (%d)",
+                        sql, sqlite3_errmsg(w->conn), rc);
+    }
+    return SQLITE_OK == rc;
+}
+
+/* Run one job in its savepoint; 0 if the group's transaction broke. */
+static int run_job(todo_writer_t *w, job_t *j)
+{
+    if (!control(w, j->p, "SAVEPOINT todo_job")) {
+        return 0;
+    }
+    j->rv = j->fn(w->db, j->p, j->baton);
+    w->db->in_tx = 0;
+    if (sqlite3_get_autocommit(w->conn)) {
+        /* SQLite rolled the whole transaction back (SQLITE_FULL, IOERR,
+         * NOMEM): the jobs before this one are gone too. */
+        return 0;
+    }
+    if (APR_SUCCESS != j->rv && !control(w, j->p, "ROLLBACK TO todo_job")) {
+        return 0;
+    }
+    return control(w, j->p, "RELEASE todo_job");
+}
+
+void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m)
+{
+    w->metrics = m;
+}
+
+static void run_group(todo_writer_t *w, job_t *group)
+{
+    apr_pool_t *p = group->p; /* for log lines about the group */
+    job_t *j;
+    int ok, n = 0;
+
+    for (j = group; j; j = j->next) {
+        j->rv = TODO_EDB;
+    }
+    if (w->lock) {
+        apr_global_mutex_lock(w->lock);
+    }
+    ok = control(w, p, "BEGIN IMMEDIATE");
+    for (j = group; ok && j; j = j->next) {
+        ok = run_job(w, j);
+    }
+    ok = ok && control(w, p, "COMMIT");
+    if (ok && w->metrics) {
+        for (j = group; j; j = j->next) {
+            n += APR_SUCCESS == j->rv;
+        }
+        todo_metrics_group_commit(w->metrics, n);
+    }
+    if (!ok) {
+        if (!sqlite3_get_autocommit(w->conn)) {
+            control(w, p, "ROLLBACK");
+        }
+        for (j = group; j; j = j->next) {
+            if (APR_SUCCESS == j->rv) {
+                j->rv = TODO_EDB;
+            }
+        }
+    }
+    if (w->lock) {
+        apr_global_mutex_unlock(w->lock);
+    }
+}
+
+/* Take up to max_group queued jobs, in arrival order. Under w->mu. */
+static job_t *take_group(todo_writer_t *w)
+{
+    job_t *group = w->head, *last = group;
+    int n = 1;
+
+    while (last->next && n < w->max_group) {
+        last = last->next;
+        ++n;
+    }
+    w->stats.queued -= (apr_uint64_t)n;
+    w->head = last->next;
+    if (!w->head) {
+        w->tail = NULL;
+    }
+    last->next = NULL;
+    w->stats.groups++;
+    w->stats.jobs += (apr_uint64_t)n;
+    return group;
+}
+
+apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, todo_write_fn fn,
+                             void *baton)
+{
+    job_t *job = apr_pcalloc(p, sizeof(*job));
+
+    job->fn = fn;
+    job->baton = baton;
+    job->p = p;
+    job->rv = TODO_EDB;
+    apr_thread_mutex_lock(w->mu);
+    if (w->tail) {
+        w->tail->next = job;
+    }
+    else {
+        w->head = job;
+    }
+    w->tail = job;
+    w->stats.queued++;
+    while (!job->done) {
+        job_t *group, *j, *next;
+
+        if (w->running) {
+            apr_thread_cond_wait(w->cv, w->mu);
+            continue;
+        }
+        /* Lead: our job is queued, so the queue is not empty. */
+        w->running = 1;
+        group = take_group(w);
+        apr_thread_mutex_unlock(w->mu);
+        run_group(w, group);
+        apr_thread_mutex_lock(w->mu);
+        for (j = group; j; j = next) {
+            next = j->next;
+            j->done = 1;
+        }
+        w->running = 0;
+        apr_thread_cond_broadcast(w->cv);
+    }
+    apr_thread_mutex_unlock(w->mu);
+    return job->rv;
+}
+
+void todo_writer_stats(todo_writer_t *w, todo_writer_stats_t *stats)
+{
+    apr_thread_mutex_lock(w->mu);
+    *stats = w->stats;
+    apr_thread_mutex_unlock(w->mu);
+}

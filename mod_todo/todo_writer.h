@@ -1,0 +1,77 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/**
+ * @file todo_writer.h
+ * @brief Group commit for SQLite: the writes of one process share one
+ * connection and one durable COMMIT per group.
+ *
+ * With synchronous=FULL, SQLite fsyncs the WAL at every COMMIT, and one
+ * writer at a time holds the database's write lock, so commits per second
+ * bound writes per second. Here a thread with a write hands it over as a
+ * job; whichever waiting thread finds no group running becomes the
+ * leader: it takes the queued jobs (up to a bound), runs each inside its
+ * own SAVEPOINT of one BEGIN IMMEDIATE transaction on the process's writer
+ * connection, COMMITs once and wakes the others.
+ *
+ * - A job that fails (its own 404 or 412, or a failed statement) is
+ *   rolled back to its savepoint alone; the others commit.
+ * - Every job gets its status only after the COMMIT returned: a write is
+ *   acknowledged once it is on disk, never before.
+ * - If the group cannot commit, every job of it that had succeeded fails
+ *   with TODO_EDB: nothing is acknowledged that is not stored.
+ * - A job runs on the leader's thread with the waiting thread's pool; the
+ *   waiting thread does nothing until it is woken, so the pool is only
+ *   ever used by one thread at a time.
+ * - Inside a job, todo_db_begin()/todo_db_end() become no-ops (the job's
+ *   savepoint is its transaction) and nothing takes the write lock again.
+ *
+ * The cross-process write lock (todo_db_t's write_lock) is held for the
+ * whole group, so groups of different processes take turns.
+ */
+#ifndef TODO_WRITER_H
+#define TODO_WRITER_H
+
+#include <apr_global_mutex.h>
+#include <apr_pools.h>
+
+#include "todo_metrics.h"
+#include "todo_store.h"
+
+/** A write: runs on @a db (the writer connection) with the caller's pool. */
+typedef apr_status_t (*todo_write_fn)(todo_db_t *db, apr_pool_t *p,
+                                      void *baton);
+
+typedef struct todo_writer_t todo_writer_t;
+
+/** Counters of one writer (for tests and the performance notes). */
+typedef struct todo_writer_stats_t {
+    apr_uint64_t groups; /**< transactions committed or failed */
+    apr_uint64_t jobs;   /**< jobs run in them */
+    apr_uint64_t queued; /**< jobs waiting for a group now */
+} todo_writer_stats_t;
+
+/**
+ * Make the group-commit writer of one process over @a db, an SQLite
+ * connection of its own (statements prepared, busy timeout set) that
+ * nothing else uses from now on.
+ * @param lock the cross-process write lock (may be NULL)
+ * @param max_group the most jobs in one transaction (at least 1)
+ */
+apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
+                                todo_db_t *db, apr_global_mutex_t *lock,
+                                int max_group);
+
+/** Count every group in @a m from now on (shared metrics; may be NULL). */
+void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m);
+
+/**
+ * Run @a fn in the next group and wait until that group has committed.
+ * @return fn's status, or TODO_EDB if the group could not commit
+ */
+apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, todo_write_fn fn,
+                             void *baton);
+
+/** Read the writer's counters. */
+void todo_writer_stats(todo_writer_t *w, todo_writer_stats_t *stats);
+
+#endif /* TODO_WRITER_H */

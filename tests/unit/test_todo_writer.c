@@ -1,0 +1,320 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/* todo_writer: group commit. Threads hand writes to one writer; a "gate"
+ * job holds the first group open until the others are queued, so the
+ * second group's make-up is known and the assertions are exact. */
+
+#include <string.h>
+
+#include <apr_atomic.h>
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+#include <sqlite3.h>
+
+#include "test_common.h"
+#include "todo_result.h"
+#include "todo_task_store.h"
+#include "todo_writer.h"
+
+#define TS "2016-10-09T02:35:45.000000Z"
+#define MAX_JOBS 40
+
+/* What a job does, chosen per thread. */
+typedef enum { J_INSERT, J_INSERT_THEN_FAIL, J_BREAK_TRANSACTION } kind_t;
+
+typedef struct {
+    todo_writer_t *w;
+    apr_pool_t *p;
+    kind_t kind;
+    int n;
+    apr_status_t rv;
+} job_arg_t;
+
+typedef struct {
+    todo_writer_t *w;
+    apr_pool_t *p;
+    apr_uint64_t wait_for; /* the gate waits until this many are queued */
+    volatile apr_uint32_t inside;
+} gate_t;
+
+static const char *user_id(apr_pool_t *p, int n)
+{
+    return apr_psprintf(p, "0192a6e4-7c2b-7def-8abc-%012d", n);
+}
+
+static apr_status_t insert(todo_db_t *db, apr_pool_t *p, int n)
+{
+    const char *id = user_id(p, n);
+
+    return todo_db_exec(db, p, TODO_SQL_USER_INSERT, NULL,
+                        TODO_ARGS(id, apr_psprintf(p, "u%d@example.com", n),
+                                  apr_psprintf(p, "user%d", n), "$2b$04$x", TS,
+                                  TS));
+}
+
+static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
+{
+    job_arg_t *a = baton;
+    apr_status_t rv = insert(db, p, a->n);
+
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    switch (a->kind) {
+    case J_INSERT:
+        return APR_SUCCESS;
+    case J_INSERT_THEN_FAIL:
+        return APR_ENOENT; /* a 404 after writing: must be undone */
+    case J_BREAK_TRANSACTION:
+        /* What SQLite does by itself on SQLITE_FULL or an I/O error:
+         * the whole transaction is gone. */
+        sqlite3_exec(apr_dbd_native_handle(db->drv, db->h), "ROLLBACK", NULL,
+                     NULL, NULL);
+        return TODO_EDB;
+    }
+    return APR_EGENERAL;
+}
+
+static apr_status_t gate_job(todo_db_t *db, apr_pool_t *p, void *baton)
+{
+    gate_t *g = baton;
+    todo_writer_stats_t st;
+
+    (void)db;
+    (void)p;
+    apr_atomic_set32(&g->inside, 1);
+    do {
+        apr_sleep(1000);
+        todo_writer_stats(g->w, &st);
+    } while (st.queued < g->wait_for);
+    return APR_SUCCESS;
+}
+
+static void *APR_THREAD_FUNC run_gate(apr_thread_t *t, void *data)
+{
+    gate_t *g = data;
+
+    apr_thread_exit(t, todo_writer_run(g->w, g->p, gate_job, g));
+    return NULL;
+}
+
+static void *APR_THREAD_FUNC run_job(apr_thread_t *t, void *data)
+{
+    job_arg_t *a = data;
+
+    a->rv = todo_writer_run(a->w, a->p, job, a);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* Run jobs of @a kinds (one thread each) as one group behind a gate. */
+static void run_group(apr_pool_t *p, todo_writer_t *w, const kind_t *kinds,
+                      int n, job_arg_t *args)
+{
+    apr_thread_t *gate_thread, *threads[MAX_JOBS];
+    gate_t gate = {w, NULL, (apr_uint64_t)n, 0};
+    apr_status_t trv;
+    int i;
+
+    apr_pool_create(&gate.p, p);
+    assert_true(n <= MAX_JOBS);
+    assert_int_equal(APR_SUCCESS,
+                     apr_thread_create(&gate_thread, NULL, run_gate, &gate, p));
+    while (!apr_atomic_read32(&gate.inside)) {
+        apr_sleep(1000);
+    }
+    for (i = 0; i < n; ++i) {
+        args[i].w = w;
+        args[i].kind = kinds[i];
+        args[i].n = i + 1;
+        args[i].rv = APR_EGENERAL;
+        apr_pool_create(&args[i].p, p);
+        assert_int_equal(APR_SUCCESS, apr_thread_create(&threads[i], NULL,
+                                                        run_job, &args[i], p));
+    }
+    for (i = 0; i < n; ++i) {
+        apr_thread_join(&trv, threads[i]);
+    }
+    apr_thread_join(&trv, gate_thread);
+    assert_int_equal(APR_SUCCESS, trv);
+}
+
+static int user_exists(todo_db_t *db, apr_pool_t *p, int n)
+{
+    todo_rows_t *rows;
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_db_select(db, p, TODO_SQL_USER_GET, &rows,
+                                    TODO_ARGS(user_id(p, n))));
+    return rows->nrows;
+}
+
+static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group)
+{
+    todo_writer_t *w = NULL;
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_writer_create(&w, p, db, NULL, max_group));
+    return w;
+}
+
+static void test_waiting_writes_share_one_commit(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_writer_t *w = writer(p, db, 64);
+    todo_metrics_t *m = apr_pcalloc(p, sizeof(*m));
+    kind_t kinds[MAX_JOBS];
+    job_arg_t args[MAX_JOBS];
+    todo_writer_stats_t st;
+    int i;
+
+    todo_writer_set_metrics(w, m);
+    for (i = 0; i < 30; ++i) {
+        kinds[i] = J_INSERT;
+    }
+    run_group(p, w, kinds, 30, args);
+    for (i = 0; i < 30; ++i) {
+        assert_int_equal(APR_SUCCESS, args[i].rv);
+        assert_int_equal(1, user_exists(db, p, i + 1));
+    }
+    todo_writer_stats(w, &st);
+    assert_int_equal(2, st.groups); /* the gate's, then all 30 together */
+    assert_int_equal(31, st.jobs);
+    assert_int_equal(0, st.queued);
+    assert_int_equal(2, m->db_group_commits);
+    assert_int_equal(31, m->db_group_writes);
+    assert_true(sqlite3_get_autocommit(apr_dbd_native_handle(db->drv, db->h)));
+}
+
+static void test_group_size_is_bounded(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_writer_t *w = writer(p, db, 8);
+    kind_t kinds[MAX_JOBS];
+    job_arg_t args[MAX_JOBS];
+    todo_writer_stats_t st;
+    int i;
+
+    for (i = 0; i < 20; ++i) {
+        kinds[i] = J_INSERT;
+    }
+    run_group(p, w, kinds, 20, args);
+    for (i = 0; i < 20; ++i) {
+        assert_int_equal(APR_SUCCESS, args[i].rv);
+        assert_int_equal(1, user_exists(db, p, i + 1));
+    }
+    todo_writer_stats(w, &st);
+    assert_int_equal(1 + 3, st.groups); /* 8 + 8 + 4 after the gate */
+}
+
+static void test_failed_write_is_undone_alone(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_writer_t *w = writer(p, db, 64);
+    const kind_t kinds[] = {J_INSERT, J_INSERT_THEN_FAIL, J_INSERT};
+    job_arg_t args[3];
+
+    run_group(p, w, kinds, 3, args);
+    assert_int_equal(APR_SUCCESS, args[0].rv);
+    assert_int_equal(APR_ENOENT, args[1].rv);
+    assert_int_equal(APR_SUCCESS, args[2].rv);
+    assert_int_equal(1, user_exists(db, p, 1));
+    assert_int_equal(0, user_exists(db, p, 2));
+    assert_int_equal(1, user_exists(db, p, 3));
+}
+
+static void test_lost_transaction_acknowledges_nothing(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_writer_t *w = writer(p, db, 64);
+    const kind_t kinds[] = {J_INSERT, J_BREAK_TRANSACTION, J_INSERT};
+    todo_metrics_t *m = apr_pcalloc(p, sizeof(*m));
+    job_arg_t args[3], again = {0};
+    int i;
+
+    todo_writer_set_metrics(w, m);
+    run_group(p, w, kinds, 3, args);
+    for (i = 0; i < 3; ++i) {
+        assert_int_equal(TODO_EDB, args[i].rv);
+        assert_int_equal(0, user_exists(db, p, i + 1));
+    }
+    /* The writer goes on with the next group. */
+    again.kind = J_INSERT;
+    again.n = 9;
+    assert_int_equal(APR_SUCCESS, todo_writer_run(w, p, job, &again));
+    assert_int_equal(1, user_exists(db, p, 9));
+    /* The gate's group and the last one; not the lost one. */
+    assert_int_equal(2, m->db_group_commits);
+    assert_int_equal(2, m->db_group_writes);
+}
+
+/* The store's own transactions become the job's savepoint: a bulk create
+ * (begin/end inside) commits with its group; an update of a missing task
+ * answers 404 without touching anything. */
+static void test_store_transactions_inside_a_group(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_writer_t *w;
+    todo_task_input_t in[2];
+    todo_task_write_t bulk = {0}, update = {0};
+    todo_result_t *res = todo_result_make(p);
+    apr_int64_t total = -1;
+
+    assert_int_equal(APR_SUCCESS, insert(db, p, 1));
+    w = writer(p, db, 64);
+    memset(in, 0, sizeof(in));
+    in[0].title = "one";
+    in[1].title = "two";
+    bulk.op = TODO_TASK_CREATE_BULK;
+    bulk.user_id = user_id(p, 1);
+    bulk.in = in;
+    bulk.n = 2;
+    bulk.now = TS_NOW;
+    assert_int_equal(APR_SUCCESS,
+                     todo_writer_run(w, p, todo_task_write, &bulk));
+    assert_int_equal(2, bulk.tasks->nelts);
+
+    update.op = TODO_TASK_UPDATE;
+    update.user_id = bulk.user_id;
+    update.id = "0192a6e4-7c2b-7def-8abc-00000000ffff";
+    update.in = &in[0];
+    update.now = TS_NOW;
+    update.res = res;
+    assert_int_equal(APR_ENOENT,
+                     todo_writer_run(w, p, todo_task_write, &update));
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_db_count(db, p, TODO_SQL_TASK_COUNT_ALL, &total,
+                                   TODO_ARGS(bulk.user_id)));
+    assert_int_equal(2, total);
+}
+
+static void test_sqlite_only(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_writer_t *w = NULL;
+
+    assert_int_equal(APR_EINVAL, todo_writer_create(&w, p, db, NULL, 0));
+    db->dialect = TODO_DIALECT_PGSQL;
+    assert_int_equal(APR_EINVAL, todo_writer_create(&w, p, db, NULL, 8));
+    assert_null(w);
+}
+
+int test_todo_writer_run(void)
+{
+    const struct CMUnitTest tests[] = {
+        TS_TEST(test_waiting_writes_share_one_commit),
+        TS_TEST(test_group_size_is_bounded),
+        TS_TEST(test_failed_write_is_undone_alone),
+        TS_TEST(test_lost_transaction_acknowledges_nothing),
+        TS_TEST(test_store_transactions_inside_a_group),
+        TS_TEST(test_sqlite_only),
+    };
+    return cmocka_run_group_tests_name("todo_writer", tests, NULL, NULL);
+}
