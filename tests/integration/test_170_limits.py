@@ -152,7 +152,11 @@ def test_todo_170_01_shipped_values(lenv):
 
 def test_todo_170_02_slow_clients_cut_off_others_served(lenv):
     """Four slow clients at once, each cut off within the configured
-    bound, while ordinary requests are answered at once meanwhile."""
+    bound, while ordinary requests -- the health check, and a user's
+    task written and read back through the database -- are answered at
+    once meanwhile."""
+    _, tokens, _ = lenv.new_session()
+    token = tokens["access_token"]
     slowloris = SlowClient(  # request line sent, headers one byte a second
         lenv, b"GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\n",
         b"X-Slow: " + b"a" * 60)
@@ -179,6 +183,12 @@ def test_todo_170_02_slow_clients_cut_off_others_served(lenv):
         t0 = time.monotonic()
         r = lenv.get("/healthz", timeout=5)
         assert r.status_code == 200 and r.json() == {"status": "ok"}
+        assert time.monotonic() - t0 < 1.0
+        t0 = time.monotonic()
+        r = lenv.post("/tasks", token, json={"title": "served"}, timeout=5)
+        assert r.status_code == 201, r.text
+        got = lenv.get("/tasks/" + r.json()["id"], token, timeout=5)
+        assert got.status_code == 200 and got.json() == r.json()
         assert time.monotonic() - t0 < 1.0
     assert all(c.is_alive() for c in clients), "cut off too early"
 
