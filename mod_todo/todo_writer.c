@@ -18,6 +18,14 @@ typedef struct job_t {
     int done;
 } job_t;
 
+/* Transaction control, prepared once on the writer connection. */
+enum { BEGIN, SAVEPOINT, RELEASE, ROLLBACK_TO, COMMIT, ROLLBACK, NCONTROL };
+
+static const char *const control_sql[NCONTROL] = {
+    "BEGIN IMMEDIATE",  "SAVEPOINT todo_job",
+    "RELEASE todo_job", "ROLLBACK TO todo_job",
+    "COMMIT",           "ROLLBACK"};
+
 struct todo_writer_t {
     apr_thread_mutex_t *mu; /* guards everything below */
     apr_thread_cond_t *cv;  /* a group ended */
@@ -26,10 +34,23 @@ struct todo_writer_t {
     int max_group;
     todo_db_t *db;
     sqlite3 *conn;
+    sqlite3_stmt *control[NCONTROL];
     apr_global_mutex_t *lock;
     todo_writer_stats_t stats;
     todo_metrics_t *metrics;
 };
+
+static apr_status_t finalize(void *data)
+{
+    todo_writer_t *w = data;
+    int i;
+
+    for (i = 0; i < NCONTROL; ++i) {
+        sqlite3_finalize(w->control[i]);
+        w->control[i] = NULL;
+    }
+    return APR_SUCCESS;
+}
 
 apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
                                 todo_db_t *db, apr_global_mutex_t *lock,
@@ -37,6 +58,7 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
 {
     todo_writer_t *w = apr_pcalloc(p, sizeof(*w));
     apr_status_t rv;
+    int i;
 
     if (db->dialect != TODO_DIALECT_SQLITE3 || max_group < 1) {
         return APR_EINVAL;
@@ -50,6 +72,16 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
     }
     w->db = db;
     w->conn = apr_dbd_native_handle(db->drv, db->h);
+    /* Registered after the connection's own cleanup: runs before it. */
+    apr_pool_cleanup_register(p, w, finalize, apr_pool_cleanup_null);
+    for (i = 0; i < NCONTROL; ++i) {
+        if (SQLITE_OK
+            != sqlite3_prepare_v3(w->conn, control_sql[i], -1,
+                                  SQLITE_PREPARE_PERSISTENT, &w->control[i],
+                                  NULL)) {
+            return TODO_EDB;
+        }
+    }
     w->lock = lock;
     w->max_group = max_group;
     /* Statements on this connection run inside the group's transaction:
@@ -66,22 +98,24 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
  * waits for an fsync, which would stall every reading thread of the
  * process. Only the leader uses this connection, one thread at a time.
  */
-static int control(todo_writer_t *w, apr_pool_t *p, const char *sql)
+static int control(todo_writer_t *w, apr_pool_t *p, int which)
 {
-    int rc = sqlite3_exec(w->conn, sql, NULL, NULL, NULL);
+    sqlite3_stmt *stmt = w->control[which];
+    int rc = sqlite3_step(stmt);
 
-    if (SQLITE_OK != rc) {
+    sqlite3_reset(stmt);
+    if (SQLITE_DONE != rc) {
         todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
                         TODO_LOGNO(00031) "group commit: %s failed: %s (%d)",
-                        sql, sqlite3_errmsg(w->conn), rc);
+                        control_sql[which], sqlite3_errmsg(w->conn), rc);
     }
-    return SQLITE_OK == rc;
+    return SQLITE_DONE == rc;
 }
 
 /* Run one job in its savepoint; 0 if the group's transaction broke. */
 static int run_job(todo_writer_t *w, job_t *j)
 {
-    if (!control(w, j->p, "SAVEPOINT todo_job")) {
+    if (!control(w, j->p, SAVEPOINT)) {
         return 0;
     }
     j->rv = j->fn(w->db, j->p, j->baton);
@@ -91,10 +125,10 @@ static int run_job(todo_writer_t *w, job_t *j)
          * NOMEM): the jobs before this one are gone too. */
         return 0;
     }
-    if (APR_SUCCESS != j->rv && !control(w, j->p, "ROLLBACK TO todo_job")) {
+    if (APR_SUCCESS != j->rv && !control(w, j->p, ROLLBACK_TO)) {
         return 0;
     }
-    return control(w, j->p, "RELEASE todo_job");
+    return control(w, j->p, RELEASE);
 }
 
 void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m)
@@ -114,11 +148,11 @@ static void run_group(todo_writer_t *w, job_t *group)
     if (w->lock) {
         apr_global_mutex_lock(w->lock);
     }
-    ok = control(w, p, "BEGIN IMMEDIATE");
+    ok = control(w, p, BEGIN);
     for (j = group; ok && j; j = j->next) {
         ok = run_job(w, j);
     }
-    ok = ok && control(w, p, "COMMIT");
+    ok = ok && control(w, p, COMMIT);
     if (ok && w->metrics) {
         for (j = group; j; j = j->next) {
             n += APR_SUCCESS == j->rv;
@@ -127,7 +161,7 @@ static void run_group(todo_writer_t *w, job_t *group)
     }
     if (!ok) {
         if (!sqlite3_get_autocommit(w->conn)) {
-            control(w, p, "ROLLBACK");
+            control(w, p, ROLLBACK);
         }
         for (j = group; j; j = j->next) {
             if (APR_SUCCESS == j->rv) {
