@@ -8,7 +8,7 @@ TLS      ?= 0
 export PORT INSTANCE DB TLS
 
 .PHONY: all run test test-asan test-tls asan-build deps unit integration \
-        check clean docker-test
+        check clean docker-test bench
 
 all: build
 
@@ -33,6 +33,11 @@ test:
 
 deps:
 	sh scripts/deps.sh
+
+# The HTTP benchmark (docs/performance.md): installs the FastAPI peer's
+# packages too (scripts/deps.sh bench), which nothing else needs.
+bench:
+	sh tests/bench/run.sh
 
 unit: unit-build
 	$(UNIT_BIN)

@@ -3,6 +3,12 @@
 # asking apt only when something is missing; then the npm packages of
 # tests/js/ (OpenAPI validator, Playwright) and ui/ (Swagger UI), from
 # their committed package-lock.json, when node_modules is missing or stale.
+#
+#   deps.sh [bench]
+#
+# `bench` adds the packages of the benchmark's FastAPI peer
+# (tests/bench/peer/), which nothing else needs: only tests/bench/run.sh
+# asks for them.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -11,6 +17,11 @@ libaprutil1-dbd-pgsql libjansson-dev libjwt-dev libssl-dev libsqlite3-dev
 libcrypt-dev libcmocka-dev libunistring-dev libpq-dev python3 python3-pytest
 python3-requests sqlite3 openssl curl postgresql-15 postgresql-client-15
 chromium prometheus python3-prometheus-client wrk"
+if [ "${1:-}" = bench ]; then
+    PACKAGES="$PACKAGES python3-fastapi python3-uvicorn python3-sqlmodel
+python3-sqlalchemy python3-jose python3-passlib python3-bcrypt
+python3-multipart python3-uvloop python3-httptools"
+fi
 
 missing=""
 for pkg in $PACKAGES; do

@@ -3,90 +3,218 @@
 # trivial JSON handler (GET /healthz: routing + JSON, no database) measured
 # in the same run, so the ratio means something on a shared machine.
 #
-#   tests/bench/run.sh [seconds] [connections]
+#   tests/bench/run.sh [seconds] [connections]      (default: 10 64)
 #
-# Runs the scenarios on each database in $BENCH_DBS (default: sqlite3
-# pgsql; PostgreSQL on a private cluster made for the run) and prints one
-# Markdown table per database: requests/s, p50, p99, non-2xx, and the
-# ratio to the trivial handler measured in that same run.
+# Starts its own httpd per database in $BENCH_DBS (default: sqlite3 pgsql;
+# PostgreSQL on a private cluster made for the run), registers and logs in
+# one user, makes 1,000 tasks for it, warms up, then runs wrk -t2 --latency
+# (keep-alive) per scenario:
+#
+#   trivial        GET /healthz: the ceiling (no database, no token)
+#   auth_me        GET /auth/me: token check + session/user lookup
+#   task_get       GET /tasks/{id}
+#   task_list      GET /tasks?page_size=10 (10 of the user's 1,000)
+#   task_patch     PATCH /tasks/{random of the 1,000} {"status":"in_progress"}
+#   task_create    POST /tasks
+#   mixed          80 % GET /tasks/{random of the 1,000}, 20 % POST /tasks
+#   login          POST /auth/login (form body), over and over: bound by
+#                  bcrypt by design, so with few connections
+#                  ($BENCH_LOGIN_CONNS, default 4) and the rate limits
+#                  raised; printed next to its ceiling, cores / seconds per
+#                  bcrypt hash at $BCRYPT_COST (timed here with Python's
+#                  crypt, the same libcrypt as the module)
+#   trivial_again  GET /healthz again: how far the machine wandered
+#
+# Each row: requests/s, p50, p99, non-2xx, socket errors, requests/s as a
+# share of the ceiling (the mean of trivial and trivial_again), p99 as a
+# multiple of the trivial p99 (same mean), and httpd's total RSS (every
+# process of its session) before and after the scenario.
+#
+# Environment:
+#   BENCH_DBS="sqlite3 pgsql"  databases to run on
+#   BCRYPT_COST=12             the instance's TodoBcryptCost
+#   PROCS=2 THREADS=25         the event MPM's shape (scripts/instance.sh)
+#   BENCH_LOGIN_CONNS=4        connections for the login scenario
+#   BENCH_LOGIN_SECS           its duration (default: seconds, at least 10)
+#   BENCH_PEER=auto|1|0        the FastAPI peer (tests/bench/peer/): auto =
+#                              when its Debian packages are (or can be)
+#                              installed (scripts/deps.sh bench)
+#   BENCH_RSS_REQUESTS=N       after the scenarios, the mixed load in wrk
+#                              chunks of BENCH_RSS_CHUNK seconds (10) until
+#                              N requests were served after a 20 s warm-up;
+#                              prints httpd's RSS growth (target < 5 %)
+#   BENCH_WRITE_DOCS=1         put the tables into docs/performance.md
+#                              (between <!-- bench:begin/end --> markers)
+#   KEEP=1                     keep the work directory (/tmp/mod_todo-bench.*)
+#
+# The tables go to stdout and to build/bench/results.md; wrk's own output
+# for every scenario to build/bench/<db>/.
 set -eu
 cd "$(dirname "$0")/../.."
-sh scripts/deps.sh # wrk among the rest, on a fresh machine
+sh scripts/deps.sh >&2 # wrk among the rest, on a fresh machine
 make --no-print-directory build >/dev/null
 
 secs=${1:-10}
 conns=${2:-64}
 threads=2
+cost=${BCRYPT_COST:-12}
+login_conns=${BENCH_LOGIN_CONNS:-4}
+# A login takes a good part of a second: in a short run, the ones still in
+# flight when wrk stops would weigh on the rate, so at least 10 s.
+login_secs=${BENCH_LOGIN_SECS:-$((secs > 10 ? secs : 10))}
+dur=$secs
+rss_requests=${BENCH_RSS_REQUESTS:-0}
+rss_chunk=${BENCH_RSS_CHUNK:-10}
+cores=$(nproc)
 top=$(pwd)
+out=$top/build/bench
+results=$out/results.md
+rm -rf "$out" # this run's files only
+mkdir -p "$out"
 work=$(mktemp -d /tmp/mod_todo-bench.XXXXXX)
 chmod 755 "$work"
 httpd=$(apxs -q SBINDIR)/$(apxs -q TARGET)
+py=/usr/bin/python3 # Debian's, with the peer's packages
 pids=""
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null || true; done
     for p in $pids; do wait "$p" 2>/dev/null || true; done
-    [ -d "$work/pgcluster" ] && sh scripts/pg.sh stop "$work/pgcluster" || true
+    # Anything left of a session we started (setsid below).
+    for p in $pids; do kill -- "-$p" 2>/dev/null || true; done
+    if [ -d "$work/pgcluster" ]; then
+        sh scripts/pg.sh stop "$work/pgcluster" >&2 || true
+    fi
     [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# The peer runs when its packages are there (installing them as root).
+peer=${BENCH_PEER:-auto}
+peer_ok() {
+    $py -c 'import fastapi, uvicorn, sqlmodel, jose, passlib, bcrypt, multipart' \
+        2>/dev/null
 }
-
-# run NAME PATH [wrk args...]: prints "NAME rps p50 p99 non2xx"
-run() {
-    name=$1
-    path=$2
-    shift 2
-    wrk -t$threads -c"$conns" -d"${secs}s" --latency "$@" "$B$path" \
-        >"$dir/$name.out"
-    awk -v name="$name" '
-        /Requests\/sec/ { rps = $2 }
-        $1 == "50%" { p50 = $2 }
-        $1 == "99%" { p99 = $2 }
-        /Non-2xx/ { non2xx = $NF }
-        END { printf "%s %s %s %s %s\n", name, rps, p50, p99, (non2xx ? non2xx : 0) }
-    ' "$dir/$name.out"
-}
-
-bench() {
-    db=$1
-    dir=$work/$db
-    mkdir -p "$dir"
-    chmod 755 "$dir"
-    port=$(free_port)
-    if [ "$db" = pgsql ]; then
-        pgport=$(free_port)
-        sh scripts/pg.sh start "$work/pgcluster" "$pgport"
-        sh scripts/pg.sh createdb "$work/pgcluster" "$pgport" bench
-        export DB_PARAMS="host=127.0.0.1 port=$pgport dbname=bench user=postgres connect_timeout=2"
+if [ "$peer" != 0 ]; then
+    peer_ok || sh scripts/deps.sh bench >&2 || true
+    if peer_ok; then
+        peer=1
+    elif [ "$peer" = 1 ]; then
+        echo "run.sh: BENCH_PEER=1 but the peer's packages are missing" \
+            "(sh scripts/deps.sh bench, as root)" >&2
+        exit 1
+    else
+        echo "run.sh: no peer (sh scripts/deps.sh bench installs it)" >&2
+        peer=0
     fi
-    conf=$(DB=$db BCRYPT_COST=${BCRYPT_COST:-12} sh scripts/instance.sh "$dir" "$port")
-    B=http://127.0.0.1:$port/api/v1
-    "$httpd" -f "$conf" -DFOREGROUND &
-    pid=$!
-    pids="$pids $pid"
-    for _ in $(seq 100); do
-        curl -fs "$B/healthz" >/dev/null 2>&1 && break
-        sleep 0.1
+fi
+
+# Print to stdout and into build/bench/results.md.
+show() { tee -a "$results"; }
+
+free_port() {
+    $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Total RSS in MiB of every process in session $1: the server is started
+# with setsid, so its session (and process group) id is its own pid.
+rss() {
+    ps -o rss= -s "$1" | awk '{ kb += $1 } END { printf "%.1f", kb / 1024 }'
+}
+
+# wrk_summary FILE: "rps p50ms p99ms non2xx sockerrs requests"
+wrk_summary() {
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return v / 1000
+            if (v ~ /ms$/) return v + 0
+            if (v ~ /m$/) return v * 60000
+            if (v ~ /s$/) return v * 1000
+            return v + 0
+        }
+        $2 == "requests" && $3 == "in" { reqs = $1 }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        /Non-2xx/ { non2xx = $NF }
+        /Socket errors/ { errs = $4 + $6 + $8 + $10 }
+        END { printf "%s %.3f %.3f %d %d %d\n", rps, p50, p99, non2xx, errs, reqs }
+    ' "$1"
+}
+
+# measure NAME CONNS URL [wrk args...]: one wrk run against server $pid,
+# appends "NAME rps p50 p99 non2xx sockerrs requests rss0 rss1" to
+# $dir/results.
+measure() {
+    name=$1
+    c=$2
+    url=$3
+    shift 3
+    r0=$(rss "$pid")
+    wrk -t$threads -c"$c" -d"${dur}s" --latency "$@" "$url" >"$dir/$name.out"
+    r1=$(rss "$pid")
+    echo "$name $(wrk_summary "$dir/$name.out") $r0 $r1" >>"$dir/results"
+}
+
+# table FILE: the Markdown table of a results file.
+table() {
+    awk '
+        NR == FNR && $1 ~ /^trivial/ { ceil += $2; p99 += $4; n++; next }
+        NR == FNR { next }
+        FNR == 1 {
+            if (n) { ceil /= n; p99 /= n }
+            print "| scenario | requests/s | p50 | p99 | non-2xx | socket errors | vs trivial | p99 vs trivial | RSS MiB before → after |"
+            print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        }
+        {
+            printf "| %s | %.0f | %.2fms | %.2fms | %d | %d | %s | %s | %s → %s |\n",
+                $1, $2, $3, $4, $5, $6,
+                ceil ? sprintf("%.0f%%", 100 * $2 / ceil) : "-",
+                p99 ? sprintf("%.1f×", $4 / p99) : "-", $8, $9
+        }
+    ' "$1" "$1"
+}
+
+# Where a scenario had non-2xx answers or socket errors, say what the
+# server logged about them: the statuses in its access log, and the event
+# MPM running out of worker threads (it then closes keep-alive connections
+# that become readable instead of queueing them: wrk counts a read error
+# and reconnects).
+explain_errors() {
+    awk '$9 !~ /^2/ { n[$6 " " $9]++ } END { for (k in n) print k, n[k] }' \
+        "$1/logs/access.log" | sort | while read -r method status n; do
+        echo "- non-2xx in the access log: ${method#\"} → $status: $n"
     done
+    busy=$(grep -c 'AH00484\|AH10159' "$1/logs/error.log" || true)
+    if [ "$busy" -gt 0 ]; then
+        echo "- socket errors: wrk's read errors are keep-alive connections" \
+            "httpd closed for want of an idle worker thread in their" \
+            "process ($busy × AH00484/AH10159 in its error log; event MPM" \
+            "${PROCS:-2}×${THREADS:-25} threads for $conns connections)."
+    fi
+}
 
-    curl -fs -X POST "$B/auth/register" -H 'Content-Type: application/json' \
-        -d '{"email":"bench@example.com","username":"bench","password":"benchmark1"}' >/dev/null
-    token=$(curl -fs -X POST "$B/auth/login" -d 'username=bench&password=benchmark1' |
-        /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+# Seconds one bcrypt hash takes at cost $1 (the best of three).
+bcrypt_secs() {
+    $py -W ignore - "$1" <<'PY'
+import crypt, sys, time
+salt = crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << int(sys.argv[1]))
+times = []
+for _ in range(3):
+    t = time.perf_counter()
+    crypt.crypt("benchmark1", salt)
+    times.append(time.perf_counter() - t)
+print("%.4f" % min(times))
+PY
+}
 
-    # 1,000 tasks for the list and single-task scenarios, made in bulk.
-    /usr/bin/python3 "$top/tests/bench/seed.py" "$B" "$token" "$dir"
-    task_id=$(cat "$dir/first_id")
-    cat >"$dir/create.lua" <<LUA
+# The wrk scripts. mixed.lua needs ids.lua (seed.py) in front of it.
+lua_scripts() {
+    cat >"$dir/create.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"title": "created by wrk", "priority": "high"}'
 LUA
-    cat "$dir/ids.lua" >"$dir/patch.lua"
-    cat >>"$dir/patch.lua" <<'LUA'
+    cat "$dir/ids.lua" - >"$dir/patch.lua" <<'LUA'
 wrk.method = "PATCH"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"status": "in_progress"}'
@@ -94,40 +222,264 @@ request = function()
     return wrk.format(nil, "/api/v1/tasks/" .. ids[math.random(#ids)])
 end
 LUA
+    cat "$dir/ids.lua" - >"$dir/mixed.lua" <<'LUA'
+-- 80 % GET /tasks/{random of the 1,000}, 20 % POST /tasks.
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("thread_no", threads)
+end
+function init(args)
+    math.randomseed(os.time() * 16 + (thread_no or 0))
+    post_headers = {}
+    for k, v in pairs(wrk.headers) do post_headers[k] = v end
+    post_headers["Content-Type"] = "application/json"
+end
+local body = '{"title": "created by wrk (mixed)", "priority": "medium"}'
+function request()
+    if math.random(100) <= 20 then
+        return wrk.format("POST", "/api/v1/tasks", post_headers, body)
+    end
+    return wrk.format("GET", "/api/v1/tasks/" .. ids[math.random(#ids)])
+end
+LUA
+    cat >"$dir/login.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.body = "username=bench&password=benchmark1"
+LUA
+}
 
-    # Warm up (pools, caches), then measure.
-    auth="Authorization: Bearer $token"
-    wrk -t1 -c8 -d2s "$B/healthz" >/dev/null
-    wrk -t1 -c8 -d2s -H "$auth" "$B/tasks/$task_id" >/dev/null
-    {
-        run trivial /healthz
-        run auth_me /auth/me -H "$auth"
-        run task_get "/tasks/$task_id" -H "$auth"
-        run task_list "/tasks?page_size=10" -H "$auth"
-        run task_patch /tasks -H "$auth" -s "$dir/patch.lua"
-        run task_create /tasks -H "$auth" -s "$dir/create.lua"
-        run trivial_again /healthz
-    } >"$dir/results"
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
+# register_login BASE: registers the bench user, prints a bearer token.
+register_login() {
+    curl -fsS -X POST "$1/auth/register" -H 'Content-Type: application/json' \
+        -d '{"email":"bench@example.com","username":"bench","password":"benchmark1"}' \
+        >/dev/null
+    curl -fsS -X POST "$1/auth/login" -d 'username=bench&password=benchmark1' |
+        $py -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
 
-    echo "### $db"
+wait_up() {
+    for _ in $(seq 200); do
+        curl -fs "$1/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "run.sh: nothing answers $1/healthz" >&2
+    return 1
+}
+
+# rss_check: the mixed load in chunks until $rss_requests were served after
+# a 20 s warm-up; httpd's RSS after the warm-up and at the end.
+rss_check() {
+    wrk -t$threads -c"$conns" -d20s -H "$auth" -s "$dir/mixed.lua" "$B/tasks" \
+        >"$dir/rss-warmup.out"
+    read -r _ _ _ non2xx errs warm_reqs <<EOF
+$(wrk_summary "$dir/rss-warmup.out")
+EOF
+    start=$(rss "$pid")
+    total=0 chunks=0 peak=$start
+    echo "requests	rss_mib" >"$dir/rss.tsv"
+    while [ "$total" -lt "$rss_requests" ]; do
+        wrk -t$threads -c"$conns" -d"${rss_chunk}s" -H "$auth" \
+            -s "$dir/mixed.lua" "$B/tasks" >"$dir/rss-chunk.out"
+        read -r _ _ _ n e r <<EOF
+$(wrk_summary "$dir/rss-chunk.out")
+EOF
+        total=$((total + r))
+        non2xx=$((non2xx + n))
+        errs=$((errs + e))
+        chunks=$((chunks + 1))
+        now=$(rss "$pid")
+        peak=$(awk -v a="$peak" -v b="$now" 'BEGIN { print (b > a ? b : a) }')
+        printf '%s\t%s\n' "$total" "$now" >>"$dir/rss.tsv"
+    done
+    end=$(rss "$pid")
+    echo "#### Memory under the mixed load ($db)"
     echo
-    awk '
-        NR == FNR && $1 ~ /^trivial/ { ceil += $2; n++; next }
-        FNR == 1 && !printed {
-            ceil /= n
-            print "| scenario | requests/s | p50 | p99 | non-2xx | vs trivial |"
-            print "|---|---:|---:|---:|---:|---:|"
-            printed = 1
-        }
-        NR != FNR { printf "| %s | %.0f | %s | %s | %s | %.0f%% |\n", $1, $2, $3, $4, $5, 100 * $2 / ceil }
-    ' "$dir/results" "$dir/results"
+    echo "| requests after warm-up | chunks | RSS after 20 s warm-up | RSS at end | peak | growth | non-2xx | socket errors |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    awk -v n="$total" -v c="$chunks" -v s="$start" -v e="$end" -v p="$peak" \
+        -v x="$non2xx" -v k="$errs" 'BEGIN {
+        printf "| %d | %d × %ss | %.1f MiB | %.1f MiB | %.1f MiB | %+.1f%% %s | %d | %d |\n",
+            n, c, "'"$rss_chunk"'", s, e, p, 100 * (e - s) / s,
+            (100 * (e - s) / s < 5 ? "(target < 5%: ok)" : "(target < 5%: OVER)"), x, k
+    }'
+    echo
+    echo "Warm-up: $warm_reqs requests in 20 s (non-2xx and socket errors above include it)."
     echo
 }
 
-echo "wrk -t$threads -c$conns -d${secs}s, keep-alive; $(nproc) cores; $(date -u +%Y-%m-%d)"
-echo
-for db in ${BENCH_DBS:-sqlite3 pgsql}; do
+bench() {
+    db=$1
+    dir=$work/$db
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    : >"$dir/results"
+    port=$(free_port)
+    if [ "$db" = pgsql ]; then
+        pgport=$(free_port)
+        sh scripts/pg.sh start "$work/pgcluster" "$pgport" >&2
+        sh scripts/pg.sh createdb "$work/pgcluster" "$pgport" bench >&2
+        export DB_PARAMS="host=127.0.0.1 port=$pgport dbname=bench user=postgres connect_timeout=2"
+    fi
+    conf=$(DB=$db BCRYPT_COST=$cost sh scripts/instance.sh "$dir" "$port")
+    # The login scenario logs in far more than 10 times a minute from one
+    # address into one account: lift the contract's rate limits (as the
+    # integration tests do with rate_limits=False).
+    for kind in register login login-account; do
+        echo "TodoRateLimit $kind 1000000 1"
+    done >"$dir/conf.d/00-bench-ratelimits.conf"
+    B=http://127.0.0.1:$port/api/v1
+    setsid "$httpd" -f "$conf" -DFOREGROUND &
+    pid=$!
+    pids="$pids $pid"
+    wait_up "$B"
+
+    token=$(register_login "$B")
+    auth="Authorization: Bearer $token"
+    # 1,000 tasks for the list and single-task scenarios, made in bulk.
+    $py "$top/tests/bench/seed.py" "$B" "$token" "$dir"
+    task_id=$(cat "$dir/first_id")
+    lua_scripts
+
+    # Warm up (pools, caches), then measure.
+    wrk -t1 -c8 -d2s "$B/healthz" >/dev/null
+    wrk -t1 -c8 -d2s -H "$auth" "$B/tasks/$task_id" >/dev/null
+    measure trivial "$conns" "$B/healthz"
+    measure auth_me "$conns" "$B/auth/me" -H "$auth"
+    measure task_get "$conns" "$B/tasks/$task_id" -H "$auth"
+    measure task_list "$conns" "$B/tasks?page_size=10" -H "$auth"
+    measure task_patch "$conns" "$B/tasks" -H "$auth" -s "$dir/patch.lua"
+    measure task_create "$conns" "$B/tasks" -H "$auth" -s "$dir/create.lua"
+    measure mixed "$conns" "$B/tasks" -H "$auth" -s "$dir/mixed.lua"
+    hash=$(bcrypt_secs "$cost")
+    dur=$login_secs
+    measure login "$login_conns" "$B/auth/login" --timeout 60s -s "$dir/login.lua"
+    dur=$secs
+    measure trivial_again "$conns" "$B/healthz"
+
+    {
+        echo "### mod_todo, $db"
+        echo
+        table "$dir/results"
+        echo
+        awk -v cores="$cores" -v h="$hash" -v cost="$cost" -v c="$login_conns" \
+            -v d="$login_secs" '
+            $1 == "login" {
+                ceil = cores / h
+                printf "login: %.1f logins/s with %d connections for %d s; one bcrypt hash at cost %d takes %.1f ms here, so the ceiling is %d cores / %.1f ms = %.1f logins/s: **%.0f%%** of it.\n",
+                    $2, c, d, cost, 1000 * h, cores, 1000 * h, ceil, 100 * $2 / ceil
+            }' "$dir/results"
+        echo
+        if awk '$5 > 0 || $6 > 0 { bad = 1 } END { exit !bad }' "$dir/results"; then
+            explain_errors "$dir"
+            echo
+        fi
+        [ "$rss_requests" -gt 0 ] && rss_check
+    } | show
+
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    mkdir -p "$out/$db"
+    cp "$dir"/*.out "$dir/results" "$out/$db/"
+    [ -f "$dir/rss.tsv" ] && cp "$dir/rss.tsv" "$out/$db/"
+    if [ "$db" = pgsql ]; then
+        sh scripts/pg.sh stop "$work/pgcluster" >&2
+        rm -rf "$work/pgcluster"
+    fi
+}
+
+# The FastAPI peer on SQLite, same seed, same wrk arguments; compared with
+# mod_todo's SQLite figures from earlier in this run.
+bench_peer() {
+    db=peer
+    dir=$work/peer
+    mkdir -p "$dir"
+    : >"$dir/results"
+    port=$(free_port)
+    B=http://127.0.0.1:$port/api/v1
+    secret=$(openssl rand -hex 32)
+    export PEER_DB="$dir/peer.db" PEER_SECRET="$secret" BCRYPT_COST="$cost"
+    export PYTHONDONTWRITEBYTECODE=1
+    $py "$top/tests/bench/peer/app.py" init
+    setsid $py -m uvicorn app:app --app-dir "$top/tests/bench/peer" \
+        --host 127.0.0.1 --port "$port" --workers 2 --no-access-log \
+        --log-level warning >"$dir/uvicorn.log" 2>&1 &
+    pid=$!
+    pids="$pids $pid"
+    wait_up "$B"
+    token=$(register_login "$B")
+    auth="Authorization: Bearer $token"
+    $py "$top/tests/bench/seed.py" "$B" "$token" "$dir" single
+    task_id=$(cat "$dir/first_id")
+    lua_scripts
+    wrk -t1 -c8 -d2s -H "$auth" "$B/tasks/$task_id" >/dev/null
+    measure trivial "$conns" "$B/healthz"
+    measure task_get "$conns" "$B/tasks/$task_id" -H "$auth"
+    measure task_list "$conns" "$B/tasks?page_size=10" -H "$auth"
+    measure task_create "$conns" "$B/tasks" -H "$auth" -s "$dir/create.lua"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    mkdir -p "$out/peer"
+    cp "$dir"/*.out "$dir/results" "$dir/uvicorn.log" "$out/peer/"
+
+    ref=$1
+    {
+        echo "### mod_todo ($ref) / peer (FastAPI + SQLModel + uvicorn, 2 workers, SQLite)"
+        echo
+        echo "| scenario | mod_todo req/s | peer req/s | mod_todo / peer | mod_todo p99 | peer p99 | peer non-2xx | peer socket errors | peer RSS MiB before → after |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        awk '
+            # mod_todo trivial: the mean of trivial and trivial_again.
+            NR == FNR && $1 ~ /^trivial/ {
+                n++; rps["trivial"] += ($2 - rps["trivial"]) / n
+                p99["trivial"] += ($4 - p99["trivial"]) / n; next
+            }
+            NR == FNR { rps[$1] = $2; p99[$1] = $4; next }
+            ($1 in rps) {
+                printf "| %s | %.0f | %.0f | %.1f× | %.2fms | %.2fms | %d | %d | %s → %s |\n",
+                    $1, rps[$1], $2, $2 ? rps[$1] / $2 : 0, p99[$1], $4, $5, $6, $8, $9
+            }
+        ' "$work/$ref/results" "$dir/results"
+        echo
+        echo "The peer's trivial row is its own GET /healthz (mod_todo's is the mean of its two)."
+        echo
+    } | show
+}
+
+{
+    echo "Run of $(date -u +%Y-%m-%d) (UTC): $cores cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo));" \
+        "wrk -t$threads -c$conns -d${secs}s --latency, keep-alive (login: -c$login_conns -d${login_secs}s);" \
+        "event MPM ${PROCS:-2}×${THREADS:-25} (processes × threads); bcrypt cost $cost;" \
+        "databases: ${BENCH_DBS:-sqlite3 pgsql}; peer: $([ "$peer" = 1 ] && echo yes || echo no)."
+    echo
+} | show
+dbs=${BENCH_DBS:-sqlite3 pgsql}
+for db in $dbs; do
     bench "$db"
 done
+
+if [ "$peer" = 1 ]; then
+    case " $dbs " in
+    *" sqlite3 "*) ref=sqlite3 ;;
+    *) ref=$(echo "$dbs" | awk '{ print $1 }') ;;
+    esac
+    bench_peer "$ref"
+fi
+
+if [ "${BENCH_WRITE_DOCS:-0}" = 1 ]; then
+    $py - "$top/docs/performance.md" "$results" <<'PY'
+import re, sys
+doc, res = sys.argv[1:3]
+text = open(doc).read()
+tables = open(res).read().strip()
+begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+# The markers on lines of their own (the prose may name them).
+section = re.compile("^%s$.*?^%s$" % (begin, end), re.M | re.S)
+if not section.search(text):
+    text = text.rstrip("\n") + "\n\n## Latest run\n\n%s\n%s\n" % (begin, end)
+text = section.sub(lambda m: begin + "\n\n" + tables + "\n\n" + end, text, 1)
+open(doc, "w").write(text)
+PY
+    echo "run.sh: wrote the tables into docs/performance.md" >&2
+fi
