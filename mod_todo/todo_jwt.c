@@ -110,12 +110,23 @@ static int has_claim(jwt_t *jwt, const char *name)
 static int header_alg_ok(apr_pool_t *p, const todo_jwt_config_t *cfg,
                          const char *seg, apr_size_t len)
 {
+    /* The header todo_jwt_sign() writes ({"alg":"HS256","typ":"JWT"}
+     * through libjwt), base64url: every token we issued has it, so it
+     * needs no parsing. Anything else is parsed and checked below. */
+    static const char *const issued[] = {
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9",
+        "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9"};
     unsigned char *raw;
     apr_size_t rawlen;
     json_t *header;
     const char *alg;
     int ok;
 
+    if (len == strlen(issued[cfg->alg])
+        && !memcmp(seg, issued[cfg->alg], len)) {
+        return 1;
+    }
     if (APR_SUCCESS
         != todo_b64url_decode(p, apr_pstrmemdup(p, seg, len), &raw, &rawlen)) {
         return 0;
