@@ -222,7 +222,10 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
                                      &v)) {
                 v = NULL; /* APR_ENOENT: SQL NULL */
             }
-            APR_ARRAY_PUSH(cells, const char *) = v ? apr_pstrdup(p, v) : NULL;
+            /* Already a copy in @a p (SQLite's driver copies each row
+             * as it reads ahead; PostgreSQL's result lives until @a p is
+             * cleared): not copied again. */
+            APR_ARRAY_PUSH(cells, const char *) = v;
         }
         ++rows->nrows;
     }
