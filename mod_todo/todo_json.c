@@ -117,24 +117,34 @@ void todo_jbuf_raw(todo_jbuf_t *b, const char *s, apr_size_t len)
     b->len += len;
 }
 
+/* What each byte is in a JSON string: 0 escaped (the control characters,
+ * '"' and '\\'), 1 ASCII as it is, 2 part of a multi-byte UTF-8
+ * sequence (checked once the string is written). */
+static const unsigned char byte_kind[256] = {
+    [0x20 ... 0x21] = 1,
+    [0x23 ... 0x5b] = 1,
+    [0x5d ... 0x7f] = 1,
+    [0x80 ... 0xff] = 2}; /* 0x22 '"' and 0x5c '\\' are escaped */
+
 void todo_jbuf_str(todo_jbuf_t *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *c;
-    int ascii = 1;
+    unsigned kinds = 0;
     char *out;
 
     if (!s) {
         TODO_JBUF_LIT(b, "null");
         return;
     }
-    /* At worst every byte becomes \u00XX; plus the quotes. */
+    /* At worst every byte becomes \\u00XX; plus the quotes. */
     jbuf_reserve(b, 6 * strlen(s) + 2);
     out = b->buf + b->len;
     *out++ = '"';
     for (c = (const unsigned char *)s; *c; ++c) {
-        if (*c >= 0x20 && *c != '"' && *c != '\\') {
-            ascii &= *c < 0x80;
+        unsigned k = byte_kind[*c];
+        if (k) {
+            kinds |= k;
             *out++ = (char)*c;
             continue;
         }
@@ -168,7 +178,7 @@ void todo_jbuf_str(todo_jbuf_t *b, const char *s)
         }
     }
     *out++ = '"';
-    if (!ascii
+    if ((kinds & 2)
         && todo_utf8_count(s, (apr_size_t)(c - (const unsigned char *)s)) < 0) {
         b->failed = 1;
     }
