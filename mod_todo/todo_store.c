@@ -222,10 +222,12 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
                                      &v)) {
                 v = NULL; /* APR_ENOENT: SQL NULL */
             }
-            /* Already a copy in @a p (SQLite's driver copies each row
-             * as it reads ahead; PostgreSQL's result lives until @a p is
-             * cleared): not copied again. */
-            APR_ARRAY_PUSH(cells, const char *) = v;
+            /* SQLite's driver already copied each row into @a p as it
+             * read ahead; PostgreSQL's driver clears its result once the
+             * last row has been read, so its values are copied. */
+            APR_ARRAY_PUSH(cells, const char *) =
+                v && db->dialect != TODO_DIALECT_SQLITE3 ? apr_pstrdup(p, v)
+                                                         : v;
         }
         ++rows->nrows;
     }
