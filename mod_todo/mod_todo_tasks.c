@@ -29,7 +29,7 @@ static int send_task(todo_req_t *req, int status, const todo_task_t *t,
 {
     request_rec *r = req->r;
     apr_size_t len = 0;
-    const char *text = task_text(req, todo_task_to_json(t), &len);
+    const char *text = todo_task_json_text(r->pool, t, &len);
 
     apr_table_setn(r->headers_out, "ETag", todo_task_etag(r->pool, t));
     if (status == HTTP_CREATED) {
@@ -188,6 +188,8 @@ int todo_h_task_list(todo_req_t *req)
     apr_table_t *args = NULL;
     todo_task_query_t q;
     apr_int64_t total = 0;
+    const char *text;
+    apr_size_t len = 0;
     apr_status_t rv;
 
     rv = todo_req_authenticate(req);
@@ -204,11 +206,9 @@ int todo_h_task_list(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    return todo_send_json(req, HTTP_OK,
-                          json_pack("{s:o, s:I, s:i, s:i}", TODO_KEY_TASKS,
-                                    todo_tasks_to_json(tasks), TODO_KEY_TOTAL,
-                                    (json_int_t)total, TODO_KEY_PAGE, q.page,
-                                    TODO_KEY_PAGE_SIZE, q.page_size));
+    text = todo_task_page_json_text(r->pool, tasks, total, q.page, q.page_size,
+                                    &len);
+    return todo_send_body(req, HTTP_OK, text, len);
 }
 
 int todo_h_task_get(todo_req_t *req)

@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 
 #include "todo_json.h"
+#include "todo_utf8.h"
 
 static apr_status_t json_pool_cleanup(void *data)
 {
@@ -82,4 +83,122 @@ const char *todo_json_dump(apr_pool_t *p, const json_t *j, apr_size_t *plen)
     buf[need] = '\0';
     *plen = need;
     return buf;
+}
+
+void todo_jbuf_init(todo_jbuf_t *b, apr_pool_t *p, apr_size_t cap)
+{
+    b->p = p;
+    b->cap = cap > 16 ? cap : 16;
+    b->buf = apr_palloc(p, b->cap);
+    b->len = 0;
+    b->failed = 0;
+}
+
+/* Room for @a more bytes and the final NUL. */
+static void jbuf_reserve(todo_jbuf_t *b, apr_size_t more)
+{
+    char *grown;
+
+    if (b->len + more < b->cap) {
+        return;
+    }
+    while (b->len + more >= b->cap) {
+        b->cap *= 2;
+    }
+    grown = apr_palloc(b->p, b->cap);
+    memcpy(grown, b->buf, b->len);
+    b->buf = grown;
+}
+
+void todo_jbuf_raw(todo_jbuf_t *b, const char *s, apr_size_t len)
+{
+    jbuf_reserve(b, len);
+    memcpy(b->buf + b->len, s, len);
+    b->len += len;
+}
+
+/* What each byte is in a JSON string: 0 escaped (the control characters,
+ * '"' and '\\'), 1 ASCII as it is, 2 part of a multi-byte UTF-8
+ * sequence (checked once the string is written). */
+static const unsigned char byte_kind[256] = {
+    [0x20 ... 0x21] = 1,
+    [0x23 ... 0x5b] = 1,
+    [0x5d ... 0x7f] = 1,
+    [0x80 ... 0xff] = 2}; /* 0x22 '"' and 0x5c '\\' are escaped */
+
+void todo_jbuf_str(todo_jbuf_t *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *c;
+    unsigned kinds = 0;
+    char *out;
+
+    if (!s) {
+        TODO_JBUF_LIT(b, "null");
+        return;
+    }
+    /* At worst every byte becomes \\u00XX; plus the quotes. */
+    jbuf_reserve(b, 6 * strlen(s) + 2);
+    out = b->buf + b->len;
+    *out++ = '"';
+    for (c = (const unsigned char *)s; *c; ++c) {
+        unsigned k = byte_kind[*c];
+        if (k) {
+            kinds |= k;
+            *out++ = (char)*c;
+            continue;
+        }
+        *out++ = '\\';
+        switch (*c) {
+        case '"':
+        case '\\':
+            *out++ = (char)*c;
+            break;
+        case '\b':
+            *out++ = 'b';
+            break;
+        case '\f':
+            *out++ = 'f';
+            break;
+        case '\n':
+            *out++ = 'n';
+            break;
+        case '\r':
+            *out++ = 'r';
+            break;
+        case '\t':
+            *out++ = 't';
+            break;
+        default: /* the other control characters, as jansson writes them */
+            memcpy(out, "u00", 3);
+            out[3] = hex[*c >> 4];
+            out[4] = hex[*c & 0xf];
+            out += 5;
+            break;
+        }
+    }
+    *out++ = '"';
+    if ((kinds & 2)
+        && todo_utf8_count(s, (apr_size_t)(c - (const unsigned char *)s)) < 0) {
+        b->failed = 1;
+    }
+    b->len = (apr_size_t)(out - b->buf);
+}
+
+void todo_jbuf_int(todo_jbuf_t *b, apr_int64_t v)
+{
+    char num[24];
+    int n = apr_snprintf(num, sizeof(num), "%" APR_INT64_T_FMT, v);
+
+    todo_jbuf_raw(b, num, (apr_size_t)n);
+}
+
+const char *todo_jbuf_text(todo_jbuf_t *b, apr_size_t *plen)
+{
+    if (b->failed) {
+        return NULL;
+    }
+    b->buf[b->len] = '\0';
+    *plen = b->len;
+    return b->buf;
 }

@@ -65,4 +65,41 @@ apr_status_t todo_json_parse_object(apr_pool_t *p, const char *buf,
  */
 const char *todo_json_dump(apr_pool_t *p, const json_t *j, apr_size_t *plen);
 
+/**
+ * A JSON text written straight into a pool, for the hot responses whose
+ * shape is fixed (tasks): no json_t tree to build, walk and free.
+ * Strings are escaped exactly as jansson's compact dump escapes them, so
+ * the bytes are the same as todo_json_dump() of the equivalent tree; a
+ * string that is not valid UTF-8 (which jansson would refuse) fails the
+ * whole text.
+ */
+typedef struct todo_jbuf_t {
+    apr_pool_t *p;
+    char *buf;
+    apr_size_t len;
+    apr_size_t cap;
+    int failed; /**< a string was not valid UTF-8 */
+} todo_jbuf_t;
+
+/** Start an empty text with room for @a cap bytes (it grows as needed). */
+void todo_jbuf_init(todo_jbuf_t *b, apr_pool_t *p, apr_size_t cap);
+
+/** Append @a len bytes of JSON as they are. */
+void todo_jbuf_raw(todo_jbuf_t *b, const char *s, apr_size_t len);
+
+/** Append a string literal of JSON as it is. */
+#define TODO_JBUF_LIT(b, lit) todo_jbuf_raw((b), (lit), sizeof(lit) - 1)
+
+/** Append @a s as a JSON string, or null for NULL. */
+void todo_jbuf_str(todo_jbuf_t *b, const char *s);
+
+/** Append an integer. */
+void todo_jbuf_int(todo_jbuf_t *b, apr_int64_t v);
+
+/**
+ * The text, NUL-terminated, in the pool.
+ * @return NULL if a string was not valid UTF-8
+ */
+const char *todo_jbuf_text(todo_jbuf_t *b, apr_size_t *plen);
+
 #endif /* TODO_JSON_H */

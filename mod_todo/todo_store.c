@@ -222,7 +222,12 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
                                      &v)) {
                 v = NULL; /* APR_ENOENT: SQL NULL */
             }
-            APR_ARRAY_PUSH(cells, const char *) = v ? apr_pstrdup(p, v) : NULL;
+            /* SQLite's driver already copied each row into @a p as it
+             * read ahead; PostgreSQL's driver clears its result once the
+             * last row has been read, so its values are copied. */
+            APR_ARRAY_PUSH(cells, const char *) =
+                v && db->dialect != TODO_DIALECT_SQLITE3 ? apr_pstrdup(p, v)
+                                                         : v;
         }
         ++rows->nrows;
     }
@@ -300,6 +305,18 @@ apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
     }
     rv2 = todo_db_end(db, p, tx, APR_SUCCESS == rv);
     return APR_SUCCESS == rv ? rv2 : rv;
+}
+
+apr_status_t todo_db_data_version(todo_db_t *db, unsigned int *pversion)
+{
+    if (db->dialect != TODO_DIALECT_SQLITE3
+        || SQLITE_OK
+               != sqlite3_file_control(apr_dbd_native_handle(db->drv, db->h),
+                                       "main", SQLITE_FCNTL_DATA_VERSION,
+                                       pversion)) {
+        return APR_ENOTIMPL;
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,

@@ -198,6 +198,72 @@ json_t *todo_task_to_json(const todo_task_t *t)
         t->created_at, TODO_KEY_UPDATED_AT, t->updated_at);
 }
 
+void todo_task_write_json(todo_jbuf_t *b, const todo_task_t *t)
+{
+    /* The keys in todo_task_to_json()'s order, compact as jansson. */
+    TODO_JBUF_LIT(b, "{\"" TODO_KEY_ID "\":");
+    todo_jbuf_str(b, t->id);
+    TODO_JBUF_LIT(b, ",\"" TODO_KEY_USER_ID "\":");
+    todo_jbuf_str(b, t->user_id);
+    TODO_JBUF_LIT(b, ",\"" TODO_KEY_TITLE "\":");
+    todo_jbuf_str(b, t->title);
+    TODO_JBUF_LIT(b, ",\"" TODO_KEY_DESCRIPTION "\":");
+    todo_jbuf_str(b, t->description);
+    TODO_JBUF_LIT(b, ",\"" TODO_KEY_STATUS "\":");
+    todo_jbuf_str(b, t->status);
+    if (!strcmp(t->status, "completed")) {
+        TODO_JBUF_LIT(b, ",\"" TODO_KEY_COMPLETED "\":true");
+    }
+    else {
+        TODO_JBUF_LIT(b, ",\"" TODO_KEY_COMPLETED "\":false");
+    }
+    TODO_JBUF_LIT(b, ",\"" TODO_KEY_PRIORITY "\":");
+    todo_jbuf_str(b, t->priority);
+    TODO_JBUF_LIT(b, ",\"" TODO_KEY_DUE_DATE "\":");
+    todo_jbuf_str(b, t->due_date);
+    TODO_JBUF_LIT(b, ",\"" TODO_KEY_CREATED_AT "\":");
+    todo_jbuf_str(b, t->created_at);
+    TODO_JBUF_LIT(b, ",\"" TODO_KEY_UPDATED_AT "\":");
+    todo_jbuf_str(b, t->updated_at);
+    TODO_JBUF_LIT(b, "}");
+}
+
+const char *todo_task_json_text(apr_pool_t *p, const todo_task_t *t,
+                                apr_size_t *plen)
+{
+    todo_jbuf_t b;
+
+    todo_jbuf_init(&b, p, 512);
+    todo_task_write_json(&b, t);
+    return todo_jbuf_text(&b, plen);
+}
+
+const char *todo_task_page_json_text(apr_pool_t *p,
+                                     const apr_array_header_t *tasks,
+                                     apr_int64_t total, int page, int page_size,
+                                     apr_size_t *plen)
+{
+    todo_jbuf_t b;
+    int i;
+
+    todo_jbuf_init(&b, p, 512 * (apr_size_t)(tasks->nelts + 1));
+    TODO_JBUF_LIT(&b, "{\"" TODO_KEY_TASKS "\":[");
+    for (i = 0; i < tasks->nelts; ++i) {
+        if (i) {
+            TODO_JBUF_LIT(&b, ",");
+        }
+        todo_task_write_json(&b, APR_ARRAY_IDX(tasks, i, todo_task_t *));
+    }
+    TODO_JBUF_LIT(&b, "],\"" TODO_KEY_TOTAL "\":");
+    todo_jbuf_int(&b, total);
+    TODO_JBUF_LIT(&b, ",\"" TODO_KEY_PAGE "\":");
+    todo_jbuf_int(&b, page);
+    TODO_JBUF_LIT(&b, ",\"" TODO_KEY_PAGE_SIZE "\":");
+    todo_jbuf_int(&b, page_size);
+    TODO_JBUF_LIT(&b, "}");
+    return todo_jbuf_text(&b, plen);
+}
+
 json_t *todo_tasks_to_json(const apr_array_header_t *tasks)
 {
     json_t *list = json_array();

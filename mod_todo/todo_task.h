@@ -17,6 +17,7 @@
 #include <apr_tables.h>
 #include <jansson.h>
 
+#include "todo_json.h"
 #include "todo_result.h"
 
 #define TODO_TITLE_MAX 200
@@ -87,6 +88,29 @@ int todo_task_priority_valid(const char *priority);
 
 /** @return the contract's Task object, a new reference */
 json_t *todo_task_to_json(const todo_task_t *t);
+
+/**
+ * Append the Task object to @a b: the same bytes as todo_json_dump() of
+ * todo_task_to_json(), without building the tree (the read paths).
+ */
+void todo_task_write_json(todo_jbuf_t *b, const todo_task_t *t);
+
+/**
+ * The JSON text of one task, from @a p.
+ * @return NULL if a field is not valid UTF-8
+ */
+const char *todo_task_json_text(apr_pool_t *p, const todo_task_t *t,
+                                apr_size_t *plen);
+
+/**
+ * The JSON text of a page of tasks (todo_task_t * elements):
+ * {"tasks": [...], "total": ..., "page": ..., "page_size": ...}, from @a p.
+ * @return NULL if a field is not valid UTF-8
+ */
+const char *todo_task_page_json_text(apr_pool_t *p,
+                                     const apr_array_header_t *tasks,
+                                     apr_int64_t total, int page, int page_size,
+                                     apr_size_t *plen);
 
 /** @return a JSON array of the todo_task_t* in @a tasks, a new reference */
 json_t *todo_tasks_to_json(const apr_array_header_t *tasks);

@@ -82,8 +82,13 @@ const char *ts_jwt_forge(apr_pool_t *p, const char *header, const char *claims,
     return apr_pstrcat(p, input, ".", ts_b64url(p, mac, mac_len), NULL);
 }
 
-static const todo_jwt_config_t cfg = {
-    TODO_JWT_HS256, (const unsigned char *)KEY, sizeof(KEY) - 1, NULL, NULL, 0};
+static const todo_jwt_config_t cfg = {TODO_JWT_HS256,
+                                      (const unsigned char *)KEY,
+                                      sizeof(KEY) - 1,
+                                      NULL,
+                                      NULL,
+                                      0,
+                                      NULL};
 
 static const char *forge(apr_pool_t *p, const char *header, const char *claims)
 {
@@ -91,22 +96,30 @@ static const char *forge(apr_pool_t *p, const char *header, const char *claims)
                         sizeof(KEY) - 1);
 }
 
-/* Verify @a token with @a c at TS_CONST; it must be refused for @a why. */
+/* Verify @a token with @a c at TS_CONST; it must be refused for @a why,
+ * both with the HMAC keyed per token and keyed once
+ * (todo_jwt_config_init, as the module runs). */
 static void refused_with(apr_pool_t *p, const todo_jwt_config_t *c,
                          const char *token, todo_jwt_error_t why)
 {
+    todo_jwt_config_t keyed = *c;
     todo_claims_t claims;
     todo_jwt_error_t err = TODO_JWT_OK;
     apr_status_t rv;
+    int i;
 
-    memset(&claims, 0, sizeof(claims));
-    rv = todo_jwt_verify(p, c, token, TS_CONST, &claims, &err);
-    if (TODO_EAUTH != rv || err != why) {
-        fail_msg("token %.200s: status %d, reason %s; wanted TODO_EAUTH, %s",
-                 token ? token : "(null)", rv, todo_jwt_error_name(err),
-                 todo_jwt_error_name(why));
+    assert_int_equal(APR_SUCCESS, todo_jwt_config_init(p, &keyed));
+    for (i = 0; i < 2; ++i) {
+        memset(&claims, 0, sizeof(claims));
+        rv = todo_jwt_verify(p, i ? &keyed : c, token, TS_CONST, &claims, &err);
+        if (TODO_EAUTH != rv || err != why) {
+            fail_msg("token %.200s: status %d, reason %s; wanted TODO_EAUTH, "
+                     "%s (%s)",
+                     token ? token : "(null)", rv, todo_jwt_error_name(err),
+                     todo_jwt_error_name(why), i ? "keyed once" : "unkeyed");
+        }
+        assert_null(claims.sub);
     }
-    assert_null(claims.sub);
 }
 
 static void refused(apr_pool_t *p, const char *token, todo_jwt_error_t why)
@@ -148,6 +161,16 @@ static void test_forged_control_is_accepted(void **state)
     assert_int_equal(TODO_JWT_OK, err);
     assert_string_equal(SUB, claims.sub);
     assert_string_equal(SID, claims.sid);
+    /* And with the HMAC keyed once, as the module checks. */
+    {
+        todo_jwt_config_t keyed = cfg;
+        assert_int_equal(APR_SUCCESS, todo_jwt_config_init(p, &keyed));
+        assert_non_null(keyed.mac);
+        assert_int_equal(APR_SUCCESS,
+                         todo_jwt_verify(p, &keyed,
+                                         forge(p, HDR_HS256, CLAIMS(EXP_OK)),
+                                         TS_CONST, &claims, &err));
+    }
     /* Header without "typ" is fine too. */
     assert_int_equal(
         APR_SUCCESS,
@@ -706,6 +729,41 @@ static void test_missing_or_short_key_accepts_nothing(void **state)
         TODO_JWT_BAD_SIGNATURE);
 }
 
+/*
+ * The signature is compared over its full length: a signature that is
+ * the right MAC followed by more bytes, or only its first half, is no
+ * signature (todo_jwt.c compares the MAC itself since it stopped going
+ * through libjwt's jwt_decode).
+ */
+static void test_signature_prefix_or_extension(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    const char *input =
+        apr_pstrcat(p, ts_b64url(p, HDR_HS256, strlen(HDR_HS256)), ".",
+                    ts_b64url(p, CLAIMS(EXP_OK), strlen(CLAIMS(EXP_OK))), NULL);
+    unsigned char mac[EVP_MAX_MD_SIZE + 1];
+    unsigned int mac_len = 0;
+
+    assert_non_null(HMAC(EVP_sha256(), KEY, sizeof(KEY) - 1,
+                         (const unsigned char *)input, strlen(input), mac,
+                         &mac_len));
+    mac[mac_len] = 0;
+    refused(p, apr_pstrcat(p, input, ".", ts_b64url(p, mac, mac_len + 1), NULL),
+            TODO_JWT_BAD_SIGNATURE);
+    refused(p, apr_pstrcat(p, input, ".", ts_b64url(p, mac, mac_len / 2), NULL),
+            TODO_JWT_BAD_SIGNATURE);
+}
+
+/* Correctly signed claims that are not a JSON object are refused. */
+static void test_signed_claims_not_an_object(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+
+    refused_any(p, forge(p, HDR_HS256, "[1,2]"));
+    refused_any(p, forge(p, HDR_HS256, "\"" SUB "\""));
+    refused_any(p, forge(p, HDR_HS256, "{\"sub\":"));
+}
+
 int test_jwt_security_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -734,6 +792,8 @@ int test_jwt_security_run(void)
         TS_TEST(test_crit_header),
         TS_TEST(test_sub_not_a_uuid),
         TS_TEST(test_missing_or_short_key_accepts_nothing),
+        TS_TEST(test_signature_prefix_or_extension),
+        TS_TEST(test_signed_claims_not_an_object),
     };
     return cmocka_run_group_tests_name("jwt_security", tests, NULL, NULL);
 }

@@ -232,6 +232,77 @@ static void test_search_text(void **state)
     assert_string_equal("äpfel\nstrasse", s);
 }
 
+/* The task JSON written directly is byte for byte jansson's dump of
+ * todo_task_to_json(), escapes and nulls included. */
+static void test_write_json_matches_jansson(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    static const char *const titles[] = {"plain",
+                                         "quote \" and \\ backslash",
+                                         "tab\tnl\ncr\rbs\bff\f",
+                                         "ctl \x01\x1f\x7f end",
+                                         "slash / and </script>",
+                                         "Äpfel \xe2\x82\xac \xf0\x9f\x98\x80",
+                                         ""};
+    todo_task_t t = {0};
+    apr_array_header_t *tasks = apr_array_make(p, 4, sizeof(todo_task_t *));
+    json_t *list = json_array(), *page;
+    const char *mine, *theirs;
+    apr_size_t len = 0, len2 = 0;
+    size_t i;
+
+    t.id = "01a22fa6-c3b1-7e3e-86e0-47dc3c2084de";
+    t.user_id = "01a22fa6-c377-7e70-8810-f918d0333381";
+    t.priority = "high";
+    t.created_at = "2026-12-01T03:00:00.000000Z";
+    t.updated_at = "2026-12-01T03:00:01.000000Z";
+    for (i = 0; i < sizeof(titles) / sizeof(titles[0]); ++i) {
+        todo_task_t *copy = apr_pmemdup(p, &t, sizeof(t));
+        copy->title = titles[i];
+        copy->description = i % 2 ? NULL : titles[i];
+        copy->due_date = i % 3 ? NULL : "2027-01-01T00:00:00.000000Z";
+        copy->status = i % 2 ? "completed" : "pending";
+        mine = todo_task_json_text(p, copy, &len);
+        theirs = todo_json_dump(
+            p, todo_json_pool_own(p, todo_task_to_json(copy)), &len2);
+        assert_non_null(mine);
+        assert_string_equal(theirs, mine);
+        assert_int_equal(len2, len);
+        APR_ARRAY_PUSH(tasks, todo_task_t *) = copy;
+        json_array_append_new(list, todo_task_to_json(copy));
+    }
+    page = todo_json_pool_own(
+        p, json_pack("{s:o, s:I, s:i, s:i}", TODO_KEY_TASKS, list,
+                     TODO_KEY_TOTAL, (json_int_t)1234567890123, TODO_KEY_PAGE,
+                     3, TODO_KEY_PAGE_SIZE, 100));
+    mine = todo_task_page_json_text(p, tasks, 1234567890123, 3, 100, &len);
+    assert_string_equal(todo_json_dump(p, page, &len2), mine);
+    /* An empty page. */
+    apr_array_clear(tasks);
+    assert_string_equal("{\"tasks\":[],\"total\":0,\"page\":1,"
+                        "\"page_size\":10}",
+                        todo_task_page_json_text(p, tasks, 0, 1, 10, &len));
+}
+
+/* Invalid UTF-8 fails the text, as jansson refuses to build the string. */
+static void test_write_json_refuses_bad_utf8(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    static const char *const bad[] = {"\xff", "a\xc3", "\xed\xa0\x80",
+                                      "\xc0\xaf"};
+    todo_task_t t = {0};
+    apr_size_t len = 0;
+    size_t i;
+
+    t.id = t.user_id = t.status = t.priority = "x";
+    t.created_at = t.updated_at = "y";
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+        t.title = bad[i];
+        assert_null(todo_task_json_text(p, &t, &len));
+        assert_null(todo_task_to_json(&t));
+    }
+}
+
 int test_todo_task_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +314,8 @@ int test_todo_task_run(void)
         TS_TEST(test_rank_and_json),
         TS_TEST(test_etags),
         TS_TEST(test_search_text),
+        TS_TEST(test_write_json_matches_jansson),
+        TS_TEST(test_write_json_refuses_bad_utf8),
     };
     return cmocka_run_group_tests_name("todo_task", tests, NULL, NULL);
 }

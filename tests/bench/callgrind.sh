@@ -1,0 +1,104 @@
+#!/bin/sh
+# Instructions per request for the read paths, counted by valgrind's
+# callgrind (repeatable on a shared machine, unlike requests/s).
+#
+#   tests/bench/callgrind.sh [requests] [outdir]
+#
+# Seeds an instance (one user, 1,000 tasks) with a normal httpd, then per
+# scenario runs httpd -X (one process) under callgrind twice, with 100 and
+# with 100 + requests GETs over one keep-alive connection (curl), and
+# prints the difference per request. The larger run's dump stays in
+# outdir for callgrind_annotate --inclusive=yes. (callgrind_control -z/-d
+# would need vgdb to ptrace an idle httpd, which this sandbox refuses.)
+set -eu
+cd "$(dirname "$0")/../.."
+make --no-print-directory build >/dev/null
+
+n=${1:-1000}
+out=${2:-$(mktemp -d /tmp/mod_todo-cg-out.XXXXXX)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+top=$(pwd)
+work=$(mktemp -d /tmp/mod_todo-cg.XXXXXX)
+chmod 755 "$work"
+httpd=$(apxs -q SBINDIR)/$(apxs -q TARGET)
+pid=""
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+conf=$(PROCS=1 THREADS=4 BCRYPT_COST=4 sh scripts/instance.sh "$work" "$port")
+# One token for the whole run, however slow callgrind is.
+echo "TodoAccessTokenLifetime 86400" >"$work/conf.d/profile.conf"
+B=http://127.0.0.1:$port/api/v1
+
+wait_up() {
+    for _ in $(seq 600); do
+        curl -fs "$B/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "callgrind.sh: httpd did not come up" >&2
+    exit 1
+}
+
+"$httpd" -f "$conf" -DFOREGROUND &
+pid=$!
+wait_up
+curl -fs -X POST "$B/auth/register" -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","username":"bench","password":"benchmark1"}' >/dev/null
+token=$(curl -fs -X POST "$B/auth/login" -d 'username=bench&password=benchmark1' |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+/usr/bin/python3 "$top/tests/bench/seed.py" "$B" "$token" "$work"
+task_id=$(cat "$work/first_id")
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+
+# As root, run valgrind as httpd's user from the start: httpd -X drops to
+# that user, and callgrind then could not write its own output file.
+asuser=
+if [ "$(id -u)" = 0 ]; then
+    chown -R www-data:www-data "$work" "$out"
+    asuser="setpriv --reuid=www-data --regid=www-data --clear-groups"
+fi
+
+# measure NAME PATH COUNT: httpd -X under callgrind, counting only inside
+# ap_run_process_connection (each request's read, handling, response and
+# log line; not start-up or shutdown), COUNT GETs of PATH on one
+# keep-alive connection, then a graceful stop (the dump). Prints the
+# total Ir.
+measure() {
+    f="$out/callgrind.out.$1.$3"
+    $asuser valgrind --tool=callgrind --vgdb=no --collect-atstart=no \
+        --toggle-collect=ap_run_process_connection \
+        --callgrind-out-file="$f" \
+        "$httpd" -f "$conf" -X 2>"$out/valgrind.$1.$3.log" &
+    pid=$!
+    wait_up
+    awk -v n="$3" -v url="$B$2" 'BEGIN {
+        for (i = 0; i < n; i++) printf "url = \"%s\"\noutput = \"/dev/null\"\n", url
+    }' >"$work/curl.cfg"
+    curl -fsS -H "Authorization: Bearer $token" -K "$work/curl.cfg"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    pid=""
+    awk '/^summary:/ { print $2 }' "$f"
+}
+
+# Two runs per scenario, $warm and $warm + $n requests: the difference is
+# $n requests in the steady state (one-time work such as SQLite reading
+# its schema on the first query cancels out).
+warm=100
+echo "| scenario | Ir/request |"
+echo "|---|---:|"
+for s in "trivial /healthz" "auth_me /auth/me" "task_get /tasks/$task_id" \
+    "task_list /tasks?page_size=10"; do
+    set -- $s
+    a=$(measure "$1" "$2" "$warm")
+    b=$(measure "$1" "$2" "$((warm + n))")
+    printf '| %s | %d |\n' "$1" "$(((b - a) / n))"
+done
+echo
+echo "dumps: $out/callgrind.out.<scenario>.$((warm + n)) (for callgrind_annotate)"
