@@ -2,15 +2,14 @@
 
 /**
  * @file todo_jwt.h
- * @brief Access tokens: HS256/384/512 JWTs, signed through libjwt 1.10
- * and checked here, every rule of the contract (libjwt 1.10 checks none
- * of them, and takes the algorithm from the token):
+ * @brief Access tokens: HS256/384/512 JWTs signed and checked through
+ * libjwt 1.10, with every rule of the contract checked here because
+ * libjwt 1.10 checks none of them:
  *
  *  - the header's "alg" must be exactly the configured one ("none" and
- *    every other algorithm are refused before the signature is looked
- *    at);
- *  - the signature must be the HMAC of the configured algorithm and key
- *    (compared in constant time);
+ *    every other algorithm are refused before libjwt sees the token, and
+ *    libjwt's own view of the alg is checked again after);
+ *  - the signature must verify with the configured key;
  *  - "exp" must be a JSON integer in the future (with leeway);
  *  - "nbf", when present, a JSON integer not in the future (with leeway);
  *  - "iss" and "aud" must match when configured;
@@ -23,7 +22,7 @@
 
 #include <apr_pools.h>
 
-/** Longest token accepted (refused before anything is decoded). */
+/** Longest token accepted; libjwt decodes segments on the stack. */
 #define TODO_JWT_MAX_LEN 4096
 /** Shortest HMAC secret accepted, in bytes. */
 #define TODO_JWT_MIN_SECRET 32
