@@ -33,10 +33,6 @@ apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg)
      * can never double as anything signed with the JWT key. */
     hmac256(cfg->jwt.key, cfg->jwt.key_len, "mod_todo refresh token v1",
             cfg->refresh_key);
-    rv = todo_jwt_config_init(p, &cfg->jwt);
-    if (APR_SUCCESS != rv) {
-        return rv;
-    }
     rv = todo_random_bytes(random, sizeof(random));
     if (APR_SUCCESS != rv) {
         return rv;

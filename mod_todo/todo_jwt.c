@@ -11,7 +11,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/params.h>
 
 #include "todo_json.h"
 #include "todo_jwt.h"
@@ -28,65 +27,6 @@ static const EVP_MD *alg_md(todo_jwt_alg_t alg)
     return alg == TODO_JWT_HS512   ? EVP_sha512()
            : alg == TODO_JWT_HS384 ? EVP_sha384()
                                    : EVP_sha256();
-}
-
-static apr_status_t mac_ctx_cleanup(void *data)
-{
-    EVP_MAC_CTX_free(data);
-    return APR_SUCCESS;
-}
-
-apr_status_t todo_jwt_config_init(apr_pool_t *p, todo_jwt_config_t *cfg)
-{
-    static const char *const digests[] = {"SHA256", "SHA384", "SHA512"};
-    char digest[8];
-    OSSL_PARAM params[2];
-    EVP_MAC *hmac = NULL;
-    EVP_MAC_CTX *ctx = NULL;
-    apr_status_t rv = APR_EGENERAL;
-
-    cfg->mac = NULL;
-    if (!cfg->key || cfg->key_len < TODO_JWT_MIN_SECRET) {
-        return APR_SUCCESS; /* nothing to key: every token is refused */
-    }
-    apr_cpystrn(digest, digests[cfg->alg], sizeof(digest));
-    params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
-    params[1] = OSSL_PARAM_construct_end();
-    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
-    if (ctx && EVP_MAC_init(ctx, cfg->key, cfg->key_len, params)) {
-        apr_pool_cleanup_register(p, ctx, mac_ctx_cleanup,
-                                  apr_pool_cleanup_null);
-        cfg->mac = ctx;
-        ctx = NULL;
-        rv = APR_SUCCESS;
-    }
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(hmac); /* the context holds its own reference */
-    return rv;
-}
-
-/* HMAC of @a len bytes of @a data with the configured key and algorithm:
- * from the keyed context when there is one (only read here, so threads
- * can share it), else keyed now. */
-static int mac_of(const todo_jwt_config_t *cfg, const char *data,
-                  apr_size_t len, unsigned char *out, unsigned int *pout_len)
-{
-    EVP_MAC_CTX *ctx;
-    size_t n = 0;
-    int ok;
-
-    if (!cfg->mac) {
-        return HMAC(alg_md(cfg->alg), cfg->key, (int)cfg->key_len,
-                    (const unsigned char *)data, len, out, pout_len)
-               != NULL;
-    }
-    ctx = EVP_MAC_CTX_dup(cfg->mac);
-    ok = ctx && EVP_MAC_update(ctx, (const unsigned char *)data, len)
-         && EVP_MAC_final(ctx, out, &n, EVP_MAX_MD_SIZE);
-    EVP_MAC_CTX_free(ctx);
-    *pout_len = (unsigned int)n;
-    return ok;
 }
 
 const char *todo_jwt_alg_name(todo_jwt_alg_t alg)
@@ -288,7 +228,9 @@ static json_t *verified_claims(apr_pool_t *p, const todo_jwt_config_t *cfg,
     json_t *claims;
 
     if (!cfg->key || cfg->key_len < TODO_JWT_MIN_SECRET
-        || !mac_of(cfg, token, (apr_size_t)(dot2 - token), mac, &mac_len)) {
+        || !HMAC(alg_md(cfg->alg), cfg->key, (int)cfg->key_len,
+                 (const unsigned char *)token, (size_t)(dot2 - token), mac,
+                 &mac_len)) {
         return NULL;
     }
     if (APR_SUCCESS != todo_b64url_decode(p, dot2 + 1, &sig, &sig_len)

@@ -38,8 +38,6 @@ typedef struct todo_jwt_config_t {
     const char *issuer;   /**< NULL: not issued, not checked */
     const char *audience; /**< NULL: not issued, not checked */
     long leeway;          /**< seconds of clock skew tolerated */
-    void *mac; /**< the HMAC keyed once (an EVP_MAC_CTX, copied for each
-                    token) by todo_jwt_config_init(); NULL: keyed per token */
 } todo_jwt_config_t;
 
 /** The claims the module issues and reads. */
@@ -63,15 +61,6 @@ typedef enum {
     TODO_JWT_BAD_AUDIENCE,
     TODO_JWT_BAD_CLAIMS
 } todo_jwt_error_t;
-
-/**
- * Key the HMAC once for @a cfg (alg, key and key_len set), so checking a
- * token copies a keyed context instead of fetching the digest and keying
- * it again. Freed with @a p. Optional: without it tokens are checked all
- * the same, more slowly.
- * @return APR_SUCCESS, or APR_EGENERAL if OpenSSL failed
- */
-apr_status_t todo_jwt_config_init(apr_pool_t *p, todo_jwt_config_t *cfg);
 
 /** @return the name of @a alg ("HS256") */
 const char *todo_jwt_alg_name(todo_jwt_alg_t alg);
