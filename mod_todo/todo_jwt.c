@@ -1,6 +1,5 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +7,6 @@
 #include <apr_strings.h>
 #include <jansson.h>
 #include <jwt.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "todo_json.h"
 #include "todo_jwt.h"
@@ -21,13 +17,6 @@
 static const char *const alg_names[] = {"HS256", "HS384", "HS512"};
 static const jwt_alg_t alg_libjwt[] = {JWT_ALG_HS256, JWT_ALG_HS384,
                                        JWT_ALG_HS512};
-
-static const EVP_MD *alg_md(todo_jwt_alg_t alg)
-{
-    return alg == TODO_JWT_HS512   ? EVP_sha512()
-           : alg == TODO_JWT_HS384 ? EVP_sha384()
-                                   : EVP_sha256();
-}
 
 const char *todo_jwt_alg_name(todo_jwt_alg_t alg)
 {
@@ -97,21 +86,22 @@ apr_status_t todo_jwt_sign(apr_pool_t *p, const todo_jwt_config_t *cfg,
     return APR_SUCCESS;
 }
 
-/* A NumericDate claim that must be a positive JSON integer: a missing
- * claim, a string or a float ("9999999999", 1e12) are all refused (0),
- * as with libjwt's reading (see shared/dependency-facts.md). */
-static long numeric_date(json_t *claims, const char *name)
+/* A NumericDate claim that must be a positive JSON integer. libjwt reads
+ * a missing claim as -1 and a string or float ("9999999999", 1e12) as 0
+ * (see shared/dependency-facts.md), so anything <= 0 is refused. */
+static long numeric_date(jwt_t *jwt, const char *name)
 {
-    json_t *v = json_object_get(claims, name);
-    json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
-
-    return n > 0 && n <= LONG_MAX ? (long)n : 0;
+    long v = jwt_get_grant_int(jwt, name);
+    return v > 0 ? v : 0;
 }
 
-/* A string claim, or NULL when missing or of another type. */
-static const char *string_claim(json_t *claims, const char *name)
+/* Is an optional claim present at all, whatever its type? */
+static int has_claim(jwt_t *jwt, const char *name)
 {
-    return json_string_value(json_object_get(claims, name));
+    char *json = jwt_get_grants_json(jwt, name);
+
+    free(json);
+    return json != NULL;
 }
 
 /* The header segment must be a JSON object whose "alg" is exactly the
@@ -149,36 +139,42 @@ static int header_alg_ok(apr_pool_t *p, const todo_jwt_config_t *cfg,
     return ok;
 }
 
-static int audience_matches(json_t *claims, const char *want)
+static int audience_matches(jwt_t *jwt, const char *want)
 {
-    json_t *aud = json_object_get(claims, "aud"), *v;
+    const char *aud = jwt_get_grant(jwt, "aud");
+    char *json;
+    json_t *arr, *v;
     size_t i;
     int found = 0;
 
-    if (json_is_string(aud)) {
-        return !strcmp(json_string_value(aud), want);
+    if (aud) {
+        return !strcmp(aud, want);
     }
-    /* Or an array of audiences. */
-    json_array_foreach(aud, i, v)
+    /* An array of audiences: the only case that needs parsing. */
+    json = jwt_get_grants_json(jwt, "aud");
+    arr = json ? json_loads(json, 0, NULL) : NULL;
+    free(json);
+    json_array_foreach(arr, i, v)
     {
         if (json_is_string(v) && !strcmp(json_string_value(v), want)) {
             found = 1;
         }
     }
+    json_decref(arr);
     return found;
 }
 
 static todo_jwt_error_t check_claims(apr_pool_t *p,
-                                     const todo_jwt_config_t *cfg, json_t *jwt,
+                                     const todo_jwt_config_t *cfg, jwt_t *jwt,
                                      long now, todo_claims_t *out)
 {
-    const char *jti = string_claim(jwt, "jti");
+    const char *jti = jwt_get_grant(jwt, "jti");
     long exp = numeric_date(jwt, "exp"), nbf = 0;
 
     if (exp == 0) {
         return TODO_JWT_BAD_CLAIMS;
     }
-    if (json_object_get(jwt, "nbf") && (nbf = numeric_date(jwt, "nbf")) == 0) {
+    if (has_claim(jwt, "nbf") && (nbf = numeric_date(jwt, "nbf")) == 0) {
         return TODO_JWT_BAD_CLAIMS;
     }
     /* Subtract from now rather than add to exp: no overflow near LONG_MAX. */
@@ -189,7 +185,7 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
         return TODO_JWT_NOT_YET_VALID;
     }
     if (cfg->issuer) {
-        const char *iss = string_claim(jwt, "iss");
+        const char *iss = jwt_get_grant(jwt, "iss");
         if (!iss || strcmp(iss, cfg->issuer)) {
             return TODO_JWT_BAD_ISSUER;
         }
@@ -197,9 +193,9 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
     if (cfg->audience && !audience_matches(jwt, cfg->audience)) {
         return TODO_JWT_BAD_AUDIENCE;
     }
-    if (APR_SUCCESS != todo_uuid_parse(p, string_claim(jwt, "sub"), &out->sub)
+    if (APR_SUCCESS != todo_uuid_parse(p, jwt_get_grant(jwt, "sub"), &out->sub)
         || APR_SUCCESS
-               != todo_uuid_parse(p, string_claim(jwt, "sid"), &out->sid)) {
+               != todo_uuid_parse(p, jwt_get_grant(jwt, "sid"), &out->sid)) {
         return TODO_JWT_BAD_CLAIMS;
     }
     out->jti = jti ? apr_pstrdup(p, jti) : NULL;
@@ -208,58 +204,18 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
     return TODO_JWT_OK;
 }
 
-/*
- * The claims of a token whose header passed header_alg_ok(): the HMAC of
- * "header.claims" with the configured key and algorithm only (never one
- * the token names), compared in constant time with the signature, then
- * the claims segment parsed once. libjwt's jwt_decode() is not used here:
- * it takes the algorithm from the token, parses the header again and
- * builds a new HMAC context per call, most of an authenticated request's
- * cost (docs/performance.md).
- * @return the claims object (released with @a p), or NULL
- */
-static json_t *verified_claims(apr_pool_t *p, const todo_jwt_config_t *cfg,
-                               const char *token, const char *dot1,
-                               const char *dot2)
-{
-    unsigned char mac[EVP_MAX_MD_SIZE], *sig, *raw;
-    unsigned int mac_len = 0;
-    apr_size_t sig_len, raw_len;
-    json_t *claims;
-
-    if (!cfg->key || cfg->key_len < TODO_JWT_MIN_SECRET
-        || !HMAC(alg_md(cfg->alg), cfg->key, (int)cfg->key_len,
-                 (const unsigned char *)token, (size_t)(dot2 - token), mac,
-                 &mac_len)) {
-        return NULL;
-    }
-    if (APR_SUCCESS != todo_b64url_decode(p, dot2 + 1, &sig, &sig_len)
-        || sig_len != mac_len || CRYPTO_memcmp(sig, mac, mac_len)) {
-        return NULL;
-    }
-    if (APR_SUCCESS
-        != todo_b64url_decode(
-            p, apr_pstrmemdup(p, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1)), &raw,
-            &raw_len)) {
-        return NULL;
-    }
-    claims =
-        todo_json_pool_own(p, json_loadb((const char *)raw, raw_len, 0, NULL));
-    return json_is_object(claims) ? claims : NULL;
-}
-
 static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
                                const char *token, long now, todo_claims_t *out)
 {
-    const char *dot1, *dot2, *c;
-    json_t *claims;
+    const char *dot1, *dot2, *c, *alg;
+    jwt_t *jwt = NULL;
     apr_size_t len;
 
     if (!token || (len = strlen(token)) == 0 || len > TODO_JWT_MAX_LEN) {
         return TODO_JWT_MALFORMED;
     }
     /* Exactly three segments of base64url: a JWE (five) or anything with
-     * padding or spaces is refused before anything is decoded. */
+     * padding or spaces is refused before libjwt decodes (on its stack). */
     for (c = token; *c; ++c) {
         if (*c != '.' && *c != '-' && *c != '_' && !apr_isalnum(*c)) {
             return TODO_JWT_MALFORMED;
@@ -267,24 +223,31 @@ static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
     }
     dot1 = strchr(token, '.');
     dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-    /* No empty segment either (libjwt 1.10, which this once went
-     * through, wrote past a zero-size allocation for one). */
+    /* No empty segment either: libjwt 1.10 mishandles them (a zero-size
+     * allocation written past its end). */
     if (!dot1 || !dot2 || strchr(dot2 + 1, '.') || dot1 == token
         || dot2 == dot1 + 1 || dot2[1] == '\0') {
         return TODO_JWT_MALFORMED;
     }
-    /* Pin the algorithm: the header must name exactly the configured
-     * one, and the signature is checked with that one only. */
+    /* Pin the algorithm before libjwt, which takes it from the token
+     * (case-insensitively) and would try whatever it names. */
     if (!header_alg_ok(p, cfg, token, (apr_size_t)(dot1 - token))) {
         return TODO_JWT_BAD_ALG;
     }
-    claims = verified_claims(p, cfg, token, dot1, dot2);
-    if (!claims) {
-        /* A forged or tampered token, or claims that are not a JSON
-         * object. */
+    if (!cfg->key || cfg->key_len < TODO_JWT_MIN_SECRET
+        || jwt_decode(&jwt, token, cfg->key, (int)cfg->key_len) || !jwt) {
+        /* A forged or tampered token, or one whose alg libjwt cannot
+         * verify with an HMAC key. */
         return TODO_JWT_BAD_SIGNATURE;
     }
-    return check_claims(p, cfg, claims, now, out);
+    apr_pool_cleanup_register(p, jwt, jwt_cleanup, apr_pool_cleanup_null);
+    /* And check again what libjwt itself verified with. */
+    alg = jwt_get_header(jwt, "alg");
+    if (!alg || strcmp(alg, alg_names[cfg->alg])
+        || jwt_get_alg(jwt) != alg_libjwt[cfg->alg]) {
+        return TODO_JWT_BAD_ALG;
+    }
+    return check_claims(p, cfg, jwt, now, out);
 }
 
 apr_status_t todo_jwt_verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
