@@ -307,18 +307,6 @@ apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
     return APR_SUCCESS == rv ? rv2 : rv;
 }
 
-apr_status_t todo_db_data_version(todo_db_t *db, unsigned int *pversion)
-{
-    if (db->dialect != TODO_DIALECT_SQLITE3
-        || SQLITE_OK
-               != sqlite3_file_control(apr_dbd_native_handle(db->drv, db->h),
-                                       "main", SQLITE_FCNTL_DATA_VERSION,
-                                       pversion)) {
-        return APR_ENOTIMPL;
-    }
-    return APR_SUCCESS;
-}
-
 apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,
                            apr_int64_t *pcount, int nargs, const char **args)
 {

@@ -158,15 +158,6 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
 apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
                             apr_status_t rv);
 
-/**
- * SQLite's data version of the main database on this connection
- * (SQLITE_FCNTL_DATA_VERSION): it changes with every commit, this
- * connection's or another's, seen when a read starts. Equal versions
- * after two reads mean both saw the same database.
- * @return APR_SUCCESS, or APR_ENOTIMPL (PostgreSQL: no such number)
- */
-apr_status_t todo_db_data_version(todo_db_t *db, unsigned int *pversion);
-
 /** Run a statement that returns one row and one integer column. */
 apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,
                            apr_int64_t *pcount, int nargs, const char **args);

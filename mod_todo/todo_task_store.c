@@ -226,83 +226,6 @@ apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
     return rv;
 }
 
-/*
- * The unfiltered count of a user's tasks, remembered per connection.
- * Counting reads every entry of the user's index range (about 430
- * instructions per task in SQLite: most of a list request's cost at 1,000
- * tasks), while it only changes with a write. A remembered count is used
- * while the database's data version (todo_db_data_version) is the one it
- * was counted at: any commit, on this connection or another, in this
- * process or another, changes the version and so forgets every count.
- * SQLite only, and only with a connection pool to keep it in.
- */
-#define COUNT_SLOTS 8
-#define COUNT_CACHE_KEY "todo_task_store:counts"
-
-typedef struct {
-    char user_id[TODO_UUID_STRLEN + 1];
-    unsigned int version;
-    apr_int64_t count;
-} count_slot_t;
-
-typedef struct {
-    count_slot_t slot[COUNT_SLOTS];
-    unsigned int next; /* the slot to reuse next */
-} count_cache_t;
-
-static count_cache_t *count_cache(todo_db_t *db)
-{
-    count_cache_t *cache = NULL;
-    unsigned int v;
-
-    if (!db->conn_pool || db->in_tx
-        || APR_SUCCESS != todo_db_data_version(db, &v)) {
-        return NULL;
-    }
-    apr_pool_userdata_get((void **)&cache, COUNT_CACHE_KEY, db->conn_pool);
-    if (!cache) {
-        cache = apr_pcalloc(db->conn_pool, sizeof(*cache));
-        apr_pool_userdata_setn(cache, COUNT_CACHE_KEY, NULL, db->conn_pool);
-    }
-    return cache;
-}
-
-/* Call right after a read on @a db, so its data version is current. */
-static apr_status_t count_all(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                              apr_int64_t *ptotal)
-{
-    count_cache_t *cache = count_cache(db);
-    count_slot_t *s;
-    unsigned int v = 0;
-    apr_status_t rv;
-    int i;
-
-    if (cache && strlen(user_id) == TODO_UUID_STRLEN) {
-        todo_db_data_version(db, &v);
-        for (i = 0; i < COUNT_SLOTS; ++i) {
-            s = &cache->slot[i];
-            if (s->version == v && !strcmp(s->user_id, user_id)) {
-                *ptotal = s->count;
-                return APR_SUCCESS;
-            }
-        }
-    }
-    else {
-        cache = NULL;
-    }
-    rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT_ALL, ptotal,
-                       TODO_ARGS(user_id));
-    /* The version the count itself was read at. */
-    if (APR_SUCCESS == rv && cache
-        && APR_SUCCESS == todo_db_data_version(db, &v)) {
-        s = &cache->slot[cache->next++ % COUNT_SLOTS];
-        memcpy(s->user_id, user_id, TODO_UUID_STRLEN + 1);
-        s->version = v;
-        s->count = *ptotal;
-    }
-    return rv;
-}
-
 apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
                             const todo_task_query_t *q,
                             apr_array_header_t **ptasks, apr_int64_t *ptotal)
@@ -318,23 +241,22 @@ apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
     apr_status_t rv;
     int i;
 
-    /* The page first: the count after it can then be one remembered
-     * from the same database version. */
+    if (!q->status && q->completed < 0 && !q->priority && !q->q
+        && !q->due_before && !q->due_after) {
+        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT_ALL, ptotal,
+                           TODO_ARGS(user_id));
+    }
+    else {
+        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT, ptotal, 13, filter);
+    }
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
     memcpy(args, filter, sizeof(filter));
     args[13] = apr_itoa(p, q->page_size);
     args[14] = i64(p, (apr_int64_t)(q->page - 1) * q->page_size);
     rv = todo_db_select(db, p, todo_sql_task_list_label(q->sort, q->desc),
                         &rows, 15, args);
-    if (APR_SUCCESS != rv) {
-        return rv;
-    }
-    if (!q->status && q->completed < 0 && !q->priority && !q->q
-        && !q->due_before && !q->due_after) {
-        rv = count_all(db, p, user_id, ptotal);
-    }
-    else {
-        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT, ptotal, 13, filter);
-    }
     if (APR_SUCCESS != rv) {
         return rv;
     }

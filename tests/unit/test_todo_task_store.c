@@ -3,11 +3,9 @@
 #include <string.h>
 
 #include <apr_strings.h>
-#include <sqlite3.h>
 
 #include "test_common.h"
 #include "todo_json.h"
-#include "todo_migrate.h"
 #include "todo_task_store.h"
 #include "todo_user.h"
 #include "todo_validate.h"
@@ -223,75 +221,6 @@ static void test_user_delete_removes_tasks(void **state)
     assert_int_equal(0, total);
 }
 
-/* A database file opened twice, like two pooled connections (or two
- * processes); the first remembers counts in @a conn_pool. */
-static void two_connections(apr_pool_t *p, const char *name,
-                            const char *journal, todo_db_t **pa, todo_db_t **pb)
-{
-    todo_db_opts_t opts = {1000, "FULL"};
-    const char *path = ts_write_file(p, name, "", 0, 0600);
-    int applied = -1;
-
-    assert_int_equal(APR_SUCCESS, todo_db_open(p, "sqlite3", path, pa));
-    assert_int_equal(SQLITE_OK,
-                     sqlite3_exec(apr_dbd_native_handle((*pa)->drv, (*pa)->h),
-                                  journal, NULL, NULL, NULL));
-    assert_int_equal(APR_SUCCESS, todo_migrate_up(*pa, p, &applied));
-    assert_int_equal(APR_SUCCESS, todo_db_open(p, "sqlite3", path, pb));
-    assert_int_equal(APR_SUCCESS, todo_db_setup(*pa, &opts));
-    assert_int_equal(APR_SUCCESS, todo_db_setup(*pb, &opts));
-    assert_int_equal(APR_SUCCESS, todo_db_prepare_all(*pa, p));
-    assert_int_equal(APR_SUCCESS, todo_db_prepare_all(*pb, p));
-    assert_int_equal(APR_SUCCESS, apr_pool_create(&(*pa)->conn_pool, p));
-}
-
-/* The remembered unfiltered count follows every write: this
- * connection's, another connection's, in WAL and rollback journal mode. */
-static void test_list_total_follows_writes(void **state)
-{
-    static const char *const journals[] = {"PRAGMA journal_mode=WAL",
-                                           "PRAGMA journal_mode=DELETE"};
-    apr_pool_t *p = TS_POOL(state);
-    todo_result_t *res = todo_result_make(p);
-    todo_db_t *a = NULL, *b = NULL;
-    todo_task_t *t;
-    apr_int64_t total = -1;
-    int j, i;
-
-    for (j = 0; j < 2; ++j) {
-        two_connections(p, j ? "counts-delete.db" : "counts-wal.db",
-                        journals[j], &a, &b);
-        for (i = 0; i < 3; ++i) {
-            make(a, p, ALICE, "{\"title\": \"a\"}", TS_NOW + i);
-        }
-        list(a, p, ALICE, "", &total);
-        assert_int_equal(3, total);
-        list(a, p, ALICE, "page_size=1", &total); /* remembered */
-        assert_int_equal(3, total);
-        list(a, p, BOB, "", &total);
-        assert_int_equal(0, total);
-        /* Another connection writes. */
-        t = make(b, p, ALICE, "{\"title\": \"b\"}", TS_NOW + 10);
-        list(a, p, ALICE, "", &total);
-        assert_int_equal(4, total);
-        make(b, p, BOB, "{\"title\": \"b\"}", TS_NOW + 11);
-        list(a, p, BOB, "", &total);
-        assert_int_equal(1, total);
-        /* This connection writes. */
-        assert_int_equal(APR_SUCCESS,
-                         todo_task_delete(a, p, ALICE, t->id, NULL, res));
-        list(a, p, ALICE, "", &total);
-        assert_int_equal(3, total);
-        make(a, p, ALICE, "{\"title\": \"a\"}", TS_NOW + 12);
-        list(a, p, ALICE, "", &total);
-        assert_int_equal(4, total);
-        list(a, p, ALICE, "status=pending", &total); /* filtered: counted */
-        assert_int_equal(4, total);
-        list(b, p, ALICE, "", &total); /* no pool to remember in */
-        assert_int_equal(4, total);
-    }
-}
-
 int test_todo_task_store_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,7 +229,6 @@ int test_todo_task_store_run(void)
         TS_TEST(test_bulk),
         TS_TEST(test_list_sorts_and_filters),
         TS_TEST(test_user_delete_removes_tasks),
-        TS_TEST(test_list_total_follows_writes),
     };
     return cmocka_run_group_tests_name("todo_task_store", tests, NULL, NULL);
 }
