@@ -198,8 +198,9 @@ static const todo_sql_stmt_t statements[] = {
      {"DELETE FROM tasks WHERE user_id = %s",
       "DELETE FROM tasks WHERE user_id = %s::uuid"}},
     /* Without filters the count is answered from the index alone. */
+    /* SQLite: kept by triggers (sql/sqlite3/0003_task_counts.up.sql). */
     {TODO_SQL_TASK_COUNT_ALL,
-     {"SELECT count(*) FROM tasks WHERE user_id = %s",
+     {"SELECT coalesce((SELECT n FROM task_counts WHERE user_id = %s), 0)",
       "SELECT count(*) FROM tasks WHERE user_id = %s::uuid"}},
     {TODO_SQL_TASK_COUNT,
      {"SELECT count(*) FROM tasks" TASK_FILTER,

@@ -66,7 +66,9 @@ def test_todo_360_01_every_list_query_is_index_driven(big):
             params[-2:] = [10, 0]
         plan = " | ".join(r[3] for r in
                           con.execute("EXPLAIN QUERY PLAN " + q, params))
-        assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, \
+        assert ("USING INDEX" in plan or "USING COVERING INDEX" in plan
+                or (label == "todo_task_count_all"
+                    and "SEARCH task_counts USING PRIMARY KEY" in plan)), \
             (label, plan)
         assert "(user_id=?)" in plan, (label, plan)
         assert "SCAN tasks" not in plan, (label, plan)

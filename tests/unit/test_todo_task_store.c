@@ -6,6 +6,7 @@
 
 #include "test_common.h"
 #include "todo_json.h"
+#include "todo_migrate.h"
 #include "todo_task_store.h"
 #include "todo_user.h"
 #include "todo_validate.h"
@@ -221,6 +222,86 @@ static void test_user_delete_removes_tasks(void **state)
     assert_int_equal(0, total);
 }
 
+/* The unfiltered total (a counter kept by triggers on SQLite) against a
+ * real count(*) after every kind of write, and across the migration that
+ * introduced it (existing tasks counted when it is applied). */
+static apr_int64_t counted(todo_db_t *db, apr_pool_t *p, const char *user)
+{
+    apr_int64_t n = -1;
+
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_db_count(db, p, TODO_SQL_TASK_COUNT, &n, 13,
+                      (const char *[]){user, NULL, NULL, NULL, NULL, NULL, NULL,
+                                       NULL, NULL, NULL, NULL, NULL, NULL}));
+    return n;
+}
+
+static void assert_totals(todo_db_t *db, apr_pool_t *p, apr_int64_t alice,
+                          apr_int64_t bob)
+{
+    apr_int64_t total = -1;
+
+    list(db, p, ALICE, "", &total);
+    assert_int_equal(alice, total);
+    assert_int_equal(alice, counted(db, p, ALICE));
+    list(db, p, BOB, "", &total);
+    assert_int_equal(bob, total);
+    assert_int_equal(bob, counted(db, p, BOB));
+}
+
+static void test_unfiltered_total_follows_every_write(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_result_t *res = todo_result_make(p);
+    todo_user_input_t uin = {"dave@example.com", "dave", "password1"};
+    todo_user_t *dave = NULL;
+    todo_task_input_t in[2];
+    apr_array_header_t *tasks = NULL;
+    apr_int64_t total = -1;
+    todo_task_t *t, *t2;
+    int applied = 0;
+
+    assert_totals(db, p, 0, 0);
+    t = make(db, p, ALICE, "{\"title\": \"a\"}", TS_NOW);
+    t2 = make(db, p, ALICE, "{\"title\": \"b\"}", TS_NOW);
+    make(db, p, BOB, "{\"title\": \"c\"}", TS_NOW);
+    assert_totals(db, p, 2, 1);
+    in[0] = input(p, "{\"title\": \"d\"}");
+    in[1] = input(p, "{\"title\": \"e\"}");
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_create_bulk(db, p, BOB, in, 2, TS_NOW, &tasks));
+    assert_totals(db, p, 2, 3);
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_delete(db, p, ALICE, t->id, NULL, res));
+    assert_totals(db, p, 1, 3);
+    /* Another user's task is not deleted, and not uncounted. */
+    assert_int_equal(APR_ENOENT, todo_task_delete(db, p, BOB, t2->id, NULL,
+                                                  todo_result_make(p)));
+    assert_totals(db, p, 1, 3);
+
+    /* Back to the schema before the counter, and up again: the tasks that
+     * exist then are counted. */
+    assert_int_equal(APR_SUCCESS, todo_migrate_down(db, p, 1, &applied));
+    assert_int_equal(1, applied);
+    assert_int_equal(APR_SUCCESS, todo_migrate_up(db, p, &applied));
+    assert_int_equal(1, applied);
+    assert_int_equal(APR_SUCCESS, todo_db_prepare_all(db, p));
+    assert_totals(db, p, 1, 3);
+
+    /* A user's deletion takes their counter with their tasks. */
+    assert_int_equal(APR_SUCCESS, todo_user_create(db, p, &uin, "$2b$04$x",
+                                                   TS_NOW, &dave, res));
+    make(db, p, dave->id, "{\"title\": \"f\"}", TS_NOW);
+    list(db, p, dave->id, "", &total);
+    assert_int_equal(1, total);
+    assert_int_equal(APR_SUCCESS,
+                     todo_user_delete(db, p, dave->id, todo_result_make(p)));
+    list(db, p, dave->id, "", &total);
+    assert_int_equal(0, total);
+}
+
 int test_todo_task_store_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +310,7 @@ int test_todo_task_store_run(void)
         TS_TEST(test_bulk),
         TS_TEST(test_list_sorts_and_filters),
         TS_TEST(test_user_delete_removes_tasks),
+        TS_TEST(test_unfiltered_total_follows_every_write),
     };
     return cmocka_run_group_tests_name("todo_task_store", tests, NULL, NULL);
 }
