@@ -9,7 +9,7 @@
 # DBDParams; default DIR/data/todo.db for SQLite), ERRORLOG (default
 # DIR/logs/error.log),
 # LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT), TODO_MODULE
-# (build/mod_todo.so), PROCS and THREADS (the event MPM's shape: 2 x 25),
+# (build/mod_todo.so), PROCS and THREADS (the event MPM's shape: 2 x 64),
 # TODO_UI_DIR and TODO_UI_DIST (the Swagger UI files served at /docs/:
 # ui/ and ui/node_modules/swagger-ui-dist).
 #
@@ -98,9 +98,9 @@ esac
 subst() {
     sed -e "s|@DBDRIVER@|$db|g" -e "s|@DBPARAMS@|$params|g" \
         -e "s|@INSTANCE@|$dir|g" -e "s|@MOUNT@|/api/v1|g" \
-        -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-25}|g" \
-        -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-25}))|g" \
-        -e "s|@DBDKEEP@|$(( ${THREADS:-25} < 8 ? ${THREADS:-25} : 8 ))|g" \
+        -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-64}|g" \
+        -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-64}))|g" \
+        -e "s|@DBDKEEP@|$(( ${THREADS:-64} < 8 ? ${THREADS:-64} : 8 ))|g" \
         -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \
         -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
         -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \

@@ -33,7 +33,7 @@
 # Environment:
 #   BENCH_DBS="sqlite3 pgsql"  databases to run on
 #   BCRYPT_COST=12             the instance's TodoBcryptCost
-#   PROCS=2 THREADS=25         the event MPM's shape (scripts/instance.sh)
+#   PROCS=2 THREADS=64         the event MPM's shape (scripts/instance.sh)
 #   BENCH_LOGIN_CONNS=4        connections for the login scenario
 #   BENCH_LOGIN_SECS           its duration (default: seconds, at least 10)
 #   BENCH_PEER=auto|1|0        the FastAPI peer (tests/bench/peer/): auto =
@@ -189,7 +189,7 @@ explain_errors() {
         echo "- socket errors: wrk's read errors are keep-alive connections" \
             "httpd closed for want of an idle worker thread in their" \
             "process ($busy × AH00484/AH10159 in its error log; event MPM" \
-            "${PROCS:-2}×${THREADS:-25} threads for $conns connections)."
+            "${PROCS:-2}×${THREADS:-64} threads for $conns connections)."
     fi
 }
 
@@ -450,7 +450,7 @@ bench_peer() {
 {
     echo "Run of $(date -u +%Y-%m-%d) (UTC): $cores cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo));" \
         "wrk -t$threads -c$conns -d${secs}s --latency, keep-alive (login: -c$login_conns -d${login_secs}s);" \
-        "event MPM ${PROCS:-2}×${THREADS:-25} (processes × threads); bcrypt cost $cost;" \
+        "event MPM ${PROCS:-2}×${THREADS:-64} (processes × threads); bcrypt cost $cost;" \
         "databases: ${BENCH_DBS:-sqlite3 pgsql}; peer: $([ "$peer" = 1 ] && echo yes || echo no)."
     echo
 } | show
