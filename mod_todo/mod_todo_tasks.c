@@ -84,6 +84,9 @@ int todo_h_task_create(todo_req_t *req)
     if (APR_SUCCESS == rv) {
         w = task_write(req, TODO_TASK_CREATE);
         w->in = &in;
+        rv = todo_task_write_prepare(w, req->r->pool);
+    }
+    if (APR_SUCCESS == rv) {
         rv = todo_req_write(req, todo_task_write, w);
     }
     if (APR_SUCCESS != rv) {
@@ -161,6 +164,9 @@ int todo_h_task_bulk(todo_req_t *req)
         w = task_write(req, TODO_TASK_CREATE_BULK);
         w->in = in;
         w->n = n;
+        rv = todo_task_write_prepare(w, req->r->pool);
+    }
+    if (APR_SUCCESS == rv) {
         rv = todo_req_write(req, todo_task_write, w);
         tasks = w->tasks;
     }

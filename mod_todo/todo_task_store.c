@@ -63,9 +63,16 @@ static apr_status_t derived(apr_pool_t *p, const todo_task_t *t,
     return rv;
 }
 
-static apr_status_t insert(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                           const todo_task_input_t *in, apr_time_t now,
-                           todo_task_t **ptask)
+/* A new task and the values its INSERT binds, all made before the write
+ * (in a group commit, outside the shared transaction). */
+struct todo_task_row_t {
+    todo_task_t *task;
+    const char *args[13];
+};
+
+static apr_status_t new_row(apr_pool_t *p, const char *user_id,
+                            const todo_task_input_t *in, apr_time_t now,
+                            todo_task_row_t *row)
 {
     todo_task_t *t = apr_pcalloc(p, sizeof(*t));
     const char *rank, *title_fold, *search;
@@ -79,14 +86,67 @@ static apr_status_t insert(todo_db_t *db, apr_pool_t *p, const char *user_id,
         rv = derived(p, t, &rank, &title_fold, &search);
     }
     if (APR_SUCCESS == rv) {
-        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL,
-                          TODO_ARGS(t->id, user_id, t->title, t->description,
-                                    t->status, t->priority, rank, t->due_date,
-                                    title_fold, search, i64(p, t->version),
-                                    t->created_at, t->updated_at));
+        const char *args[13] = {t->id,
+                                user_id,
+                                t->title,
+                                t->description,
+                                t->status,
+                                t->priority,
+                                rank,
+                                t->due_date,
+                                title_fold,
+                                search,
+                                i64(p, t->version),
+                                t->created_at,
+                                t->updated_at};
+        memcpy(row->args, args, sizeof(args));
+        row->task = t;
     }
+    return rv;
+}
+
+/* Store the prepared rows of @a w: one INSERT, or all in one transaction. */
+static apr_status_t insert_rows(todo_db_t *db, apr_pool_t *p,
+                                todo_task_write_t *w)
+{
+    todo_tx_t *tx = NULL;
+    apr_status_t rv = APR_SUCCESS;
+    int i;
+
+    if (w->op == TODO_TASK_CREATE) {
+        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, 13,
+                          w->rows[0].args);
+        w->task = APR_SUCCESS == rv ? w->rows[0].task : NULL;
+        return rv;
+    }
+    rv = todo_db_begin(db, p, &tx);
+    for (i = 0; APR_SUCCESS == rv && i < w->n; ++i) {
+        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, 13,
+                          w->rows[i].args);
+    }
+    rv = todo_db_finish(db, p, tx, rv);
     if (APR_SUCCESS == rv) {
-        *ptask = t;
+        w->tasks = apr_array_make(p, w->n, sizeof(todo_task_t *));
+        for (i = 0; i < w->n; ++i) {
+            APR_ARRAY_PUSH(w->tasks, todo_task_t *) = w->rows[i].task;
+        }
+    }
+    return rv;
+}
+
+apr_status_t todo_task_write_prepare(todo_task_write_t *w, apr_pool_t *p)
+{
+    apr_status_t rv = APR_SUCCESS;
+    int i, n = w->op == TODO_TASK_CREATE ? 1 : w->n;
+
+    if (w->op != TODO_TASK_CREATE && w->op != TODO_TASK_CREATE_BULK) {
+        return APR_SUCCESS;
+    }
+    w->rows = apr_pcalloc(p, (apr_size_t)n * sizeof(*w->rows));
+    for (i = 0; APR_SUCCESS == rv && i < n; ++i) {
+        /* Distinct, ordered created_at values keep the default sort in
+         * submission order. */
+        rv = new_row(p, w->user_id, &w->in[i], w->now + i, &w->rows[i]);
     }
     return rv;
 }
@@ -95,7 +155,18 @@ apr_status_t todo_task_create(todo_db_t *db, apr_pool_t *p, const char *user_id,
                               const todo_task_input_t *in, apr_time_t now,
                               todo_task_t **ptask)
 {
-    return insert(db, p, user_id, in, now, ptask);
+    todo_task_write_t w = {0};
+    apr_status_t rv;
+
+    w.op = TODO_TASK_CREATE;
+    w.user_id = user_id;
+    w.in = in;
+    w.now = now;
+    rv = todo_task_write(db, p, &w);
+    if (APR_SUCCESS == rv) {
+        *ptask = w.task;
+    }
+    return rv;
 }
 
 apr_status_t todo_task_create_bulk(todo_db_t *db, apr_pool_t *p,
@@ -103,21 +174,17 @@ apr_status_t todo_task_create_bulk(todo_db_t *db, apr_pool_t *p,
                                    const todo_task_input_t *in, int n,
                                    apr_time_t now, apr_array_header_t **ptasks)
 {
-    apr_array_header_t *tasks = apr_array_make(p, n, sizeof(todo_task_t *));
-    todo_tx_t *tx = NULL;
+    todo_task_write_t w = {0};
     apr_status_t rv;
-    int i;
 
-    rv = todo_db_begin(db, p, &tx);
-    for (i = 0; APR_SUCCESS == rv && i < n; ++i) {
-        /* Distinct, ordered created_at values keep the default sort in
-         * submission order. */
-        rv = insert(db, p, user_id, &in[i], now + i,
-                    &APR_ARRAY_PUSH(tasks, todo_task_t *));
-    }
-    rv = todo_db_finish(db, p, tx, rv);
+    w.op = TODO_TASK_CREATE_BULK;
+    w.user_id = user_id;
+    w.in = in;
+    w.n = n;
+    w.now = now;
+    rv = todo_task_write(db, p, &w);
     if (APR_SUCCESS == rv) {
-        *ptasks = tasks;
+        *ptasks = w.tasks;
     }
     return rv;
 }
@@ -272,12 +339,15 @@ apr_status_t todo_task_write(todo_db_t *db, apr_pool_t *p, void *baton)
 {
     todo_task_write_t *w = baton;
 
+    apr_status_t rv;
+
     switch (w->op) {
     case TODO_TASK_CREATE:
-        return todo_task_create(db, p, w->user_id, w->in, w->now, &w->task);
     case TODO_TASK_CREATE_BULK:
-        return todo_task_create_bulk(db, p, w->user_id, w->in, w->n, w->now,
-                                     &w->tasks);
+        if (!w->rows && (rv = todo_task_write_prepare(w, p)) != APR_SUCCESS) {
+            return rv;
+        }
+        return insert_rows(db, p, w);
     case TODO_TASK_UPDATE:
         return todo_task_update(db, p, w->user_id, w->id, w->in, w->if_match,
                                 w->now, &w->task, w->res);

@@ -76,6 +76,9 @@ typedef enum {
     TODO_TASK_DELETE
 } todo_task_op_e;
 
+/** A new task's row, made by todo_task_write_prepare(). */
+typedef struct todo_task_row_t todo_task_row_t;
+
 /**
  * One task write, described as data so that it can run on another
  * thread's connection inside a group commit (todo_writer.h): its inputs,
@@ -92,7 +95,16 @@ typedef struct todo_task_write_t {
     todo_result_t *res;        /**< update, delete: the failure's details */
     todo_task_t *task;         /**< out: create, update */
     apr_array_header_t *tasks; /**< out: bulk */
+    todo_task_row_t *rows;     /**< creates: made ahead (may be NULL) */
 } todo_task_write_t;
+
+/**
+ * Make what a create or bulk create will insert (ids, timestamps, the
+ * folded and derived columns) ahead of the write, so that a group commit
+ * holds the database only for the INSERTs. Nothing to do for other writes;
+ * todo_task_write() calls it itself when it was not called.
+ */
+apr_status_t todo_task_write_prepare(todo_task_write_t *w, apr_pool_t *p);
 
 /**
  * Run the write @a baton, a todo_task_write_t, with the functions above
