@@ -39,6 +39,7 @@
 #   BENCH_PEER=auto|1|0        the FastAPI peer (tests/bench/peer/): auto =
 #                              when its Debian packages are (or can be)
 #                              installed (scripts/deps.sh bench)
+#   BENCH_RSS_DBS="sqlite3"    the databases the memory check runs on
 #   BENCH_RSS_REQUESTS=N       after the scenarios, the mixed load in wrk
 #                              chunks of BENCH_RSS_CHUNK seconds (10) until
 #                              N requests were served after a 20 s warm-up;
@@ -375,7 +376,11 @@ bench() {
             explain_errors "$dir"
             echo
         fi
-        [ "$rss_requests" -gt 0 ] && rss_check
+        if [ "$rss_requests" -gt 0 ]; then
+            case " ${BENCH_RSS_DBS:-sqlite3} " in
+            *" $db "*) rss_check ;;
+            esac
+        fi
     } | show
 
     kill "$pid"
