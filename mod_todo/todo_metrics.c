@@ -265,7 +265,8 @@ const char *todo_metrics_render(const todo_metrics_t *m,
             "Connection acquisitions that took longer than 1 ms.",
             GET(m->db_acquire_waits));
     counter(&o, "todo_db_group_commits_total",
-            "SQLite transactions committed for groups of writes.",
+            "SQLite transactions committed for groups of writes (that "
+            "stored at least one).",
             GET(m->db_group_commits));
     counter(&o, "todo_db_group_writes_total",
             "Writes committed in those groups (their average size is this "

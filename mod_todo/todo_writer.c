@@ -154,10 +154,13 @@ static void run_group(todo_writer_t *w, job_t *group)
     }
     ok = ok && control(w, p, COMMIT);
     if (ok && w->metrics) {
+        /* A group whose every write failed stored nothing: not counted. */
         for (j = group; j; j = j->next) {
             n += APR_SUCCESS == j->rv;
         }
-        todo_metrics_group_commit(w->metrics, n);
+        if (n > 0) {
+            todo_metrics_group_commit(w->metrics, n);
+        }
     }
     if (!ok) {
         if (!sqlite3_get_autocommit(w->conn)) {

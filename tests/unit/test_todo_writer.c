@@ -215,8 +215,10 @@ static void test_failed_write_is_undone_alone(void **state)
     todo_db_t *db = ts_memdb(p);
     todo_writer_t *w = writer(p, db, 64);
     const kind_t kinds[] = {J_INSERT, J_INSERT_THEN_FAIL, J_INSERT};
-    job_arg_t args[3];
+    todo_metrics_t *m = apr_pcalloc(p, sizeof(*m));
+    job_arg_t args[3], alone = {0};
 
+    todo_writer_set_metrics(w, m);
     run_group(p, w, kinds, 3, args);
     assert_int_equal(APR_SUCCESS, args[0].rv);
     assert_int_equal(APR_ENOENT, args[1].rv);
@@ -224,6 +226,14 @@ static void test_failed_write_is_undone_alone(void **state)
     assert_int_equal(1, user_exists(db, p, 1));
     assert_int_equal(0, user_exists(db, p, 2));
     assert_int_equal(1, user_exists(db, p, 3));
+    assert_int_equal(2, m->db_group_commits); /* the gate's, then the three */
+    assert_int_equal(1 + 2, m->db_group_writes);
+    /* A group that stored nothing is not counted as a commit. */
+    alone.kind = J_INSERT_THEN_FAIL;
+    alone.n = 7;
+    assert_int_equal(APR_ENOENT, todo_writer_run(w, p, job, &alone));
+    assert_int_equal(0, user_exists(db, p, 7));
+    assert_int_equal(2, m->db_group_commits);
 }
 
 static void test_lost_transaction_acknowledges_nothing(void **state)
