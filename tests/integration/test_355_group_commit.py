@@ -5,6 +5,7 @@ each write commits on its own. SQLite only (PostgreSQL groups commits
 itself)."""
 
 import concurrent.futures
+import os
 import threading
 
 import pytest
@@ -85,10 +86,15 @@ def test_todo_355_01_concurrent_writes_share_commits(genv):
     for t in seed:
         got = genv.get("/tasks/" + t["id"], token).json()
         assert got == t
-    # 48 writes arriving at once took fewer commits than writes.
+    # 48 writes arriving at once took fewer commits than writes. Not under
+    # the sanitizers: there every request's own work is several times
+    # slower than a commit, so writes rarely find one running (the
+    # grouping itself is tested exactly in tests/unit/test_todo_writer.c).
     commits, writes = counters(genv)
     assert writes - writes0 == WRITERS
-    assert 1 <= commits - commits0 < WRITERS
+    assert 1 <= commits - commits0 <= WRITERS
+    if not os.environ.get("TODO_SAN_LOGDIR"):
+        assert commits - commits0 < WRITERS
 
 
 def test_todo_355_02_off_commits_each_write_alone(genv):
