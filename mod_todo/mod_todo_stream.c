@@ -187,12 +187,24 @@ void todo_publish_task(todo_req_t *req, const char *user, const char *type,
                        const char *task, apr_size_t len)
 {
     /* {"type": type, "task": task}, around the task's text as the
-     * response has it: the task is serialised once per write. */
-    const char *text = apr_pstrcat(
-        req->r->pool, "{\"type\":\"", type,
-        "\",\"task\":", apr_pstrmemdup(req->r->pool, task, len), "}", NULL);
+     * response has it: the task is serialised once per write, and copied
+     * once here. */
+    static const char head[] = "{\"type\":\"", mid[] = "\",\"task\":";
+    apr_size_t tlen = strlen(type);
+    apr_size_t n = sizeof(head) - 1 + tlen + sizeof(mid) - 1 + len + 1;
+    char *text = apr_palloc(req->r->pool, n + 1), *o = text;
 
-    publish(req, TODO_EVENT_TASK, user, text, strlen(text));
+    memcpy(o, head, sizeof(head) - 1);
+    o += sizeof(head) - 1;
+    memcpy(o, type, tlen);
+    o += tlen;
+    memcpy(o, mid, sizeof(mid) - 1);
+    o += sizeof(mid) - 1;
+    memcpy(o, task, len);
+    o += len;
+    *o++ = '}';
+    *o = '\0';
+    publish(req, TODO_EVENT_TASK, user, text, n);
 }
 
 void todo_publish_revoke(todo_req_t *req, const char *user,

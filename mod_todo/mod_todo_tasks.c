@@ -149,7 +149,9 @@ int todo_h_task_bulk(todo_req_t *req)
     apr_array_header_t *tasks = NULL;
     todo_task_write_t *w;
     todo_task_input_t *in = NULL;
-    json_t *body, *list;
+    const char *text, **texts = NULL;
+    apr_size_t len = 0, *lens = NULL;
+    json_t *body;
     apr_status_t rv;
     int n = 0;
 
@@ -173,18 +175,12 @@ int todo_h_task_bulk(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    list = todo_tasks_to_json(tasks);
-    for (n = 0; list && n < tasks->nelts; ++n) {
-        apr_size_t len = 0;
-        const char *text =
-            todo_json_dump(req->r->pool, json_array_get(list, (size_t)n), &len);
-        if (text) {
-            todo_publish_task(req, req->who->user->id, "task.created", text,
-                              len);
-        }
+    text = todo_task_bulk_json_text(req->r->pool, tasks, &texts, &lens, &len);
+    for (n = 0; text && n < tasks->nelts; ++n) {
+        todo_publish_task(req, req->who->user->id, "task.created", texts[n],
+                          lens[n]);
     }
-    return todo_send_json(req, HTTP_CREATED,
-                          json_pack("{s:o}", TODO_KEY_TASKS, list));
+    return todo_send_body(req, HTTP_CREATED, text, len);
 }
 
 int todo_h_task_list(todo_req_t *req)

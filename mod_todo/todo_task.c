@@ -264,19 +264,39 @@ const char *todo_task_page_json_text(apr_pool_t *p,
     return todo_jbuf_text(&b, plen);
 }
 
-json_t *todo_tasks_to_json(const apr_array_header_t *tasks)
+const char *todo_task_bulk_json_text(apr_pool_t *p,
+                                     const apr_array_header_t *tasks,
+                                     const char ***ptexts, apr_size_t **plens,
+                                     apr_size_t *plen)
 {
-    json_t *list = json_array();
+    apr_size_t *starts =
+        apr_palloc(p, (apr_size_t)tasks->nelts * sizeof(*starts));
+    apr_size_t *lens = apr_palloc(p, (apr_size_t)tasks->nelts * sizeof(*lens));
+    const char **texts =
+        apr_palloc(p, (apr_size_t)tasks->nelts * sizeof(*texts));
+    const char *text;
+    todo_jbuf_t b;
     int i;
 
-    for (i = 0; list && i < tasks->nelts; ++i) {
-        if (json_array_append_new(list, todo_task_to_json(APR_ARRAY_IDX(
-                                            tasks, i, todo_task_t *)))) {
-            json_decref(list);
-            return NULL;
+    todo_jbuf_init(&b, p, 512 * (apr_size_t)(tasks->nelts + 1));
+    TODO_JBUF_LIT(&b, "{\"" TODO_KEY_TASKS "\":[");
+    for (i = 0; i < tasks->nelts; ++i) {
+        if (i) {
+            TODO_JBUF_LIT(&b, ",");
         }
+        starts[i] = b.len;
+        todo_task_write_json(&b, APR_ARRAY_IDX(tasks, i, todo_task_t *));
+        lens[i] = b.len - starts[i];
     }
-    return list;
+    TODO_JBUF_LIT(&b, "]}");
+    text = todo_jbuf_text(&b, plen);
+    /* The buffer may have moved while it grew: point into it now. */
+    for (i = 0; text && i < tasks->nelts; ++i) {
+        texts[i] = text + starts[i];
+    }
+    *ptexts = texts;
+    *plens = lens;
+    return text;
 }
 
 const char *todo_task_etag(apr_pool_t *p, const todo_task_t *t)

@@ -112,8 +112,16 @@ const char *todo_task_page_json_text(apr_pool_t *p,
                                      apr_int64_t total, int page, int page_size,
                                      apr_size_t *plen);
 
-/** @return a JSON array of the todo_task_t* in @a tasks, a new reference */
-json_t *todo_tasks_to_json(const apr_array_header_t *tasks);
+/**
+ * The JSON text of a bulk create's answer, {"tasks": [...]}, from @a p,
+ * each task written once: @a ptexts and @a plens receive where each task's
+ * own text lies inside it (not NUL-terminated; for its event).
+ * @return NULL if a field is not valid UTF-8
+ */
+const char *todo_task_bulk_json_text(apr_pool_t *p,
+                                     const apr_array_header_t *tasks,
+                                     const char ***ptexts, apr_size_t **plens,
+                                     apr_size_t *plen);
 
 /**
  * The task's strong ETag, quoted: "<version>-<last 12 hex of the id>".

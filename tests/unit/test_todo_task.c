@@ -247,8 +247,8 @@ static void test_write_json_matches_jansson(void **state)
     todo_task_t t = {0};
     apr_array_header_t *tasks = apr_array_make(p, 4, sizeof(todo_task_t *));
     json_t *list = json_array(), *page;
-    const char *mine, *theirs;
-    apr_size_t len = 0, len2 = 0;
+    const char *mine, *theirs, **texts = NULL;
+    apr_size_t len = 0, len2 = 0, *lens = NULL;
     size_t i;
 
     t.id = "01a22fa6-c3b1-7e3e-86e0-47dc3c2084de";
@@ -277,6 +277,20 @@ static void test_write_json_matches_jansson(void **state)
                      3, TODO_KEY_PAGE_SIZE, 100));
     mine = todo_task_page_json_text(p, tasks, 1234567890123, 3, 100, &len);
     assert_string_equal(todo_json_dump(p, page, &len2), mine);
+    /* A bulk answer: {"tasks": [...]}, and each task's own text inside it. */
+    mine = todo_task_bulk_json_text(p, tasks, &texts, &lens, &len);
+    assert_string_equal(
+        todo_json_dump(
+            p, todo_json_pool_own(p, json_pack("{s:O}", TODO_KEY_TASKS, list)),
+            &len2),
+        mine);
+    assert_int_equal(len2, len);
+    for (i = 0; i < (size_t)tasks->nelts; ++i) {
+        theirs = todo_task_json_text(p, APR_ARRAY_IDX(tasks, i, todo_task_t *),
+                                     &len2);
+        assert_int_equal(len2, lens[i]);
+        assert_memory_equal(theirs, texts[i], len2);
+    }
     /* An empty page. */
     apr_array_clear(tasks);
     assert_string_equal("{\"tasks\":[],\"total\":0,\"page\":1,"
