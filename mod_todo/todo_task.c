@@ -198,33 +198,29 @@ json_t *todo_task_to_json(const todo_task_t *t)
         t->created_at, TODO_KEY_UPDATED_AT, t->updated_at);
 }
 
+/* ,"key": followed by the string @a v (or null). */
+#define MEMBER(b, key, v)                                                      \
+    (TODO_JBUF_LIT(b, ",\"" key "\":"), todo_jbuf_str(b, v))
+
 void todo_task_write_json(todo_jbuf_t *b, const todo_task_t *t)
 {
     /* The keys in todo_task_to_json()'s order, compact as jansson. */
     TODO_JBUF_LIT(b, "{\"" TODO_KEY_ID "\":");
     todo_jbuf_str(b, t->id);
-    TODO_JBUF_LIT(b, ",\"" TODO_KEY_USER_ID "\":");
-    todo_jbuf_str(b, t->user_id);
-    TODO_JBUF_LIT(b, ",\"" TODO_KEY_TITLE "\":");
-    todo_jbuf_str(b, t->title);
-    TODO_JBUF_LIT(b, ",\"" TODO_KEY_DESCRIPTION "\":");
-    todo_jbuf_str(b, t->description);
-    TODO_JBUF_LIT(b, ",\"" TODO_KEY_STATUS "\":");
-    todo_jbuf_str(b, t->status);
+    MEMBER(b, TODO_KEY_USER_ID, t->user_id);
+    MEMBER(b, TODO_KEY_TITLE, t->title);
+    MEMBER(b, TODO_KEY_DESCRIPTION, t->description);
+    MEMBER(b, TODO_KEY_STATUS, t->status);
     if (!strcmp(t->status, "completed")) {
         TODO_JBUF_LIT(b, ",\"" TODO_KEY_COMPLETED "\":true");
     }
     else {
         TODO_JBUF_LIT(b, ",\"" TODO_KEY_COMPLETED "\":false");
     }
-    TODO_JBUF_LIT(b, ",\"" TODO_KEY_PRIORITY "\":");
-    todo_jbuf_str(b, t->priority);
-    TODO_JBUF_LIT(b, ",\"" TODO_KEY_DUE_DATE "\":");
-    todo_jbuf_str(b, t->due_date);
-    TODO_JBUF_LIT(b, ",\"" TODO_KEY_CREATED_AT "\":");
-    todo_jbuf_str(b, t->created_at);
-    TODO_JBUF_LIT(b, ",\"" TODO_KEY_UPDATED_AT "\":");
-    todo_jbuf_str(b, t->updated_at);
+    MEMBER(b, TODO_KEY_PRIORITY, t->priority);
+    MEMBER(b, TODO_KEY_DUE_DATE, t->due_date);
+    MEMBER(b, TODO_KEY_CREATED_AT, t->created_at);
+    MEMBER(b, TODO_KEY_UPDATED_AT, t->updated_at);
     TODO_JBUF_LIT(b, "}");
 }
 
