@@ -12,6 +12,7 @@
 # would need vgdb to ptrace an idle httpd, which this sandbox refuses.)
 set -eu
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 make --no-print-directory build >/dev/null
 
 n=${1:-1000}
@@ -29,28 +30,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 conf=$(PROCS=1 THREADS=4 BCRYPT_COST=4 sh scripts/instance.sh "$work" "$port")
 # One token for the whole run, however slow callgrind is.
 echo "TodoAccessTokenLifetime 86400" >"$work/conf.d/profile.conf"
 B=http://127.0.0.1:$port/api/v1
 
-wait_up() {
-    for _ in $(seq 600); do
-        curl -fs "$B/healthz" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "callgrind.sh: httpd did not come up" >&2
-    exit 1
-}
-
 "$httpd" -f "$conf" -DFOREGROUND &
 pid=$!
-wait_up
-curl -fs -X POST "$B/auth/register" -H 'Content-Type: application/json' \
-    -d '{"email":"bench@example.com","username":"bench","password":"benchmark1"}' >/dev/null
-token=$(curl -fs -X POST "$B/auth/login" -d 'username=bench&password=benchmark1' |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+wait_up "$B" 600 || exit 1
+token=$(register_login "$B")
 /usr/bin/python3 "$top/tests/bench/seed.py" "$B" "$token" "$work"
 task_id=$(cat "$work/first_id")
 kill "$pid"
@@ -76,7 +65,7 @@ measure() {
         --callgrind-out-file="$f" \
         "$httpd" -f "$conf" -X 2>"$out/valgrind.$1.$3.log" &
     pid=$!
-    wait_up
+    wait_up "$B" 600 || exit 1
     awk -v n="$3" -v url="$B$2" 'BEGIN {
         for (i = 0; i < n; i++) printf "url = \"%s\"\noutput = \"/dev/null\"\n", url
     }' >"$work/curl.cfg"

@@ -52,6 +52,7 @@
 # for every scenario to build/bench/<db>/.
 set -eu
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 sh scripts/deps.sh >&2 # wrk among the rest, on a fresh machine
 make --no-print-directory build >/dev/null
 
@@ -111,10 +112,6 @@ fi
 
 # Print to stdout and into build/bench/results.md.
 show() { tee -a "$results"; }
-
-free_port() {
-    $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # Total RSS in MiB of every process in session $1: the server is started
 # with setsid, so its session (and process group) id is its own pid.
@@ -249,24 +246,6 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.body = "username=bench&password=benchmark1"
 LUA
-}
-
-# register_login BASE: registers the bench user, prints a bearer token.
-register_login() {
-    curl -fsS -X POST "$1/auth/register" -H 'Content-Type: application/json' \
-        -d '{"email":"bench@example.com","username":"bench","password":"benchmark1"}' \
-        >/dev/null
-    curl -fsS -X POST "$1/auth/login" -d 'username=bench&password=benchmark1' |
-        $py -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
-
-wait_up() {
-    for _ in $(seq 200); do
-        curl -fs "$1/healthz" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "run.sh: nothing answers $1/healthz" >&2
-    return 1
 }
 
 # rss_check: the mixed load in chunks until $rss_requests were served after
