@@ -158,26 +158,33 @@ static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group)
     return w;
 }
 
+/* @a n inserts as one group behind the gate: each succeeds and is stored. */
+static void run_inserts(apr_pool_t *p, todo_writer_t *w, todo_db_t *db, int n)
+{
+    kind_t kinds[MAX_JOBS];
+    job_arg_t args[MAX_JOBS];
+    int i;
+
+    for (i = 0; i < n; ++i) {
+        kinds[i] = J_INSERT;
+    }
+    run_group(p, w, kinds, n, args);
+    for (i = 0; i < n; ++i) {
+        assert_int_equal(APR_SUCCESS, args[i].rv);
+        assert_int_equal(1, user_exists(db, p, i + 1));
+    }
+}
+
 static void test_waiting_writes_share_one_commit(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
     todo_writer_t *w = writer(p, db, 64);
     todo_metrics_t *m = apr_pcalloc(p, sizeof(*m));
-    kind_t kinds[MAX_JOBS];
-    job_arg_t args[MAX_JOBS];
     todo_writer_stats_t st;
-    int i;
 
     todo_writer_set_metrics(w, m);
-    for (i = 0; i < 30; ++i) {
-        kinds[i] = J_INSERT;
-    }
-    run_group(p, w, kinds, 30, args);
-    for (i = 0; i < 30; ++i) {
-        assert_int_equal(APR_SUCCESS, args[i].rv);
-        assert_int_equal(1, user_exists(db, p, i + 1));
-    }
+    run_inserts(p, w, db, 30);
     todo_writer_stats(w, &st);
     assert_int_equal(2, st.groups); /* the gate's, then all 30 together */
     assert_int_equal(31, st.jobs);
@@ -192,19 +199,9 @@ static void test_group_size_is_bounded(void **state)
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
     todo_writer_t *w = writer(p, db, 8);
-    kind_t kinds[MAX_JOBS];
-    job_arg_t args[MAX_JOBS];
     todo_writer_stats_t st;
-    int i;
 
-    for (i = 0; i < 20; ++i) {
-        kinds[i] = J_INSERT;
-    }
-    run_group(p, w, kinds, 20, args);
-    for (i = 0; i < 20; ++i) {
-        assert_int_equal(APR_SUCCESS, args[i].rv);
-        assert_int_equal(1, user_exists(db, p, i + 1));
-    }
+    run_inserts(p, w, db, 20);
     todo_writer_stats(w, &st);
     assert_int_equal(1 + 3, st.groups); /* 8 + 8 + 4 after the gate */
 }
