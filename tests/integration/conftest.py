@@ -2,7 +2,7 @@
 
 import pytest
 
-from env import TodoEnv
+from env import PgCluster, TodoEnv
 
 
 @pytest.fixture(scope="package")
@@ -11,6 +11,25 @@ def env():
     assert e.start() == 0
     yield e
     e.cleanup()
+
+
+@pytest.fixture
+def own_cluster():
+    """make(name): a started TodoEnv on a PostgreSQL cluster of its own,
+    for tests that stop the cluster; both removed after the test."""
+    made = []
+
+    def make(name):
+        pg = PgCluster()
+        e = TodoEnv(name=name, pg=pg)
+        made.append((e, pg))
+        assert e.start() == 0
+        return e, pg
+
+    yield make
+    for e, pg in made:
+        e.cleanup()
+        pg.remove()
 
 
 @pytest.fixture(autouse=True)

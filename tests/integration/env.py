@@ -294,6 +294,15 @@ class TodoEnv:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def __enter__(self):
+        """`with TodoEnv(...) as e:` starts it (or fails) and cleans up."""
+        out = self.start()
+        assert out == 0, out
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
     @property
     def secret(self):
         with open(os.path.join(self.dir, "jwt.secret"), "rb") as f:

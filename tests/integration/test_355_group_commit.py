@@ -58,10 +58,8 @@ def concurrent_writes(env, token, task_ids):
 
 @pytest.fixture(scope="module")
 def genv():
-    e = TodoEnv(name="group", extra_env=SHAPE)
-    assert e.start() == 0
-    yield e
-    e.cleanup()
+    with TodoEnv(name="group", extra_env=SHAPE) as e:
+        yield e
 
 
 def test_todo_355_01_concurrent_writes_share_commits(genv):
@@ -100,8 +98,7 @@ def test_todo_355_01_concurrent_writes_share_commits(genv):
 def test_todo_355_02_off_commits_each_write_alone(genv):
     e = TodoEnv(name="group-off", extra_env=SHAPE)
     e.install_conf("TodoSQLiteGroupCommit 0\n", name="01-group.conf")
-    assert e.start() == 0
-    try:
+    with e:
         _, tokens, _ = e.new_session()
         token = tokens["access_token"]
         seed = e.post("/tasks", token, json={"title": "seed"}).json()
@@ -110,5 +107,3 @@ def test_todo_355_02_off_commits_each_write_alone(genv):
         assert all(s.status_code == 412 for _, s in results if s is not None)
         assert e.get("/tasks", token).json()["total"] == 1 + WRITERS
         assert counters(e) == (0, 0)
-    finally:
-        e.cleanup()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from env import DB, PgCluster, TodoEnv
+from env import DB
 
 pytestmark = pytest.mark.skipif(DB != "pgsql", reason="PostgreSQL only")
 
@@ -15,13 +15,8 @@ UNAVAILABLE = {"detail": "Service Unavailable: database unavailable"}
 
 
 @pytest.fixture
-def faulty():
-    pg = PgCluster()  # a cluster of its own: this test stops it
-    e = TodoEnv(name="faults", pg=pg)
-    assert e.start() == 0
-    yield e, pg
-    e.cleanup()
-    pg.remove()
+def faulty(own_cluster):
+    return own_cluster("faults")  # these tests stop the cluster
 
 
 def timed(fn, *args, **kw):

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from env import DB, PgCluster, TodoEnv
+from env import DB
 
 pytestmark = pytest.mark.skipif(DB != "pgsql", reason="PostgreSQL only")
 
@@ -33,13 +33,8 @@ BOUND = 10.0      # no answer, success or 503, takes longer than this
 
 
 @pytest.fixture
-def outage():
-    pg = PgCluster()  # a cluster of its own: this test stops it
-    e = TodoEnv(name="outage-load", pg=pg)
-    assert e.start() == 0
-    yield e, pg
-    e.cleanup()
-    pg.remove()
+def outage(own_cluster):
+    return own_cluster("outage-load")  # this test stops the cluster
 
 
 def children(pid):
