@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="make gcc apache2 apache2-dev libaprutil1-dbd-sqlite3
 libaprutil1-dbd-pgsql libjansson-dev libjwt-dev libssl-dev libsqlite3-dev
 libcrypt-dev libcmocka-dev libunistring-dev libpq-dev python3 python3-pytest
-python3-requests sqlite3 openssl curl postgresql-15 postgresql-client-15
+python3-requests python3-websockets sqlite3 openssl curl postgresql-15 postgresql-client-15
 chromium prometheus python3-prometheus-client wrk"
 if [ "${1:-}" = bench ]; then
     PACKAGES="$PACKAGES python3-fastapi python3-uvicorn python3-sqlmodel
