@@ -41,6 +41,7 @@ static const todo_srv_conf_t srv_defaults = {
     {0, NULL},
     NULL,
     NULL,
+    NULL,
 };
 
 #define TODO_MAX_BODY_DEFAULT (1024 * 1024)
@@ -134,6 +135,7 @@ void *todo_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
 
     TODO_MERGE(max_body);
     TODO_MERGE_PTR(base_path);
+    TODO_MERGE_PTR(metrics_allow);
     return conf;
 }
 
@@ -145,6 +147,14 @@ todo_srv_conf_t *todo_srv_conf_get(server_rec *s)
 todo_dir_conf_t *todo_dir_conf_get(request_rec *r)
 {
     return ap_get_module_config(r->per_dir_config, &todo_module);
+}
+
+int todo_conf_metrics_allowed(const todo_dir_conf_t *dc, request_rec *r)
+{
+    static const todo_ip_allow_t local = {0, 1, NULL};
+
+    return todo_ip_allowed(dc->metrics_allow ? dc->metrics_allow : &local,
+                           r->useragent_addr);
 }
 
 apr_int64_t todo_conf_max_body(const todo_dir_conf_t *dc)
@@ -473,6 +483,17 @@ static const char *todo_conf_set_base_path(cmd_parms *cmd, void *dcv,
     return NULL;
 }
 
+static const char *todo_conf_set_metrics_allow(cmd_parms *cmd, void *dcv,
+                                               const char *arg)
+{
+    todo_dir_conf_t *dc = dcv;
+
+    if (!dc->metrics_allow) {
+        dc->metrics_allow = apr_pcalloc(cmd->pool, sizeof(*dc->metrics_allow));
+    }
+    return named(cmd, todo_parse_ip_allow(cmd->pool, arg, dc->metrics_allow));
+}
+
 const command_rec todo_cmds[] = {
     AP_INIT_TAKE1(TodoJWTSecretFile, todo_conf_set_secret_file, NULL, RSRC_CONF,
                   "File holding the HMAC secret for tokens (>= 32 bytes, mode "
@@ -531,5 +552,10 @@ const command_rec todo_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "URL path the API is mounted at (default: the enclosing "
                   "<Location>)"),
+    AP_INIT_ITERATE(TodoMetricsAllow, todo_conf_set_metrics_allow, NULL,
+                    RSRC_CONF | ACCESS_CONF,
+                    "Client addresses that may read <mount>/metrics: local "
+                    "(default: loopback), all, none, or addresses and "
+                    "address/bits networks"),
     {NULL},
 };

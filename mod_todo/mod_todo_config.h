@@ -15,6 +15,7 @@
 #include <apr_global_mutex.h>
 
 #include "todo_auth.h"
+#include "todo_conf_parse.h"
 #include "todo_metrics.h"
 #include "todo_ratelimit.h"
 #include "todo_sql.h"
@@ -54,6 +55,8 @@ typedef struct todo_srv_conf_t {
     todo_dialect_t dialect;
     todo_db_opts_t db_opts;
     apr_global_mutex_t *write_lock; /**< SQLite writes, all processes */
+    /** The <Location>s that set a handler (mod_todo_handler.c). */
+    apr_array_header_t *handler_sections;
 
     /* Filled in by child_init, per process. */
     todo_writer_t *writer; /**< SQLite group commit, or NULL */
@@ -63,6 +66,8 @@ typedef struct todo_srv_conf_t {
 typedef struct todo_dir_conf_t {
     apr_int64_t max_body;  /**< TodoMaxBodySize, bytes */
     const char *base_path; /**< TodoBasePath */
+    /** TodoMetricsAllow (NULL: unset, loopback only) */
+    todo_ip_allow_t *metrics_allow;
 } todo_dir_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA todo_module;
@@ -80,6 +85,10 @@ todo_srv_conf_t *todo_srv_conf_get(server_rec *s);
 
 /** @return the merged directory config of @a r */
 todo_dir_conf_t *todo_dir_conf_get(request_rec *r);
+
+/** @return 1 if the client of @a r may read the metrics
+ * (TodoMetricsAllow, default: loopback only) */
+int todo_conf_metrics_allowed(const todo_dir_conf_t *dc, request_rec *r);
 
 /** @return TodoMaxBodySize with its default applied */
 apr_int64_t todo_conf_max_body(const todo_dir_conf_t *dc);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include <apr_fnmatch.h>
 #include <apr_strings.h>
 #include <httpd.h>
 #include <http_config.h>
@@ -76,8 +77,16 @@ typedef struct {
 
 int todo_h_metrics(todo_req_t *req)
 {
-    const char *text = todo_metrics_render(
-        todo_shared_metrics(), metrics_routes, NROUTES, req->r->pool);
+    const char *text;
+
+    /* Checked here, not left to a <Location .../metrics>: the module
+     * knows its route whatever path or section led to it. */
+    if (!todo_conf_metrics_allowed(req->dc, req->r)) {
+        return todo_send_error(
+            req, todo_result_fail(req->res, APR_EACCES, "Forbidden"));
+    }
+    text = todo_metrics_render(todo_shared_metrics(), metrics_routes, NROUTES,
+                               req->r->pool);
 
     ap_set_content_type(req->r, "text/plain; version=0.0.4; charset=utf-8");
     apr_table_setn(req->r->headers_out, "Cache-Control", "no-store");
@@ -135,76 +144,102 @@ int todo_h_readyz(todo_req_t *req)
                                     TODO_KEY_CHECKS, "database", "ok"));
 }
 
-/* Are the @a len bytes of @a prefix a path prefix of @a uri, ending at a
- * segment boundary? */
-static int is_mount_of(const char *prefix, apr_size_t len, const char *uri)
+/* A <Location> or <LocationMatch> of a server that has a SetHandler: the
+ * API's mount point is the path of the one that set todo-api. */
+typedef struct {
+    const char *path;        /* <Location path> */
+    const ap_regex_t *regex; /* <LocationMatch>: no mount point to tell */
+    int wildcard;            /* a <Location> path with wildcards: same */
+    apr_size_t mount_len;    /* the mount point: path without trailing '/' */
+    const char *mount;       /* ... %-encoded, for headers and documents */
+} handler_section_t;
+
+/* The sections of @a s that set a handler, in configuration order (the
+ * order httpd merges them in, the last applying one winning). */
+static apr_array_header_t *handler_sections(apr_pool_t *p, server_rec *s)
 {
-    return !strncmp(uri, prefix, len) && (uri[len] == '/' || uri[len] == '\0');
+    core_server_config *core = ap_get_core_module_config(s->module_config);
+    apr_array_header_t *out = apr_array_make(p, 2, sizeof(handler_section_t));
+    ap_conf_vector_t **sec = (ap_conf_vector_t **)core->sec_url->elts;
+    int i;
+
+    for (i = 0; i < core->sec_url->nelts; ++i) {
+        core_dir_config *cd = ap_get_core_module_config(sec[i]);
+        handler_section_t *h;
+
+        if (!cd->expr_handler || !cd->d) {
+            continue;
+        }
+        h = apr_array_push(out);
+        h->path = cd->d;
+        h->regex = cd->r;
+        h->wildcard = cd->d_is_fnmatch;
+        h->mount_len = todo_router_mount_len(cd->d);
+        h->mount = ap_escape_uri(p, apr_pstrmemdup(p, cd->d, h->mount_len));
+    }
+    return out;
 }
 
-/* Take @a len bytes of the URI as the mount point and match the rest. */
-static apr_status_t match_below(todo_req_t *req, apr_size_t len)
+static int handler_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
 {
-    request_rec *r = req->r;
-
-    req->mount = apr_pstrmemdup(r->pool, r->uri, len);
-    req->path = r->uri + len;
-    return todo_router_match(route_table, NROUTES, r->method, req->path,
-                             r->pool, &req->match);
+    (void)plog;
+    (void)ptemp;
+    for (; s; s = s->next) {
+        todo_srv_conf_get(s)->handler_sections = handler_sections(pconf, s);
+    }
+    return OK;
 }
 
 /*
- * Find the mount point and match the route, once: the mount point is
- * TodoBasePath; else the path of the <Location> that set the handler
- * (core's merged section path), when it is a prefix of the URI and the
- * rest names a route; else -- an <If> or a <LocationMatch> became the
- * merged section, or a <Location> inside the API's (/api/v1/metrics) --
- * the shortest prefix of the URI below which the rest names a route;
- * else the section's path (an unknown route below it: 404).
+ * Find the mount point and match the route below it, once. The mount
+ * point is TodoBasePath, else the path of the <Location> whose
+ * SetHandler gave this request its handler (the last one that applies to
+ * the URI, as httpd merges them). Nothing is guessed from the URI:
+ * /api/v1/x/tasks is "/x/tasks" below /api/v1, a 404. A <LocationMatch>
+ * or a wildcard path has no one mount point: TodoBasePath must say it.
+ * The mount point comes from the configuration, never from request bytes
+ * (it goes into Location headers).
  * @return the router's status; req->mount stays NULL when no mount point
- *         fits the URI
+ *         can be told
  */
 static apr_status_t route_request(todo_req_t *req)
 {
     request_rec *r = req->r;
-    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
-    const char *d = req->dc->base_path, *c;
-    apr_size_t len = 0;
-    apr_status_t rv;
+    const char *base = req->dc->base_path;
+    apr_array_header_t *secs = req->sc->handler_sections;
+    const handler_section_t *last = NULL;
+    apr_size_t len;
+    int i;
 
-    if (d) {
-        len = strlen(d);
-        return is_mount_of(d, len, r->uri) ? match_below(req, len) : APR_ENOENT;
-    }
-    d = core && !core->r ? core->d : NULL;
-    if (d && d[0] == '/') {
-        len = strlen(d);
-        while (len > 0 && d[len - 1] == '/') {
-            --len;
+    if (base) {
+        if (!todo_router_location_applies(base, r->uri)) {
+            return APR_ENOENT;
         }
-        if (is_mount_of(d, len, r->uri)) {
-            rv = match_below(req, len);
-            if (APR_ENOENT != rv) {
-                return rv;
-            }
-        }
-        else {
-            d = NULL;
-        }
-    }
-    for (c = r->uri; (c = strchr(c + 1, '/')) != NULL;) {
-        rv = match_below(req, (apr_size_t)(c - r->uri));
-        if (APR_ENOENT != rv) {
-            return rv;
-        }
-    }
-    if (d && d[0] == '/') {
-        match_below(req, len);
+        len = strlen(base);
+        req->mount = ap_escape_uri(r->pool, base);
     }
     else {
-        req->mount = NULL;
+        for (i = 0; secs && i < secs->nelts; ++i) {
+            const handler_section_t *h =
+                &APR_ARRAY_IDX(secs, i, handler_section_t);
+            if (h->regex ? !ap_regexec(h->regex, r->uri, 0, NULL, 0)
+                : h->wildcard
+                    ? APR_SUCCESS
+                          == apr_fnmatch(h->path, r->uri, APR_FNM_PATHNAME)
+                    : todo_router_location_applies(h->path, r->uri)) {
+                last = h;
+            }
+        }
+        if (!last || last->regex || last->wildcard) {
+            return APR_ENOENT;
+        }
+        len = last->mount_len;
+        req->mount = last->mount;
     }
-    return APR_ENOENT;
+    req->path = r->uri + len;
+    return todo_router_match(route_table, NROUTES, r->method, req->path,
+                             r->pool, &req->match);
 }
 
 static int todo_handler(request_rec *r)
@@ -251,6 +286,7 @@ void todo_handler_register_hooks(void)
 
     route_table_init();
     todo_openapi_register_hooks();
+    ap_hook_post_config(handler_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(todo_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(todo_log_transaction, NULL, before_log,
                             APR_HOOK_MIDDLE);

@@ -3,6 +3,7 @@
 #include <apr_file_io.h>
 #include <apr_file_info.h>
 #include <apr_strings.h>
+#include <string.h>
 
 #include "todo_conf_parse.h"
 #include "todo_util.h"
@@ -116,4 +117,82 @@ const char *todo_secret_load(apr_pool_t *p, const char *path,
     *psecret = (const unsigned char *)buf;
     *plen = len;
     return NULL;
+}
+
+static const char *add_subnet(apr_pool_t *p, const char *arg,
+                              todo_ip_allow_t *allow)
+{
+    char *ip = apr_pstrdup(p, arg), *mask = strchr(ip, '/');
+    apr_ipsubnet_t *sub;
+
+    if (mask) {
+        *mask++ = '\0';
+    }
+    if (APR_SUCCESS != apr_ipsubnet_create(&sub, ip, mask, p)) {
+        return apr_psprintf(p,
+                            "'%s' is not all, none, local, an IP address "
+                            "or an address/bits network",
+                            arg);
+    }
+    APR_ARRAY_PUSH(allow->subnets, apr_ipsubnet_t *) = sub;
+    return NULL;
+}
+
+const char *todo_parse_ip_allow(apr_pool_t *p, const char *arg,
+                                todo_ip_allow_t *allow)
+{
+    const char *err = NULL;
+
+    if (!allow->subnets) {
+        allow->subnets = apr_array_make(p, 2, sizeof(apr_ipsubnet_t *));
+    }
+    if (!strcasecmp(arg, "all")) {
+        allow->all = 1;
+    }
+    else if (!strcasecmp(arg, "none")) {
+        allow->all = allow->local = 0;
+        apr_array_clear(allow->subnets);
+    }
+    else if (!strcasecmp(arg, "local")) {
+        allow->local = 1;
+    }
+    else {
+        err = add_subnet(p, arg, allow);
+    }
+    return err;
+}
+
+/* 127.0.0.0/8, ::1, and 127.0.0.0/8 mapped into IPv6. */
+static int is_loopback(const apr_sockaddr_t *a)
+{
+    const unsigned char *ip = a->ipaddr_ptr;
+    static const unsigned char v6_loopback[16] = {[15] = 1};
+    static const unsigned char v4_mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+    if (a->family == APR_INET) {
+        return ip[0] == 127;
+    }
+#if APR_HAVE_IPV6
+    if (a->family == APR_INET6) {
+        return !memcmp(ip, v6_loopback, 16)
+               || (!memcmp(ip, v4_mapped, 12) && ip[12] == 127);
+    }
+#endif
+    return 0;
+}
+
+int todo_ip_allowed(const todo_ip_allow_t *allow, apr_sockaddr_t *addr)
+{
+    int i;
+
+    if (allow->all || (allow->local && is_loopback(addr))) {
+        return 1;
+    }
+    for (i = 0; allow->subnets && i < allow->subnets->nelts; ++i) {
+        if (apr_ipsubnet_test(
+                APR_ARRAY_IDX(allow->subnets, i, apr_ipsubnet_t *), addr)) {
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -9,7 +9,9 @@
 #ifndef TODO_CONF_PARSE_H
 #define TODO_CONF_PARSE_H
 
+#include <apr_network_io.h>
 #include <apr_pools.h>
+#include <apr_tables.h>
 
 /**
  * Parse a decimal integer in [@a min, @a max].
@@ -36,5 +38,24 @@ const char *todo_parse_size(apr_pool_t *p, const char *arg, apr_int64_t min,
 const char *todo_secret_load(apr_pool_t *p, const char *path,
                              apr_size_t min_len, const unsigned char **psecret,
                              apr_size_t *plen);
+
+/** Which client addresses may do something (TodoMetricsAllow). */
+typedef struct todo_ip_allow_t {
+    int all;                     /**< any address */
+    int local;                   /**< loopback addresses */
+    apr_array_header_t *subnets; /**< of apr_ipsubnet_t *, or NULL */
+} todo_ip_allow_t;
+
+/**
+ * Add one TodoMetricsAllow word to @a allow: "all", "none", "local"
+ * (127.0.0.0/8 and ::1, IPv4-mapped too), an address, or an address with
+ * a /bits or /netmask.
+ * @return NULL, or a message naming the word
+ */
+const char *todo_parse_ip_allow(apr_pool_t *p, const char *arg,
+                                todo_ip_allow_t *allow);
+
+/** @return 1 if @a allow admits @a addr */
+int todo_ip_allowed(const todo_ip_allow_t *allow, apr_sockaddr_t *addr);
 
 #endif /* TODO_CONF_PARSE_H */

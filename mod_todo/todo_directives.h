@@ -29,5 +29,6 @@
 #define TodoStreamHeartbeat "TodoStreamHeartbeat"
 #define TodoStreamsPerUser "TodoStreamsPerUser"
 #define TodoStreamsMax "TodoStreamsMax"
+#define TodoMetricsAllow "TodoMetricsAllow"
 
 #endif /* TODO_DIRECTIVES_H */

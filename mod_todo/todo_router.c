@@ -70,3 +70,22 @@ apr_status_t todo_router_match(const todo_route_t *routes, int nroutes,
     }
     return APR_ENOENT;
 }
+
+int todo_router_location_applies(const char *section, const char *uri)
+{
+    apr_size_t len = strlen(section);
+
+    return !strncmp(section, uri, len)
+           && (len == 0 || section[len - 1] == '/' || uri[len] == '/'
+               || uri[len] == '\0');
+}
+
+apr_size_t todo_router_mount_len(const char *section)
+{
+    apr_size_t len = strlen(section);
+
+    while (len > 0 && section[len - 1] == '/') {
+        --len;
+    }
+    return len;
+}

@@ -42,4 +42,19 @@ apr_status_t todo_router_match(const todo_route_t *routes, int nroutes,
                                const char *method, const char *path,
                                apr_pool_t *p, todo_route_match_t *m);
 
+/**
+ * Does a <Location @a section> (a plain path, no wildcard) apply to
+ * @a uri, as httpd decides it: @a section is a prefix of @a uri, ending
+ * at a '/' of either ("/api/v1" applies to "/api/v1" and "/api/v1/tasks",
+ * not to "/api/v1x"; "/api/" to "/api/tasks", not to "/api").
+ */
+int todo_router_location_applies(const char *section, const char *uri);
+
+/**
+ * The length of the mount point a <Location @a section> gives: its path
+ * without trailing slashes ("/api/v1/" and "/api/v1" mount at "/api/v1",
+ * "/" at the server's root, length 0).
+ */
+apr_size_t todo_router_mount_len(const char *section);
+
 #endif /* TODO_ROUTER_H */

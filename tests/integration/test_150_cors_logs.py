@@ -78,8 +78,8 @@ def test_todo_150_20_mounted_elsewhere():
     from env import TodoEnv
     e = TodoEnv(name="mount")
     try:
-        # With a <Location> inside the API's (as the shipped /metrics
-        # rule is): that section is not mistaken for the mount point.
+        # With a <Location> inside the API's that sets no handler: that
+        # section is not mistaken for the mount point.
         e.install_conf("<Location /todo>\n    SetHandler todo-api\n"
                        "    Require all granted\n</Location>\n"
                        "<Location /todo/metrics>\n    Require local\n"

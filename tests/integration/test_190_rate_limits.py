@@ -106,7 +106,7 @@ def test_todo_190_04_behind_a_proxy_mod_remoteip(limited):
     assert login(e, "y", headers=a).status_code == 401
     assert_429(login(e, "z", headers=a))
     assert login(e, "x", headers=b).status_code == 401
-    # The shipped "Require local" on /metrics sees the real client.
+    # TodoMetricsAllow (default local) sees the real client.
     assert e.get("/metrics", headers=a).status_code == 403
     assert e.get("/metrics").status_code == 200
 

@@ -265,6 +265,77 @@ static void test_secret_too_large_refused(void **state)
     assert_int_equal(4096, len);
 }
 
+/* --- todo_parse_ip_allow / todo_ip_allowed ------------------------------ */
+
+static apr_sockaddr_t *addr(apr_pool_t *p, const char *ip)
+{
+    apr_sockaddr_t *sa = NULL;
+
+    assert_int_equal(APR_SUCCESS, apr_sockaddr_info_get(&sa, ip, APR_UNSPEC, 0,
+                                                        APR_IPV4_ADDR_OK, p));
+    return sa;
+}
+
+static void test_ip_allow_local(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_ip_allow_t allow = {0, 0, NULL};
+
+    assert_null(todo_parse_ip_allow(p, "local", &allow));
+    assert_true(todo_ip_allowed(&allow, addr(p, "127.0.0.1")));
+    assert_true(todo_ip_allowed(&allow, addr(p, "127.9.8.7")));
+    assert_true(todo_ip_allowed(&allow, addr(p, "::1")));
+    assert_true(todo_ip_allowed(&allow, addr(p, "::ffff:127.0.0.1")));
+    assert_false(todo_ip_allowed(&allow, addr(p, "203.0.113.5")));
+    assert_false(todo_ip_allowed(&allow, addr(p, "::ffff:203.0.113.5")));
+    assert_false(todo_ip_allowed(&allow, addr(p, "::2")));
+    assert_false(todo_ip_allowed(&allow, addr(p, "128.0.0.1")));
+}
+
+static void test_ip_allow_networks_add_up(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_ip_allow_t allow = {0, 0, NULL};
+
+    assert_null(todo_parse_ip_allow(p, "203.0.113.0/24", &allow));
+    assert_null(todo_parse_ip_allow(p, "2001:db8::/32", &allow));
+    assert_null(todo_parse_ip_allow(p, "198.51.100.7", &allow));
+    assert_true(todo_ip_allowed(&allow, addr(p, "203.0.113.200")));
+    assert_true(todo_ip_allowed(&allow, addr(p, "2001:db8:1::1")));
+    assert_true(todo_ip_allowed(&allow, addr(p, "198.51.100.7")));
+    assert_false(todo_ip_allowed(&allow, addr(p, "198.51.100.8")));
+    assert_false(todo_ip_allowed(&allow, addr(p, "203.0.114.1")));
+    assert_false(todo_ip_allowed(&allow, addr(p, "127.0.0.1")));
+}
+
+static void test_ip_allow_all_and_none(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_ip_allow_t allow = {0, 0, NULL};
+
+    assert_false(todo_ip_allowed(&allow, addr(p, "127.0.0.1")));
+    assert_null(todo_parse_ip_allow(p, "ALL", &allow));
+    assert_true(todo_ip_allowed(&allow, addr(p, "203.0.113.5")));
+    assert_null(todo_parse_ip_allow(p, "none", &allow));
+    assert_false(todo_ip_allowed(&allow, addr(p, "203.0.113.5")));
+    assert_false(todo_ip_allowed(&allow, addr(p, "127.0.0.1")));
+}
+
+static void test_ip_allow_refuses(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    static const char *const bad[] = {"bogus",     "10.0.0.0/99", "300.1.2.3",
+                                      "10.0.0.1/", "localhost",   ""};
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+        todo_ip_allow_t allow = {0, 0, NULL};
+        const char *err = todo_parse_ip_allow(p, bad[i], &allow);
+        assert_non_null(err);
+        assert_non_null(strstr(err, bad[i]));
+    }
+}
+
 int test_todo_conf_parse_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +351,10 @@ int test_todo_conf_parse_run(void)
         TS_TEST(test_secret_directory_refused),
         TS_TEST(test_secret_missing_file),
         TS_TEST(test_secret_too_large_refused),
+        TS_TEST(test_ip_allow_local),
+        TS_TEST(test_ip_allow_networks_add_up),
+        TS_TEST(test_ip_allow_all_and_none),
+        TS_TEST(test_ip_allow_refuses),
     };
     return cmocka_run_group_tests_name("todo_conf_parse", tests, NULL, NULL);
 }

@@ -196,6 +196,34 @@ static void test_empty_segment_not_matched(void **state)
     assert_int_equal(APR_ENOENT, match(p, "GET", "//healthz", &m));
 }
 
+/* The mount point is the <Location>'s own path: a section applies where
+ * httpd applies it, and nowhere else. */
+static void test_location_applies_like_httpd(void **state)
+{
+    (void)state;
+    assert_true(todo_router_location_applies("/api/v1", "/api/v1"));
+    assert_true(todo_router_location_applies("/api/v1", "/api/v1/tasks"));
+    assert_false(todo_router_location_applies("/api/v1", "/api/v1x/tasks"));
+    assert_false(todo_router_location_applies("/api/v1", "/api/v"));
+    assert_false(todo_router_location_applies("/api/v1", "/x/api/v1/tasks"));
+    assert_true(todo_router_location_applies("/api/v1/", "/api/v1/tasks"));
+    assert_false(todo_router_location_applies("/api/v1/", "/api/v1"));
+    assert_true(todo_router_location_applies("/", "/anything"));
+    assert_true(todo_router_location_applies("", "/anything"));
+    /* Case and bytes as they are: no folding. */
+    assert_false(todo_router_location_applies("/api/v1", "/API/v1/tasks"));
+}
+
+static void test_mount_len_drops_trailing_slashes(void **state)
+{
+    (void)state;
+    assert_int_equal(7, todo_router_mount_len("/api/v1"));
+    assert_int_equal(7, todo_router_mount_len("/api/v1/"));
+    assert_int_equal(7, todo_router_mount_len("/api/v1//"));
+    assert_int_equal(0, todo_router_mount_len("/"));
+    assert_int_equal(0, todo_router_mount_len(""));
+}
+
 int test_todo_router_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +235,8 @@ int test_todo_router_run(void)
         TS_TEST(test_unknown_paths),
         TS_TEST(test_trailing_slash_not_matched),
         TS_TEST(test_empty_segment_not_matched),
+        TS_TEST(test_location_applies_like_httpd),
+        TS_TEST(test_mount_len_drops_trailing_slashes),
     };
     return cmocka_run_group_tests_name("todo_router", tests, NULL, NULL);
 }
