@@ -16,6 +16,7 @@
 #include "todo_json.h"
 #include "todo_log.h"
 #include "todo_util.h"
+#include "todo_validate.h"
 
 APLOG_USE_MODULE(todo);
 
@@ -104,7 +105,8 @@ static int todo_log_transaction(request_rec *r)
     route_note_t *note;
 
     /* A token sent as ?access_token= (event streams) must not reach the
-     * access log: %r and %q are formatted after this hook. */
+     * access log: %r and %q are formatted after this hook. Any spelling
+     * of the name is redacted, though only the exact one authenticates. */
     r->args = (char *)todo_redact_param(r->pool, r->args, "access_token");
     r->the_request =
         (char *)todo_redact_param(r->pool, r->the_request, "access_token");

@@ -25,6 +25,7 @@
 #include "todo_json.h"
 #include "todo_log.h"
 #include "todo_util.h"
+#include "todo_validate.h"
 #include "todo_ws.h"
 
 APLOG_USE_MODULE(todo);
@@ -233,12 +234,13 @@ typedef struct {
 } stream_t;
 
 /* The access token: Authorization header, else (WebSocket) the
- * subprotocol list "bearer, <token>", else ?access_token=. */
+ * subprotocol list "bearer, <token>", else ?access_token= spelt exactly
+ * so (no other case, no %-escape in the name): the log redaction then
+ * covers every spelling that authenticates, and more. */
 static const char *stream_token(todo_req_t *req, int *pvia_protocol)
 {
     const char *token = todo_bearer_token(req->r);
-    const char *proto;
-    apr_table_t *args = NULL;
+    const char *proto, *value = NULL;
 
     *pvia_protocol = 0;
     if (token) {
@@ -254,8 +256,11 @@ static const char *stream_token(todo_req_t *req, int *pvia_protocol)
             return second;
         }
     }
-    if (APR_SUCCESS == todo_req_query(req, &args) && args) {
-        return apr_table_get(args, "access_token");
+    if (req->r->args
+        && APR_SUCCESS
+               == todo_form_get_exact(req->r->pool, req->r->args,
+                                      "access_token", &value)) {
+        return value;
     }
     return NULL;
 }

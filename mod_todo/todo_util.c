@@ -179,33 +179,6 @@ apr_status_t todo_parse_int64(const char *s, apr_int64_t min, apr_int64_t max,
     return APR_SUCCESS;
 }
 
-const char *todo_redact_param(apr_pool_t *p, const char *text, const char *name)
-{
-    apr_size_t nlen = strlen(name);
-    const char *at, *from = text, *end;
-    char *out = NULL;
-
-    if (!text) {
-        return text;
-    }
-    for (at = strstr(text, name); at; at = strstr(at + 1, name)) {
-        /* A whole parameter name: first (r->args), or after '?' or '&';
-         * followed by '='. */
-        if ((at != text && at[-1] != '?' && at[-1] != '&') || at[nlen] != '=') {
-            continue;
-        }
-        end = at + nlen + 1;
-        while (*end && *end != '&' && *end != ' ' && *end != '#') {
-            ++end;
-        }
-        out = apr_pstrcat(p, out ? out : "",
-                          apr_pstrmemdup(p, from, (apr_size_t)(at - from)),
-                          name, "=[redacted]", NULL);
-        from = end;
-    }
-    return out ? apr_pstrcat(p, out, from, NULL) : text;
-}
-
 apr_uint64_t todo_fnv1a64(apr_uint64_t h, const void *data, apr_size_t len)
 {
     const unsigned char *b = data;

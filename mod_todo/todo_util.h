@@ -3,7 +3,7 @@
 /**
  * @file todo_util.h
  * @brief Small helpers with no better home: scratch pools, randomness,
- * constant-time comparison, base64url and hex, FNV-1a, log redaction.
+ * constant-time comparison, base64url and hex, FNV-1a.
  */
 #ifndef TODO_UTIL_H
 #define TODO_UTIL_H
@@ -76,15 +76,5 @@ apr_status_t todo_parse_int64(const char *s, apr_int64_t min, apr_int64_t max,
  * tables and ETags, not for anything an attacker must not predict.
  */
 apr_uint64_t todo_fnv1a64(apr_uint64_t h, const void *data, apr_size_t len);
-
-/**
- * @a text (a query string, or a request line holding one) with the value
- * of every parameter named @a name replaced by "[redacted]", so that a
- * token sent as ?access_token= never reaches a log.
- * @return @a text itself when there is nothing to redact, else a copy
- *         from @a p
- */
-const char *todo_redact_param(apr_pool_t *p, const char *text,
-                              const char *name);
 
 #endif /* TODO_UTIL_H */

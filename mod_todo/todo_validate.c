@@ -371,3 +371,75 @@ apr_status_t todo_form_parse(apr_pool_t *p, const char *s, apr_size_t len,
     *ptable = t;
     return APR_SUCCESS;
 }
+
+/* Is the parameter name @a raw (@a len bytes as sent) @a name once
+ * %-decoded ('+' as a space) and compared without ASCII case? */
+static int name_means(const char *raw, apr_size_t len, const char *name)
+{
+    apr_size_t i = 0;
+
+    for (; i < len; ++name) {
+        int c = (unsigned char)raw[i++];
+        if (c == '+') {
+            c = ' ';
+        }
+        else if (c == '%' && i + 1 < len && hexval(raw[i]) >= 0
+                 && hexval(raw[i + 1]) >= 0) {
+            c = hexval(raw[i]) * 16 + hexval(raw[i + 1]);
+            i += 2;
+        }
+        if (!*name || apr_tolower(c) != apr_tolower(*name)) {
+            return 0;
+        }
+    }
+    return *name == '\0';
+}
+
+const char *todo_redact_param(apr_pool_t *p, const char *text, const char *name)
+{
+    static const char stop[] = "&= #";
+    const char *at, *eq, *end, *from = text;
+    char *out = NULL;
+
+    if (!text) {
+        return text;
+    }
+    /* Each parameter starts the text (r->args), or follows '?' or '&'. */
+    for (at = text; *at; ++at) {
+        if (at != text && at[-1] != '?' && at[-1] != '&') {
+            continue;
+        }
+        eq = at + strcspn(at, stop);
+        if (*eq != '=' || !name_means(at, (apr_size_t)(eq - at), name)) {
+            continue;
+        }
+        end = eq + 1 + strcspn(eq + 1, "& #");
+        out = apr_pstrcat(p, out ? out : "",
+                          apr_pstrmemdup(p, from, (apr_size_t)(eq + 1 - from)),
+                          "[redacted]", NULL);
+        from = end;
+        at = end - 1;
+    }
+    return out ? apr_pstrcat(p, out, from, NULL) : text;
+}
+
+apr_status_t todo_form_get_exact(apr_pool_t *p, const char *s, const char *name,
+                                 const char **pvalue)
+{
+    apr_size_t nlen = strlen(name);
+    const char *at, *end, *found = NULL;
+    apr_size_t found_len = 0;
+
+    for (at = s; at && *at; at = *end ? end + 1 : end) {
+        end = at + strcspn(at, "&");
+        if ((apr_size_t)(end - at) > nlen && !strncmp(at, name, nlen)
+            && at[nlen] == '=') {
+            found = at + nlen + 1;
+            found_len = (apr_size_t)(end - found);
+        }
+    }
+    if (!found) {
+        return APR_ENOENT;
+    }
+    return form_unescape(p, found, found_len, pvalue);
+}

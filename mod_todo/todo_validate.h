@@ -89,4 +89,27 @@ int todo_v_path_uuid(todo_result_t *res, const char *name, const char *value,
 apr_status_t todo_form_parse(apr_pool_t *p, const char *s, apr_size_t len,
                              apr_table_t **ptable);
 
+/**
+ * @a text (a query string, or a request line holding one) with the value
+ * of every parameter named @a name replaced by "[redacted]", so that a
+ * token sent as ?access_token= never reaches a log. A name matches
+ * however it is spelt: %-encoded in part or whole, in any ASCII case
+ * ("ACCESS_TOKEN", "access%5Ftoken", "%61ccess_token").
+ * @return @a text itself when there is nothing to redact, else a copy
+ *         from @a p
+ */
+const char *todo_redact_param(apr_pool_t *p, const char *text,
+                              const char *name);
+
+/**
+ * The value of the parameter named exactly @a name in the query string
+ * @a s: the name's bytes as sent, case and all, not %-decoded (so
+ * "ACCESS_TOKEN" or "access%5Ftoken" is not "access_token"); the value is
+ * decoded. When the name repeats, the last value wins.
+ * @return APR_SUCCESS, APR_ENOENT if there is none, APR_EINVAL for a bad
+ *         %-escape or invalid UTF-8 in the value
+ */
+apr_status_t todo_form_get_exact(apr_pool_t *p, const char *s, const char *name,
+                                 const char **pvalue);
+
 #endif /* TODO_VALIDATE_H */

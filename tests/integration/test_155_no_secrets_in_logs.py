@@ -71,3 +71,50 @@ def test_todo_155_01_no_secret_in_any_log(denv):
             for piece in {secret, secret.split(".")[-1]}:
                 if len(piece) >= 8:
                     assert piece not in text, "%s leaks %r" % (name, piece)
+
+
+SPELLINGS = ["ACCESS_TOKEN", "Access_Token", "access%5Ftoken",
+             "%61ccess_token"]
+
+
+def test_todo_155_02_token_name_spellings(denv):
+    """`?ACCESS_TOKEN=`, `?Access_Token=`, `?access%5Ftoken=` and
+    `?%61ccess_token=` all used to authenticate /events and /ws (the query
+    was read case-insensitively, names %-decoded), while only the literal
+    `access_token=` was redacted: the whole JWT went to access.log and
+    access.json. Now only the exact spelling authenticates, and every
+    spelling is redacted from both logs."""
+    e = denv
+    _, tokens, _ = e.new_session()
+    token = tokens["access_token"]
+    ws_headers = {"Connection": "Upgrade", "Upgrade": "websocket",
+                  "Sec-WebSocket-Version": "13",
+                  "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+
+    def status(path, headers=None):
+        # http.client sends the path as it is: requests would turn
+        # %5F back into "_" (an unreserved character) on the way out.
+        c = e.http_connection(timeout=10)
+        try:
+            c.request("GET", "/api/v1" + path, headers=headers or {})
+            return c.getresponse().status
+        finally:
+            c.close()
+
+    for name in SPELLINGS:
+        assert status("/events?%s=%s" % (name, token)) == 401, name
+        assert status("/ws?x=1&%s=%s" % (name, token), ws_headers) == 401, \
+            name
+    # The exact spelling still authenticates (and is redacted too).
+    r = e.session.get(e.url("/events?access_token=" + token), stream=True,
+                      timeout=10)
+    assert r.status_code == 200
+    r.close()
+    e.stop()
+    for log in ("access.log", "access.json"):
+        with open(os.path.join(e.dir, "logs", log), errors="replace") as f:
+            text = f.read()
+        for name in SPELLINGS + ["access_token"]:
+            assert "%s=[redacted]" % name in text, (log, name)
+        sig = token.split(".")[-1]
+        assert token not in text and sig not in text, log

@@ -527,6 +527,81 @@ static void test_valid_register_body(void **state)
     assert_string_equal("correct horse", in.password);
 }
 
+static void test_redact_param(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"access_token=abc&x=1", "access_token=[redacted]&x=1"}, /* r->args */
+        {"?access_token=abc", "?access_token=[redacted]"},
+        {"GET /api/v1/ws?access_token=a.b.c HTTP/1.1",
+         "GET /api/v1/ws?access_token=[redacted] HTTP/1.1"},
+        {"/e?x=1&access_token=t&y=2&access_token=u",
+         "/e?x=1&access_token=[redacted]&y=2&access_token=[redacted]"},
+        {"/e?my_access_token=t", "/e?my_access_token=t"},
+        {"/e?access_tokens=t", "/e?access_tokens=t"},
+        {"/e?x=access_token=t", "/e?x=access_token=t"},
+        {"/e?access_token=", "/e?access_token=[redacted]"},
+        /* Every spelling a server might take for the name. */
+        {"/e?ACCESS_TOKEN=t", "/e?ACCESS_TOKEN=[redacted]"},
+        {"/e?Access_Token=t&x=1", "/e?Access_Token=[redacted]&x=1"},
+        {"/e?access%5Ftoken=t", "/e?access%5Ftoken=[redacted]"},
+        {"/e?access%5ftoken=t", "/e?access%5ftoken=[redacted]"},
+        {"/e?%61ccess_token=t", "/e?%61ccess_token=[redacted]"},
+        {"%61%63%63%65%73%73%5f%74%6f%6b%65%6e=t",
+         "%61%63%63%65%73%73%5f%74%6f%6b%65%6e=[redacted]"},
+        {"GET /ws?x=1&ACCESS%5FTOKEN=a.b.c#f HTTP/1.1",
+         "GET /ws?x=1&ACCESS%5FTOKEN=[redacted]#f HTTP/1.1"},
+        /* Not the name, however decoded. */
+        {"/e?access_token2=t", "/e?access_token2=t"},
+        {"/e?access%5Ftoke=t", "/e?access%5Ftoke=t"},
+        {"/e?access_token%=t", "/e?access_token%=t"},
+        {"/e?access+token=t", "/e?access+token=t"},
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+        assert_string_equal(cases[i].out,
+                            todo_redact_param(p, cases[i].in, "access_token"));
+    }
+    assert_null(todo_redact_param(p, NULL, "access_token"));
+}
+
+/* Only the exact spelling authenticates a stream. */
+static void test_form_get_exact(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    const char *v = NULL;
+
+    assert_int_equal(APR_SUCCESS, todo_form_get_exact(p, "access_token=a.b%2Ec",
+                                                      "access_token", &v));
+    assert_string_equal("a.b.c", v);
+    assert_int_equal(APR_SUCCESS,
+                     todo_form_get_exact(p, "x=1&access_token=1&access_token=2",
+                                         "access_token", &v));
+    assert_string_equal("2", v);
+    assert_int_equal(APR_SUCCESS, todo_form_get_exact(
+                                      p, "access_token=", "access_token", &v));
+    assert_string_equal("", v);
+    assert_int_equal(APR_ENOENT, todo_form_get_exact(p, "ACCESS_TOKEN=t",
+                                                     "access_token", &v));
+    assert_int_equal(APR_ENOENT, todo_form_get_exact(p, "Access_Token=t",
+                                                     "access_token", &v));
+    assert_int_equal(APR_ENOENT, todo_form_get_exact(p, "access%5Ftoken=t",
+                                                     "access_token", &v));
+    assert_int_equal(APR_ENOENT, todo_form_get_exact(p, "%61ccess_token=t",
+                                                     "access_token", &v));
+    assert_int_equal(
+        APR_ENOENT, todo_form_get_exact(p, "access_token", "access_token", &v));
+    assert_int_equal(APR_ENOENT, todo_form_get_exact(p, "my_access_token=t",
+                                                     "access_token", &v));
+    assert_int_equal(APR_ENOENT,
+                     todo_form_get_exact(p, "", "access_token", &v));
+    assert_int_equal(APR_EINVAL, todo_form_get_exact(p, "access_token=%zz",
+                                                     "access_token", &v));
+}
+
 int test_todo_validate_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -547,6 +622,8 @@ int test_todo_validate_run(void)
         TS_TEST(test_form_parse_refuses),
         TS_TEST(test_invalid_bodies_from_files),
         TS_TEST(test_valid_register_body),
+        TS_TEST(test_redact_param),
+        TS_TEST(test_form_get_exact),
     };
     return cmocka_run_group_tests_name("todo_validate", tests, NULL, NULL);
 }
