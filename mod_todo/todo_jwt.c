@@ -169,7 +169,7 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
                                      long now, todo_claims_t *out)
 {
     const char *jti = jwt_get_grant(jwt, "jti");
-    long exp = numeric_date(jwt, "exp"), nbf = 0;
+    long exp = numeric_date(jwt, "exp"), nbf = 0, iat = 0;
 
     if (exp == 0) {
         return TODO_JWT_BAD_CLAIMS;
@@ -177,11 +177,16 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
     if (has_claim(jwt, "nbf") && (nbf = numeric_date(jwt, "nbf")) == 0) {
         return TODO_JWT_BAD_CLAIMS;
     }
+    if (has_claim(jwt, "iat") && (iat = numeric_date(jwt, "iat")) == 0) {
+        return TODO_JWT_BAD_CLAIMS;
+    }
     /* Subtract from now rather than add to exp: no overflow near LONG_MAX. */
     if (now - cfg->leeway >= exp) {
         return TODO_JWT_EXPIRED;
     }
-    if (nbf && now + cfg->leeway < nbf) {
+    /* A token issued in the future (beyond the leeway) was not issued by
+     * a server with a sane clock, nor by us: not valid yet either. */
+    if ((nbf && now + cfg->leeway < nbf) || (iat && now + cfg->leeway < iat)) {
         return TODO_JWT_NOT_YET_VALID;
     }
     if (cfg->issuer) {
@@ -199,7 +204,7 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
         return TODO_JWT_BAD_CLAIMS;
     }
     out->jti = jti ? apr_pstrdup(p, jti) : NULL;
-    out->iat = numeric_date(jwt, "iat");
+    out->iat = iat;
     out->exp = exp;
     return TODO_JWT_OK;
 }

@@ -235,6 +235,20 @@ class TestClaims:
         claims = fresh_claims(c, nbf=now - 10)
         assert me(env, sign(HS256, claims, env.secret)).status_code == 200
 
+    def test_todo_500_24b_iat_in_future(self, env, session):
+        # Attack: a token "issued" an hour from now (a forger with the key,
+        # or a server with a broken clock) was accepted: only exp and nbf
+        # were checked. Beyond the leeway it is refused.
+        _, _, c = session
+        now = int(time.time())
+        claims = fresh_claims(c, iat=now + 3600)
+        assert_refused(me(env, sign(HS256, claims, env.secret)))
+        claims = fresh_claims(c, iat=str(now))
+        assert_refused(me(env, sign(HS256, claims, env.secret)))
+        # Control: issued a moment ago is fine.
+        claims = fresh_claims(c, iat=now - 10)
+        assert me(env, sign(HS256, claims, env.secret)).status_code == 200
+
     def test_todo_500_25_nbf_string(self, env, session):
         # Attack: type confusion on "nbf" — a string nbf must not be
         # silently ignored.

@@ -443,6 +443,51 @@ static void test_nbf_in_future(void **state)
                  TODO_JWT_NOT_YET_VALID);
 }
 
+/*
+ * iat in the future: a token that says it was issued after now (beyond
+ * the leeway) was accepted, as only exp and nbf were checked. No token of
+ * ours can say so; a forger with the key, or a server with a broken clock,
+ * can. Refused as not yet valid; iat not a number is refused too.
+ */
+static void test_iat_in_future(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_jwt_config_t c = cfg;
+    todo_claims_t claims;
+
+    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1475980546")),
+            TODO_JWT_NOT_YET_VALID);
+    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":99999999999")),
+            TODO_JWT_NOT_YET_VALID);
+    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":\"1\"")),
+            TODO_JWT_BAD_CLAIMS);
+    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1e9")),
+            TODO_JWT_BAD_CLAIMS);
+    /* (CLAIMS carries iat = now; a second "iat" overrides it, the last
+     * duplicate winning.) Now or past is fine; with leeway a little ahead
+     * is too. */
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_jwt_verify(
+            p, &cfg, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1475980545")),
+            TS_CONST, &claims, NULL));
+    assert_int_equal(1475980545L, claims.iat);
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_jwt_verify(
+            p, &cfg, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1000000000")),
+            TS_CONST, &claims, NULL));
+    c.leeway = 30;
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_jwt_verify(
+            p, &c, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1475980575")),
+            TS_CONST, &claims, NULL));
+    refused_with(p, &c,
+                 forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1475980576")),
+                 TODO_JWT_NOT_YET_VALID);
+}
+
 /* Wrong iss, when an issuer is configured; missing iss likewise. */
 static void test_wrong_issuer(void **state)
 {
@@ -725,6 +770,7 @@ int test_jwt_security_run(void)
         TS_TEST(test_exp_odd_values),
         TS_TEST(test_exp_missing),
         TS_TEST(test_nbf_in_future),
+        TS_TEST(test_iat_in_future),
         TS_TEST(test_wrong_issuer),
         TS_TEST(test_wrong_audience),
         TS_TEST(test_five_segments),
