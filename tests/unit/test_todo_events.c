@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <apr_strings.h>
@@ -133,27 +134,39 @@ static void test_resume_after_last_event_id(void **state)
 }
 
 /* A writer process laps a small ring while a reader process reads: the
- * reader gets intact records or "lost", never a torn one. */
+ * reader gets intact records or "lost", never a torn one. The writer goes
+ * on until the reader has checked GOOD_READS whole records (and has
+ * written at least MIN_WRITES), so the test does not depend on how the
+ * two are scheduled: on a loaded machine it only takes longer. */
+#define GOOD_READS 1000
+#define MIN_WRITES 200000
 static void test_concurrent_reader_never_sees_torn_records(void **state)
 {
     uint64_t size = 2048;
     apr_size_t bytes = todo_events_bytes(size);
     todo_events_t *ev = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int *good = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     pid_t writer;
-    int status, good = 0, lost = 0;
+    int status, lost = 0;
     apr_pool_t *p = TS_POOL(state);
     todo_events_cursor_t cur;
     todo_event_t e;
 
-    assert_true(ev != MAP_FAILED);
+    assert_true(ev != MAP_FAILED && good != MAP_FAILED);
+    *good = 0;
     todo_events_init(ev, size, 1);
     writer = fork();
     assert_true(writer >= 0);
     if (writer == 0) {
         char text[200];
         int i, n;
-        for (i = 0; i < 200000; ++i) {
+        time_t give_up = time(NULL) + 120;
+        for (i = 0; i < MIN_WRITES
+                    || (__atomic_load_n(good, __ATOMIC_ACQUIRE) < GOOD_READS
+                        && time(NULL) < give_up);
+             ++i) {
             /* The payload repeats its own number: a torn read shows. */
             n = snprintf(text, sizeof(text), "%d", i);
             while (n < 20 + i % 150) {
@@ -175,7 +188,7 @@ static void test_concurrent_reader_never_sees_torn_records(void **state)
             }
             assert_int_equal(e.seq, (uint64_t)atoi(first) + 1);
             free(dup);
-            ++good;
+            __atomic_add_fetch(good, 1, __ATOMIC_ACQ_REL);
         }
         else if (rv == TODO_EVENTS_LOST) {
             ++lost;
@@ -184,8 +197,9 @@ static void test_concurrent_reader_never_sees_torn_records(void **state)
         apr_pool_clear(p);
     }
     assert_int_equal(0, status);
-    assert_true(good > 100);
+    assert_true(*good >= GOOD_READS);
     munmap(ev, bytes);
+    munmap(good, sizeof(int));
     (void)lost;
 }
 
