@@ -98,6 +98,9 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (!err) {
         err = todo_dbd_create_mutex(pconf, s);
     }
+    if (!err) {
+        todo_stream_post_config(s);
+    }
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      TODO_LOGNO(00019) "mod_todo: %s", err);

@@ -8,7 +8,6 @@
 
 #include "mod_todo_routes.h"
 #include "mod_todo_stream.h"
-#include "todo_fold.h"
 #include "todo_json.h"
 #include "todo_password.h"
 #include "todo_validate.h"
@@ -111,20 +110,10 @@ static apr_status_t read_credentials(todo_req_t *req, const char **plogin,
     return req->res->status;
 }
 
-/* The account a login names, as the per-account limit counts it: the
- * name lowercased as the users table stores it (so "Ada" and "ada" are
- * one account; a username and an email are counted apart). */
-static const char *login_key(apr_pool_t *p, const char *login)
-{
-    const char *key;
-
-    return APR_SUCCESS == todo_lower(p, login, strlen(login), &key) ? key
-                                                                    : login;
-}
-
 int todo_h_login(todo_req_t *req)
 {
     const char *login = NULL, *password = NULL;
+    todo_login_t attempt;
     todo_tokens_t tokens;
     apr_status_t rv;
 
@@ -133,16 +122,18 @@ int todo_h_login(todo_req_t *req)
         rv = read_credentials(req, &login, &password);
     }
     if (APR_SUCCESS == rv) {
-        /* Per account, however the account is named (any case, username
-         * or email: both are stored lowercased). */
-        rv = todo_req_rate_limit(req, TODO_RL_LOGIN_ACCOUNT,
-                                 login_key(req->r->pool, login));
-    }
-    if (APR_SUCCESS == rv) {
         rv = todo_req_db(req);
     }
     if (APR_SUCCESS == rv) {
-        rv = todo_auth_login(req->db, req->r->pool, req->sc->auth, login,
+        rv = todo_auth_login_find(req->db, req->r->pool, login, &attempt);
+    }
+    if (APR_SUCCESS == rv) {
+        /* One budget per account, however it is named (username or
+         * email, any case), counted before the bcrypt work. */
+        rv = todo_req_rate_limit(req, TODO_RL_LOGIN_ACCOUNT, attempt.account);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_auth_login(req->db, req->r->pool, req->sc->auth, &attempt,
                              password, req->now, &tokens, req->res);
     }
     return APR_SUCCESS == rv ? send_tokens(req, &tokens)
@@ -152,6 +143,7 @@ int todo_h_login(todo_req_t *req)
 int todo_h_refresh(todo_req_t *req)
 {
     const char *token = NULL;
+    todo_session_ref_t revoked = {NULL, NULL};
     todo_tokens_t tokens;
     json_t *body;
     apr_status_t rv;
@@ -167,7 +159,12 @@ int todo_h_refresh(todo_req_t *req)
     }
     if (APR_SUCCESS == rv) {
         rv = todo_auth_refresh(req->db, req->r->pool, req->sc->auth, token,
-                               req->now, &tokens, req->res);
+                               req->now, &tokens, &revoked, req->res);
+    }
+    if (revoked.user_id) {
+        /* A spent token came back: the session is over, streams too. */
+        todo_publish_revoke(req, revoked.user_id, TODO_EVENT_REVOKE,
+                            revoked.sid);
     }
     return APR_SUCCESS == rv ? send_tokens(req, &tokens)
                              : todo_send_error(req, rv);

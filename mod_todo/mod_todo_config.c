@@ -34,6 +34,7 @@ static const todo_srv_conf_t srv_defaults = {
     15,                       /* stream heartbeat, seconds */
     10,                       /* live streams per user */
     1000,                     /* live streams in all */
+    20,                       /* live streams per client address */
     NULL,
     NULL,
     NULL,
@@ -47,11 +48,12 @@ static const todo_srv_conf_t srv_defaults = {
 #define TODO_MAX_BODY_DEFAULT (1024 * 1024)
 
 /* The contract's rate limits: 10 a minute per client address for
- * registering and for logging in, and 10 a minute per account. */
+ * registering and for logging in, and 10 a minute per account; password
+ * changes (a bcrypt each, like a login) 10 a minute per account too. */
 static const todo_rl_rule_t rate_limit_default = {10, APR_USEC_PER_SEC * 60};
 
-static const char *const rate_limit_names[TODO_RL_KINDS] = {"register", "login",
-                                                            "login-account"};
+static const char *const rate_limit_names[TODO_RL_KINDS] = {
+    "register", "login", "login-account", "password"};
 
 /* Take @a field from @a add unless it is unset there. */
 #define TODO_MERGE(field)                                                      \
@@ -80,6 +82,7 @@ void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
     conf->heartbeat = TODO_UNSET;
     conf->streams_per_user = TODO_UNSET;
     conf->streams_max = TODO_UNSET;
+    conf->streams_per_address = TODO_UNSET;
     for (i = 0; i < TODO_RL_KINDS; ++i) {
         conf->rate_limits[i].count = TODO_UNSET;
     }
@@ -111,6 +114,7 @@ void *todo_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     TODO_MERGE(heartbeat);
     TODO_MERGE(streams_per_user);
     TODO_MERGE(streams_max);
+    TODO_MERGE(streams_per_address);
     for (i = 0; i < TODO_RL_KINDS; ++i) {
         conf->rate_limits[i] = add->rate_limits[i].count == TODO_UNSET
                                    ? base->rate_limits[i]
@@ -191,6 +195,11 @@ int todo_conf_streams_per_user(const todo_srv_conf_t *sc)
 int todo_conf_streams_max(const todo_srv_conf_t *sc)
 {
     return (int)SRV_OR_DEFAULT(sc, streams_max);
+}
+
+int todo_conf_streams_per_address(const todo_srv_conf_t *sc)
+{
+    return (int)SRV_OR_DEFAULT(sc, streams_per_address);
 }
 
 const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
@@ -403,8 +412,8 @@ static const char *todo_conf_set_rate_limit(cmd_parms *cmd, void *dc,
     for (i = 0; i < TODO_RL_KINDS && strcmp(kind, rate_limit_names[i]); ++i) {
     }
     if (i == TODO_RL_KINDS) {
-        return named(cmd, "the first argument must be register, login or "
-                          "login-account");
+        return named(cmd, "the first argument must be register, login, "
+                          "login-account or password");
     }
     err = set_int(cmd, count, 0, 1000000, &n);
     if (!err) {
@@ -456,6 +465,13 @@ static const char *todo_conf_set_streams_max(cmd_parms *cmd, void *dc,
 {
     (void)dc;
     return set_int(cmd, arg, 1, 1000000, &srv_of(cmd)->streams_max);
+}
+
+static const char *todo_conf_set_streams_per_address(cmd_parms *cmd, void *dc,
+                                                     const char *arg)
+{
+    (void)dc;
+    return set_int(cmd, arg, 1, 1000000, &srv_of(cmd)->streams_per_address);
 }
 
 static const char *todo_conf_set_max_body(cmd_parms *cmd, void *dcv,
@@ -531,10 +547,10 @@ const command_rec todo_cmds[] = {
                   "Most SQLite writes committed together, each durable before "
                   "its response (default 64; 0: one commit per write)"),
     AP_INIT_TAKE3(TodoRateLimit, todo_conf_set_rate_limit, NULL, RSRC_CONF,
-                  "register|login|login-account COUNT SECONDS: at most COUNT "
-                  "requests per SECONDS per client address (per account for "
-                  "login-account); COUNT 0 turns the limit off (default 10 "
-                  "60 each)"),
+                  "register|login|login-account|password COUNT SECONDS: at "
+                  "most COUNT requests per SECONDS per client address (per "
+                  "account for login-account and password changes); COUNT 0 "
+                  "turns the limit off (default 10 60 each)"),
     AP_INIT_TAKE1(TodoEventBacklog, todo_conf_set_event_backlog, NULL,
                   RSRC_CONF,
                   "Bytes of recent events kept for SSE resumption, a power of "
@@ -544,7 +560,12 @@ const command_rec todo_cmds[] = {
     AP_INIT_TAKE1(TodoStreamsPerUser, todo_conf_set_streams_per_user, NULL,
                   RSRC_CONF, "Live event streams per user (default 10)"),
     AP_INIT_TAKE1(TodoStreamsMax, todo_conf_set_streams_max, NULL, RSRC_CONF,
-                  "Live event streams in all (default 1000)"),
+                  "Live event streams in all (default 1000; never more than "
+                  "the MPM's threads can hold with a quarter kept for "
+                  "requests)"),
+    AP_INIT_TAKE1(TodoStreamsPerAddress, todo_conf_set_streams_per_address,
+                  NULL, RSRC_CONF,
+                  "Live event streams per client address (default 20)"),
     AP_INIT_TAKE1(TodoMaxBodySize, todo_conf_set_max_body, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Largest request body accepted (default 1M)"),

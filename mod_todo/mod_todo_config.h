@@ -43,10 +43,11 @@ typedef struct todo_srv_conf_t {
     int group_commit;          /**< TodoSQLiteGroupCommit, 0: off */
     /** TodoRateLimit, by todo_rl_kind_t (count TODO_UNSET: default) */
     todo_rl_rule_t rate_limits[TODO_RL_KINDS];
-    apr_int64_t event_backlog;    /**< TodoEventBacklog, bytes */
-    apr_int64_t heartbeat;        /**< TodoStreamHeartbeat, seconds */
-    apr_int64_t streams_per_user; /**< TodoStreamsPerUser */
-    apr_int64_t streams_max;      /**< TodoStreamsMax */
+    apr_int64_t event_backlog;       /**< TodoEventBacklog, bytes */
+    apr_int64_t heartbeat;           /**< TodoStreamHeartbeat, seconds */
+    apr_int64_t streams_per_user;    /**< TodoStreamsPerUser */
+    apr_int64_t streams_max;         /**< TodoStreamsMax */
+    apr_int64_t streams_per_address; /**< TodoStreamsPerAddress */
 
     /* Filled in by post_config, read-only afterwards. */
     todo_auth_config_t *auth; /**< token settings and keys */
@@ -98,6 +99,7 @@ apr_size_t todo_conf_event_backlog(const todo_srv_conf_t *sc);
 apr_interval_time_t todo_conf_heartbeat(const todo_srv_conf_t *sc);
 int todo_conf_streams_per_user(const todo_srv_conf_t *sc);
 int todo_conf_streams_max(const todo_srv_conf_t *sc);
+int todo_conf_streams_per_address(const todo_srv_conf_t *sc);
 
 /** @return the TodoRateLimit rule of @a kind, default applied */
 todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,

@@ -76,8 +76,8 @@ apr_status_t todo_req_rate_limit(todo_req_t *req, todo_rl_kind_t kind,
 {
     todo_rl_table_t *rates = todo_shared_rates();
     todo_rl_rule_t rule = todo_conf_rate_limit(req->sc, kind);
-    static const char *const ns[TODO_RL_KINDS] = {"register-ip", "login-ip",
-                                                  "login-account"};
+    static const char *const ns[TODO_RL_KINDS] = {
+        "register-ip", "login-ip", "login-account", "password-account"};
 
     if (!rule.count
         || todo_rl_take(rates, todo_rl_key(rates, ns[kind], value), &rule,

@@ -26,7 +26,7 @@ APLOG_USE_MODULE(todo);
 #define RATE_SLOTS (UINT32_C(1) << 16)
 /* Live streams per user, counted in 2^16 buckets by a hash of the id. */
 #define USER_BUCKETS (1 << 16)
-#define LAYOUT 3 /* bump when the segment's layout changes */
+#define LAYOUT 4 /* bump when the segment's layout changes */
 
 typedef struct {
     uint64_t layout;
@@ -38,6 +38,7 @@ typedef struct {
     int64_t leader_beat;         /* when it last said so */
     todo_metrics_t metrics;
     uint16_t user_streams[USER_BUCKETS];
+    uint16_t address_streams[USER_BUCKETS]; /* by client address */
     /* then the rate-limit table, then the event ring */
 } shared_t;
 
@@ -231,32 +232,50 @@ void todo_shared_wait(uint32_t seen, apr_interval_time_t timeout)
     futex(&events->wake, FUTEX_WAIT, seen, &ts);
 }
 
-static uint16_t *user_bucket(const char *user)
+static uint16_t *bucket(uint16_t *table, const char *key)
 {
-    return &shared->user_streams[todo_fnv1a64(TODO_FNV1A64_INIT, user,
-                                              strlen(user))
-                                 % USER_BUCKETS];
+    return &table[todo_fnv1a64(TODO_FNV1A64_INIT, key, strlen(key))
+                  % USER_BUCKETS];
 }
 
-int todo_shared_stream_enter(const char *user, int per_user, int total)
+/* Count one more in @a counter unless that makes it more than @a max. */
+static int take(uint16_t *counter, int max)
 {
-    uint16_t *b = user_bucket(user);
-
-    if (__atomic_add_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL)
-        > total) {
-        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
-        return 0;
-    }
-    if (__atomic_add_fetch(b, 1, __ATOMIC_ACQ_REL) > per_user) {
-        __atomic_sub_fetch(b, 1, __ATOMIC_ACQ_REL);
-        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+    if (__atomic_add_fetch(counter, 1, __ATOMIC_ACQ_REL) > max) {
+        __atomic_sub_fetch(counter, 1, __ATOMIC_ACQ_REL);
         return 0;
     }
     return 1;
 }
 
-void todo_shared_stream_leave(const char *user)
+todo_stream_verdict_t todo_shared_stream_enter(const char *user,
+                                               const char *address,
+                                               const todo_stream_quota_t *q)
 {
-    __atomic_sub_fetch(user_bucket(user), 1, __ATOMIC_ACQ_REL);
+    uint16_t *u = bucket(shared->user_streams, user);
+    uint16_t *a = bucket(shared->address_streams, address);
+
+    if (__atomic_add_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL)
+        > q->total) {
+        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+        return TODO_STREAM_FULL_SERVER;
+    }
+    if (!take(u, q->per_user)) {
+        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+        return TODO_STREAM_FULL_USER;
+    }
+    if (!take(a, q->per_address)) {
+        __atomic_sub_fetch(u, 1, __ATOMIC_ACQ_REL);
+        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+        return TODO_STREAM_FULL_ADDRESS;
+    }
+    return TODO_STREAM_ADMITTED;
+}
+
+void todo_shared_stream_leave(const char *user, const char *address)
+{
+    __atomic_sub_fetch(bucket(shared->user_streams, user), 1, __ATOMIC_ACQ_REL);
+    __atomic_sub_fetch(bucket(shared->address_streams, address), 1,
+                       __ATOMIC_ACQ_REL);
     __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
 }

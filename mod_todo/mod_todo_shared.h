@@ -20,6 +20,7 @@
 #include "todo_events.h"
 #include "todo_metrics.h"
 #include "todo_ratelimit.h"
+#include "todo_stream_admit.h"
 
 /**
  * Create (or find again after a restart) the segment, with an event
@@ -70,14 +71,24 @@ void todo_shared_wait(uint32_t seen, apr_interval_time_t timeout);
 /** Wake every waiter (to stop a dispatcher). */
 void todo_shared_wake_all(void);
 
+/** The shared limits a new stream must fit (defaults applied). */
+typedef struct todo_stream_quota_t {
+    int per_user;    /**< TodoStreamsPerUser */
+    int per_address; /**< TodoStreamsPerAddress */
+    int total;       /**< TodoStreamsMax, at most the MPM's capacity */
+} todo_stream_quota_t;
+
 /**
- * Count a new live stream of @a user.
- * @return 1, or 0 when @a per_user streams of this user or @a total in
- *         all are already live (nothing counted then)
+ * Count a new live stream of @a user from client @a address, server-wide.
+ * (Users and addresses are counted in 65,536 hashed buckets each: two
+ * that share one are counted together, refused early rather than late.)
+ * @return TODO_STREAM_ADMITTED, or why not (nothing counted then)
  */
-int todo_shared_stream_enter(const char *user, int per_user, int total);
+todo_stream_verdict_t todo_shared_stream_enter(const char *user,
+                                               const char *address,
+                                               const todo_stream_quota_t *q);
 
 /** Uncount a stream counted by todo_shared_stream_enter(). */
-void todo_shared_stream_leave(const char *user);
+void todo_shared_stream_leave(const char *user, const char *address);
 
 #endif /* MOD_TODO_SHARED_H */

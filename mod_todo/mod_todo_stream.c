@@ -45,6 +45,11 @@ static apr_thread_mutex_t *registry_lock;
 static stream_node_t *registry[BUCKETS];
 static volatile int stopping;
 
+/* What the MPM's shape holds (set in the parent, read by the children),
+ * and this process's live streams. */
+static todo_stream_capacity_t capacity = {0, 0, 1000000};
+static int live_here;
+
 static unsigned bucket_of(const char *user)
 {
     return (unsigned)(todo_fnv1a64(TODO_FNV1A64_INIT, user, strlen(user))
@@ -151,6 +156,30 @@ static apr_status_t stop_dispatcher(void *data)
     return apr_thread_join(&rv, dispatcher);
 }
 
+void todo_stream_post_config(server_rec *s)
+{
+    int threads = 1, processes = 1;
+
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &processes);
+    todo_stream_capacity(threads, processes, &capacity);
+    for (; s; s = s->next) {
+        todo_srv_conf_t *sc = todo_srv_conf_get(s);
+        if (sc->streams_max != TODO_UNSET
+            && sc->streams_max > (apr_int64_t)capacity.total) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         TODO_LOGNO(00033) "TodoStreamsMax %" APR_INT64_T_FMT
+                                           " is more than this server can "
+                                           "hold: at most %d streams are "
+                                           "admitted (%d processes x %d "
+                                           "threads, %d of each process's "
+                                           "threads kept for requests)",
+                         sc->streams_max, capacity.total, processes, threads,
+                         capacity.reserve);
+        }
+    }
+}
+
 void todo_stream_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
@@ -223,6 +252,7 @@ typedef struct {
     todo_principal_t who;
     stream_node_t node;
     todo_events_cursor_t cur;
+    uint64_t seen;   /* task events up to this id the client already has */
     int fd;          /* the client's socket */
     int ws;          /* WebSocket, else SSE */
     int close;       /* WebSocket close code to end with, 0 if none */
@@ -288,8 +318,39 @@ static apr_status_t stream_authenticate(stream_t *st, int *pvia_protocol)
 
 static apr_status_t stream_leave(void *data)
 {
-    todo_shared_stream_leave(data);
+    stream_t *st = data;
+
+    todo_shared_stream_leave(st->who.user->id, st->r->useragent_ip);
+    __atomic_sub_fetch(&live_here, 1, __ATOMIC_ACQ_REL);
     return APR_SUCCESS;
+}
+
+/* Count the stream against every limit: the user's, the client
+ * address's, this process's share of its threads, the server's. */
+static todo_stream_verdict_t admit(stream_t *st)
+{
+    todo_srv_conf_t *sc = st->req->sc;
+    todo_stream_quota_t q;
+    todo_stream_verdict_t v;
+    int max = todo_conf_streams_max(sc);
+
+    if (capacity.per_process
+        && __atomic_add_fetch(&live_here, 1, __ATOMIC_ACQ_REL)
+               > capacity.per_process) {
+        __atomic_sub_fetch(&live_here, 1, __ATOMIC_ACQ_REL);
+        return TODO_STREAM_FULL_PROCESS;
+    }
+    if (!capacity.per_process) {
+        __atomic_add_fetch(&live_here, 1, __ATOMIC_ACQ_REL);
+    }
+    q.per_user = todo_conf_streams_per_user(sc);
+    q.per_address = todo_conf_streams_per_address(sc);
+    q.total = max < capacity.total ? max : capacity.total;
+    v = todo_shared_stream_enter(st->who.user->id, st->r->useragent_ip, &q);
+    if (v != TODO_STREAM_ADMITTED) {
+        __atomic_sub_fetch(&live_here, 1, __ATOMIC_ACQ_REL);
+    }
+    return v;
 }
 
 /* Count the stream, and register it to be rung for its user's events. */
@@ -297,16 +358,16 @@ static apr_status_t stream_enter(stream_t *st)
 {
     request_rec *r = st->r;
     const char *user = st->who.user->id;
+    todo_stream_verdict_t v = admit(st);
 
-    if (!todo_shared_stream_enter(user, todo_conf_streams_per_user(st->req->sc),
-                                  todo_conf_streams_max(st->req->sc))) {
+    if (v != TODO_STREAM_ADMITTED) {
+        todo_metrics_stream_refused(todo_shared_metrics(), v);
         st->req->res->retry_after =
             (int)apr_time_sec(todo_conf_heartbeat(st->req->sc));
         return todo_result_fail(st->req->res, TODO_ERATE,
                                 "Too many live event streams");
     }
-    apr_pool_cleanup_register(r->pool, (void *)user, stream_leave,
-                              apr_pool_cleanup_null);
+    apr_pool_cleanup_register(r->pool, st, stream_leave, apr_pool_cleanup_null);
     apr_cpystrn(st->node.user, user, sizeof(st->node.user));
     st->node.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (st->node.efd < 0) {
@@ -370,6 +431,15 @@ static void end_with(stream_t *st, int code, const char *why)
     }
 }
 
+/* Does event @a e end this stream's session? */
+static int revokes(const stream_t *st, const todo_event_t *e)
+{
+    return (e->kind == TODO_EVENT_REVOKE
+            && (!e->len || !strcmp(e->payload, st->who.sid)))
+           || (e->kind == TODO_EVENT_REVOKE_OTHERS
+               && strcmp(e->payload, st->who.sid));
+}
+
 /* Deliver what the ring holds for this user. @return 0 to end. */
 static int deliver(stream_t *st)
 {
@@ -385,7 +455,11 @@ static int deliver(stream_t *st)
             apr_pool_clear(st->scratch);
             continue;
         }
-        if (e.kind == TODO_EVENT_TASK) {
+        if (e.kind == TODO_EVENT_TASK && e.seq <= st->seen) {
+            /* Sent before this connection (a resumed SSE stream): it is
+             * read only for the revocations among. */
+        }
+        else if (e.kind == TODO_EVENT_TASK) {
             if (st->ws) {
                 ok = send_frame(st, TODO_WS_TEXT, e.payload, e.len);
             }
@@ -396,10 +470,7 @@ static int deliver(stream_t *st)
                 ok = send_raw(st, msg, strlen(msg));
             }
         }
-        else if ((e.kind == TODO_EVENT_REVOKE
-                  && (!e.len || !strcmp(e.payload, st->who.sid)))
-                 || (e.kind == TODO_EVENT_REVOKE_OTHERS
-                     && strcmp(e.payload, st->who.sid))) {
+        else if (revokes(st, &e)) {
             end_with(st, TODO_WS_CLOSE_REVOKED, "session revoked");
             ok = 0;
         }
@@ -545,8 +616,12 @@ static apr_status_t stream_start(todo_req_t *req, int ws, stream_t **pst,
     st->r = req->r;
     st->c = req->r->connection;
     st->ws = ws;
+    /* Read the ring from before the token is checked: a revocation
+     * published while it is checked is then still ahead of the stream,
+     * and ends it. */
+    todo_events_cursor_now(todo_shared_events(), &st->cur);
     rv = stream_authenticate(st, pvia_protocol);
-    if (APR_SUCCESS == rv) {
+    if (APR_SUCCESS == rv && !req->r->header_only) {
         rv = stream_enter(st);
     }
     *pst = st;
@@ -557,8 +632,9 @@ int todo_h_events(todo_req_t *req)
 {
     request_rec *r = req->r;
     const char *last = apr_table_get(r->headers_in, "Last-Event-ID");
+    todo_events_cursor_t resume;
     apr_int64_t last_id = 0;
-    int via_protocol, reset = 0;
+    int via_protocol, reset = last != NULL;
     stream_t *st;
     apr_status_t rv;
 
@@ -566,22 +642,29 @@ int todo_h_events(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    /* Place the cursor before the first byte goes out: nothing is
-     * missed between. */
-    if (last
-        && APR_SUCCESS == todo_parse_int64(last, 0, APR_INT64_MAX, &last_id)) {
-        reset = APR_SUCCESS
-                != todo_events_cursor_after(todo_shared_events(),
-                                            (uint64_t)last_id, &st->cur);
-    }
-    else {
-        todo_events_cursor_now(todo_shared_events(), &st->cur);
-        reset = last != NULL;
-    }
     ap_set_content_type(r, "text/event-stream; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Accel-Buffering", "no");
     r->status = HTTP_OK;
+    if (r->header_only) {
+        return OK; /* HEAD: these headers at once; no stream was counted */
+    }
+    /* Resume after Last-Event-ID: from there if that is earlier than
+     * where the stream started reading; if later (events written while
+     * the token was checked), skip the task events up to it. */
+    if (last
+        && APR_SUCCESS == todo_parse_int64(last, 0, APR_INT64_MAX, &last_id)
+        && APR_SUCCESS
+               == todo_events_cursor_after(todo_shared_events(),
+                                           (uint64_t)last_id, &resume)) {
+        reset = 0;
+        if (resume.seq < st->cur.seq) {
+            st->cur = resume;
+        }
+        else {
+            st->seen = (uint64_t)last_id;
+        }
+    }
     if (!send_raw(st, "retry: 3000\n\n", 13)) {
         return OK;
     }
@@ -614,7 +697,8 @@ int todo_h_ws(todo_req_t *req)
     stream_t *st;
     apr_status_t rv;
 
-    if (r->proto_num != HTTP_VERSION(1, 1)
+    /* HEAD cannot open a WebSocket (RFC 6455: the handshake is a GET). */
+    if (r->header_only || r->proto_num != HTTP_VERSION(1, 1)
         || !header_has(apr_table_get(r->headers_in, "Upgrade"), "websocket")
         || !header_has(apr_table_get(r->headers_in, "Connection"), "upgrade")
         || !key || APR_SUCCESS != todo_ws_accept_key(r->pool, key, &accept)) {
@@ -633,7 +717,6 @@ int todo_h_ws(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    todo_events_cursor_now(todo_shared_events(), &st->cur);
     st->parser = todo_ws_parser_make(r->pool, WS_MAX_MESSAGE);
 
     /* From here the connection is a WebSocket: the handshake answer goes

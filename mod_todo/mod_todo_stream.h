@@ -17,6 +17,11 @@
 #include "mod_todo_http.h"
 #include "todo_events.h"
 
+/** post_config: read the MPM's shape, the streams it can hold (a
+ * quarter of each process's threads kept for requests); warn where
+ * TodoStreamsMax asks for more. */
+void todo_stream_post_config(server_rec *s);
+
 /** child_init: start this process's dispatcher. */
 void todo_stream_child_init(apr_pool_t *pchild, server_rec *s);
 

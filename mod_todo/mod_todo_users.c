@@ -116,6 +116,10 @@ int todo_h_user_update(todo_req_t *req)
         rv = require_self(req, id);
     }
     if (APR_SUCCESS == rv && in.password) {
+        /* A bcrypt per change: counted per account before the work. */
+        rv = todo_req_rate_limit(req, TODO_RL_PASSWORD, id);
+    }
+    if (APR_SUCCESS == rv && in.password) {
         rv = todo_password_hash(r->pool, in.password,
                                 req->sc->auth->bcrypt_cost, &hash);
     }

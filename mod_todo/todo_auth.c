@@ -7,6 +7,7 @@
 #include <openssl/hmac.h>
 
 #include "todo_auth.h"
+#include "todo_fold.h"
 #include "todo_password.h"
 #include "todo_time.h"
 #include "todo_util.h"
@@ -111,24 +112,44 @@ static apr_status_t issue(apr_pool_t *p, const todo_auth_config_t *cfg,
     return rv;
 }
 
-apr_status_t todo_auth_login(todo_db_t *db, apr_pool_t *p,
-                             const todo_auth_config_t *cfg, const char *login,
-                             const char *password, apr_time_t now,
-                             todo_tokens_t *out, todo_result_t *res)
+apr_status_t todo_auth_login_find(todo_db_t *db, apr_pool_t *p,
+                                  const char *login, todo_login_t *out)
 {
-    todo_user_t *user = NULL;
-    const char *hash = NULL, *sid, *ts, *expires;
-    apr_status_t rv, match;
+    apr_status_t rv;
 
-    rv = todo_user_find_login(db, p, login, &user, &hash);
-    if (APR_SUCCESS != rv && APR_ENOENT != rv) {
+    memset(out, 0, sizeof(*out));
+    rv = todo_user_find_login(db, p, login, &out->user, &out->hash);
+    if (APR_SUCCESS == rv) {
+        out->account = out->user->id;
+        return APR_SUCCESS;
+    }
+    if (APR_ENOENT != rv) {
         return rv;
     }
+    out->user = NULL;
+    out->hash = NULL;
+    /* Lowercased as the users table stores names ("Ada" is "ada"). */
+    if (APR_SUCCESS != todo_lower(p, login, strlen(login), &out->account)) {
+        out->account = login;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_auth_login(todo_db_t *db, apr_pool_t *p,
+                             const todo_auth_config_t *cfg,
+                             const todo_login_t *attempt, const char *password,
+                             apr_time_t now, todo_tokens_t *out,
+                             todo_result_t *res)
+{
+    todo_user_t *user = attempt->user;
+    const char *sid, *ts, *expires;
+    apr_status_t rv, match;
+
     /* Same bcrypt work whether or not the user exists. bcrypt ignores
      * bytes past 72, so a longer password can never be the right one. */
     match = todo_password_verify(p, password,
-                                 APR_SUCCESS == rv ? hash : cfg->dummy_hash);
-    if (APR_SUCCESS != rv || APR_SUCCESS != match || !user->is_active
+                                 user ? attempt->hash : cfg->dummy_hash);
+    if (!user || APR_SUCCESS != match || !user->is_active
         || strlen(password) > TODO_PASSWORD_MAX) {
         res->auth_error = NULL;
         res->auth_reason = "bad_credentials";
@@ -154,7 +175,9 @@ enum { S_USER, S_GENERATION, S_ROTATED, S_EXPIRES, S_REVOKED, S_ACTIVE };
 static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
                                  const todo_auth_config_t *cfg, const char *sid,
                                  apr_int64_t gen, apr_time_t now, int *pretry,
-                                 todo_tokens_t *out, todo_result_t *res)
+                                 todo_tokens_t *out,
+                                 todo_session_ref_t *revoked,
+                                 todo_result_t *res)
 {
     const char *ts = todo_time_format(p, now), *user_id, *rotated;
     apr_time_t expires, rotated_at;
@@ -205,6 +228,8 @@ static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
     if (APR_SUCCESS != rv) {
         return rv;
     }
+    revoked->user_id = user_id;
+    revoked->sid = sid;
     res->auth_reason = "refresh_reuse";
     return todo_result_fail(res, TODO_EAUTH,
                             "Refresh token already used; session revoked");
@@ -213,7 +238,8 @@ static apr_status_t refresh_once(todo_db_t *db, apr_pool_t *p,
 apr_status_t todo_auth_refresh(todo_db_t *db, apr_pool_t *p,
                                const todo_auth_config_t *cfg,
                                const char *refresh_token, apr_time_t now,
-                               todo_tokens_t *out, todo_result_t *res)
+                               todo_tokens_t *out, todo_session_ref_t *revoked,
+                               todo_result_t *res)
 {
     const char *sid;
     apr_int64_t gen;
@@ -224,9 +250,10 @@ apr_status_t todo_auth_refresh(todo_db_t *db, apr_pool_t *p,
         != todo_auth_refresh_parse(p, cfg, refresh_token, &sid, &gen)) {
         return bad_refresh(res);
     }
-    rv = refresh_once(db, p, cfg, sid, gen, now, &retry, out, res);
+    memset(revoked, 0, sizeof(*revoked));
+    rv = refresh_once(db, p, cfg, sid, gen, now, &retry, out, revoked, res);
     if (retry) {
-        rv = refresh_once(db, p, cfg, sid, gen, now, &retry, out, res);
+        rv = refresh_once(db, p, cfg, sid, gen, now, &retry, out, revoked, res);
         if (retry) {
             rv = bad_refresh(res);
         }

@@ -64,21 +64,53 @@ typedef struct todo_principal_t {
  */
 apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg);
 
+/** A login attempt: the account its login names, found before any
+ * bcrypt work so that the per-account limit can count it first. */
+typedef struct todo_login_t {
+    todo_user_t *user;   /**< NULL: no such account */
+    const char *hash;    /**< its password hash */
+    const char *account; /**< what the per-account limit counts: the
+                          * user's id (so its username and email share
+                          * one budget), else the login lowercased */
+} todo_login_t;
+
+/** A login session, by its user and id. */
+typedef struct todo_session_ref_t {
+    const char *user_id;
+    const char *sid;
+} todo_session_ref_t;
+
 /**
- * Check credentials and open a session. Unknown users are checked against
- * the dummy hash so both failures take the same bcrypt time and give the
- * same answer: TODO_EAUTH "Incorrect username or password".
+ * Find the account @a login (a username or an email, any case) names.
+ * @return APR_SUCCESS (also when there is none: out->user NULL), or
+ *         TODO_EDB
+ */
+apr_status_t todo_auth_login_find(todo_db_t *db, apr_pool_t *p,
+                                  const char *login, todo_login_t *out);
+
+/**
+ * Check the password of @a attempt (from todo_auth_login_find()) and open
+ * a session. Unknown users are checked against the dummy hash so both
+ * failures take the same bcrypt time and give the same answer:
+ * TODO_EAUTH "Incorrect username or password".
  */
 apr_status_t todo_auth_login(todo_db_t *db, apr_pool_t *p,
-                             const todo_auth_config_t *cfg, const char *login,
-                             const char *password, apr_time_t now,
-                             todo_tokens_t *out, todo_result_t *res);
+                             const todo_auth_config_t *cfg,
+                             const todo_login_t *attempt, const char *password,
+                             apr_time_t now, todo_tokens_t *out,
+                             todo_result_t *res);
 
-/** Rotate a refresh token (see the file comment). */
+/**
+ * Rotate a refresh token (see the file comment).
+ * @param revoked set (user_id non-NULL) when the token was a spent one
+ *        and its whole session was revoked for it: the caller must end
+ *        what else that session holds (its live streams)
+ */
 apr_status_t todo_auth_refresh(todo_db_t *db, apr_pool_t *p,
                                const todo_auth_config_t *cfg,
                                const char *refresh_token, apr_time_t now,
-                               todo_tokens_t *out, todo_result_t *res);
+                               todo_tokens_t *out, todo_session_ref_t *revoked,
+                               todo_result_t *res);
 
 /** Revoke session @a sid. */
 apr_status_t todo_auth_logout(todo_db_t *db, apr_pool_t *p, const char *sid,

@@ -29,6 +29,7 @@
 #define TodoStreamHeartbeat "TodoStreamHeartbeat"
 #define TodoStreamsPerUser "TodoStreamsPerUser"
 #define TodoStreamsMax "TodoStreamsMax"
+#define TodoStreamsPerAddress "TodoStreamsPerAddress"
 #define TodoMetricsAllow "TodoMetricsAllow"
 
 #endif /* TODO_DIRECTIVES_H */

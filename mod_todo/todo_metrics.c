@@ -22,8 +22,8 @@ static const char *const auth_reasons[TODO_AUTH_REASONS] = {
     "bad_claims",    "revoked",       "bad_credentials", "bad_refresh",
     "refresh_reuse", "other"};
 
-static const char *const rl_kinds[TODO_RL_KINDS] = {"register_ip", "login_ip",
-                                                    "login_account"};
+static const char *const rl_kinds[TODO_RL_KINDS] = {
+    "register_ip", "login_ip", "login_account", "password_account"};
 
 #define ADD(word, n) __atomic_fetch_add(&(word), (n), __ATOMIC_RELAXED)
 #define GET(word) __atomic_load_n(&(word), __ATOMIC_RELAXED)
@@ -64,6 +64,13 @@ void todo_metrics_auth_failure(todo_metrics_t *m, const char *reason)
 void todo_metrics_rate_limited(todo_metrics_t *m, todo_rl_kind_t kind)
 {
     ADD(m->rate_limited[kind], 1);
+}
+
+void todo_metrics_stream_refused(todo_metrics_t *m, todo_stream_verdict_t why)
+{
+    if (why > TODO_STREAM_ADMITTED && why < TODO_STREAM_VERDICTS) {
+        ADD(m->streams_refused[why], 1);
+    }
 }
 
 void todo_metrics_db_acquire(todo_metrics_t *m, apr_interval_time_t waited)
@@ -276,5 +283,15 @@ const char *todo_metrics_render(const todo_metrics_t *m,
            "Live realtime streams (WebSocket and Server-Sent Events).");
     emit(&o, apr_psprintf(p, "todo_realtime_streams %" APR_INT64_T_FMT "\n",
                           (apr_int64_t)GET(m->streams)));
+    header(&o, "todo_realtime_streams_refused_total", "counter",
+           "Streams answered 429, by the limit that refused them.");
+    for (i = TODO_STREAM_ADMITTED + 1; i < TODO_STREAM_VERDICTS; ++i) {
+        emit(&o,
+             apr_psprintf(p,
+                          "todo_realtime_streams_refused_total{limit=\"%s\"} "
+                          "%" APR_UINT64_T_FMT "\n",
+                          todo_stream_verdict_name((todo_stream_verdict_t)i),
+                          GET(m->streams_refused[i])));
+    }
     return apr_array_pstrcat(p, o.parts, 0);
 }

@@ -16,6 +16,8 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+#include "todo_stream_admit.h"
+
 /** Routes the table can count: the module's routes, then "unmatched". */
 #define TODO_METRICS_ROUTES 32
 /** HTTP statuses 100-599. */
@@ -32,6 +34,7 @@ typedef enum {
     TODO_RL_REGISTER_IP,   /**< registrations per client address */
     TODO_RL_LOGIN_IP,      /**< logins per client address */
     TODO_RL_LOGIN_ACCOUNT, /**< logins per account */
+    TODO_RL_PASSWORD,      /**< password changes per account */
     TODO_RL_KINDS
 } todo_rl_kind_t;
 
@@ -49,6 +52,8 @@ typedef struct todo_metrics_t {
     uint64_t db_group_commits; /**< SQLite group commits (todo_writer.h) */
     uint64_t db_group_writes;  /**< writes in them */
     int64_t streams;           /**< live realtime streams (gauge) */
+    /** streams refused, by todo_stream_verdict_t */
+    uint64_t streams_refused[TODO_STREAM_VERDICTS];
 } todo_metrics_t;
 
 /** A route as the exposition labels it. */
@@ -77,6 +82,9 @@ void todo_metrics_group_commit(todo_metrics_t *m, int writes);
 
 /** Count a request answered 503 because of the database. */
 void todo_metrics_db_error(todo_metrics_t *m);
+
+/** Count a stream refused for @a why. */
+void todo_metrics_stream_refused(todo_metrics_t *m, todo_stream_verdict_t why);
 
 /** Add @a delta (+1, -1) to the live stream gauge. */
 void todo_metrics_streams(todo_metrics_t *m, int delta);

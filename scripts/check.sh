@@ -39,6 +39,20 @@ for f in $(sed -n '/^typedef struct todo_srv_conf_t/,/Filled in by/p' \
         { echo "check: todo_srv_conf_t.$f has no merge line"; status=1; }
 done
 
+echo "== log tags: each used once, next-number above the highest"
+dups=$(grep -rhoE 'TODO_LOGNO\([0-9]+\)' mod_todo | sort | uniq -d)
+if [ -n "$dups" ]; then
+    echo "check: log tags used more than once: $dups"
+    status=1
+fi
+highest=$(grep -rhoE 'TODO_LOGNO\([0-9]+\)' mod_todo |
+    sed 's/[^0-9]//g; s/^0*//' | sort -n | tail -n 1)
+next=$(cat mod_todo/next-number)
+if [ "$next" -le "$highest" ]; then
+    echo "check: mod_todo/next-number says $next; MT$highest is in use"
+    status=1
+fi
+
 if command -v cppcheck >/dev/null 2>&1; then
     echo "== cppcheck"
     cppcheck --quiet --error-exitcode=1 --enable=warning,portability \

@@ -190,7 +190,8 @@ class TodoEnv:
         if not rate_limits:
             self.install_conf("".join(
                 "TodoRateLimit %s 1000000 1\n" % kind
-                for kind in ("register", "login", "login-account")),
+                for kind in ("register", "login", "login-account",
+                             "password")),
                 name="00-ratelimits.conf")
         self.error_log = os.path.join(self.dir, "logs", "error.log")
         self.access_log = os.path.join(self.dir, "logs", "access.log")

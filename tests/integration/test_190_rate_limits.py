@@ -92,6 +92,47 @@ def test_todo_190_03_login_per_account(limited):
     assert login(e, other["username"], "correct horse").status_code == 200
 
 
+def test_todo_190_03b_username_and_email_share_one_budget(limited):
+    """The per-account limit used to count a username and an email apart:
+    20 guesses a minute per account, and a victim locked out twice over.
+    Now one budget per account, however the login names it."""
+    e = limited("TodoRateLimit login 1000 60\n"
+                "TodoRateLimit login-account 4 60\n")
+    user = register(e).json()
+    for name in (user["username"], user["email"], user["email"].upper(),
+                 user["username"].upper()):
+        assert login(e, name).status_code == 401
+    for name in (user["username"], user["email"]):
+        assert_429(login(e, name, "correct horse"))
+
+
+def test_todo_190_03c_password_changes_per_account(limited):
+    """Each password change costs a bcrypt hash: 8 clients changing
+    passwords kept both cores busy. Counted per account, before the hash."""
+    e = limited("TodoRateLimit password 3 60\n")
+    user = register(e).json()
+    token = e.login(user["username"], "correct horse")["access_token"]
+    for i in range(3):
+        r = e.patch("/users/" + user["id"], token,
+                    json={"password": "new password %d" % i})
+        assert r.status_code == 200, r.text
+    r = e.patch("/users/" + user["id"], token,
+                json={"password": "one too many"})
+    assert_429(r)
+    # Other changes of the account, and other accounts, are not limited.
+    r = e.patch("/users/" + user["id"], token, json={"username": "renamed" +
+                                                     uuid.uuid4().hex[:6]})
+    assert r.status_code == 200
+    other = register(e).json()
+    t2 = e.login(other["username"], "correct horse")["access_token"]
+    assert e.patch("/users/" + other["id"], t2,
+                   json={"password": "its own change"}).status_code == 200
+    # The refused change changed nothing: the last accepted one stands.
+    assert e.post("/auth/login", data={"username": user["email"],
+                                       "password": "new password 2"}
+                  ).status_code == 200
+
+
 def test_todo_190_04_behind_a_proxy_mod_remoteip(limited):
     """With mod_remoteip trusting the local proxy, each forwarded client
     has its own limit (and /metrics is no longer 'local' for them)."""

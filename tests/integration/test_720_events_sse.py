@@ -72,8 +72,9 @@ class Sse:
 
 @pytest.fixture(scope="module")
 def senv():
-    # 3 processes x 4 threads: several streams cannot all sit in one.
-    e = TodoEnv(name="sse", extra_env={"PROCS": "3", "THREADS": "4"})
+    # 3 processes (of 8 threads: 6 streams each, a quarter of the threads
+    # kept for requests): a user's streams land in several.
+    e = TodoEnv(name="sse", extra_env={"PROCS": "3", "THREADS": "8"})
     e.install_conf("TodoStreamHeartbeat 1\nTodoStreamsPerUser 4\n",
                    name="01-streams.conf")
     assert e.start() == 0
@@ -183,6 +184,37 @@ def test_todo_720_06_logout_ends_the_stream(senv):
     assert senv.post("/auth/logout", token).status_code == 204
     assert sse.closed.wait(5), "stream still open after logout"
     sse.close()
+
+
+def test_todo_720_06b_refresh_reuse_ends_the_sessions_streams(senv):
+    """A reused refresh token revokes its session, and its access tokens
+    got 401 at once; its open streams went on receiving task events until
+    the token's exp (up to 15 minutes). Now they end with the session;
+    another session's stream of the same user goes on."""
+    user, tokens, password = senv.new_session()
+    other = senv.login(user["username"], password)
+    token = tokens["access_token"]
+    sse = Sse(senv, token)
+    keep = Sse(senv, other["access_token"])
+    try:
+        assert sse.status == 200 and keep.status == 200
+        r = senv.post("/auth/refresh",
+                      json={"refresh_token": tokens["refresh_token"]})
+        assert r.status_code == 200
+        r = senv.post("/auth/refresh",
+                      json={"refresh_token": tokens["refresh_token"]})
+        assert r.status_code == 401  # reuse: the session is revoked
+        assert sse.closed.wait(5), "stream outlived its revoked session"
+        assert senv.post("/tasks", other["access_token"],
+                         json={"title": "after"}).status_code == 201
+        _, event = keep.task_event()
+        assert event["task"]["title"] == "after"
+        # Nothing of it reached the ended stream.
+        while not sse.q.empty():
+            assert "data" not in sse.q.get_nowait()
+    finally:
+        sse.close()
+        keep.close()
 
 
 def test_todo_720_07_heartbeat_comments(senv):

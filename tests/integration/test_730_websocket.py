@@ -16,7 +16,7 @@ from env import TodoEnv
 
 @pytest.fixture(scope="module")
 def wenv():
-    e = TodoEnv(name="ws", extra_env={"PROCS": "2", "THREADS": "6"})
+    e = TodoEnv(name="ws", extra_env={"PROCS": "2", "THREADS": "16"})
     e.install_conf("TodoStreamHeartbeat 2\nTodoStreamsPerUser 50\n",
                    name="01-streams.conf")
     assert e.start() == 0
@@ -126,6 +126,26 @@ def test_todo_730_05_logout_closes_with_4003(wenv):
                                       subprotocols=["bearer", token]) as ws:
             await asyncio.to_thread(
                 lambda: wenv.post("/auth/logout", token))
+            with pytest.raises(websockets.exceptions.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+            assert ws.close_code == 4003
+    run(go())
+
+
+def test_todo_730_05b_refresh_reuse_closes_with_4003(wenv):
+    """Every revocation ends what it revoked: a reused refresh token
+    revokes the session, and its WebSocket closes with 4003."""
+    _, tokens, _ = wenv.new_session()
+
+    async def go():
+        async with websockets.connect(
+                ws_url(wenv), ssl=ssl_ctx(wenv),
+                subprotocols=["bearer", tokens["access_token"]]) as ws:
+            def reuse():
+                body = {"refresh_token": tokens["refresh_token"]}
+                assert wenv.post("/auth/refresh", json=body).status_code == 200
+                assert wenv.post("/auth/refresh", json=body).status_code == 401
+            await asyncio.to_thread(reuse)
             with pytest.raises(websockets.exceptions.ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 5)
             assert ws.close_code == 4003

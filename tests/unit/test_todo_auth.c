@@ -47,6 +47,20 @@ static todo_user_t *register_user(todo_db_t *db, apr_pool_t *p,
     return u;
 }
 
+/* Find the account, then check the password: the handler's two steps. */
+static apr_status_t try_login(todo_db_t *db, apr_pool_t *p,
+                              const todo_auth_config_t *cfg, const char *who,
+                              const char *password, apr_time_t now,
+                              todo_tokens_t *out, todo_result_t *res)
+{
+    todo_login_t attempt;
+    apr_status_t rv = todo_auth_login_find(db, p, who, &attempt);
+
+    return APR_SUCCESS == rv
+               ? todo_auth_login(db, p, cfg, &attempt, password, now, out, res)
+               : rv;
+}
+
 static todo_tokens_t login(todo_db_t *db, apr_pool_t *p,
                            const todo_auth_config_t *cfg, const char *who,
                            apr_time_t now)
@@ -56,7 +70,7 @@ static todo_tokens_t login(todo_db_t *db, apr_pool_t *p,
 
     memset(&t, 0, sizeof(t));
     assert_int_equal(APR_SUCCESS,
-                     todo_auth_login(db, p, cfg, who, PASSWORD, now, &t, res));
+                     try_login(db, p, cfg, who, PASSWORD, now, &t, res));
     assert_non_null(t.access_token);
     assert_non_null(t.refresh_token);
     return t;
@@ -69,7 +83,9 @@ static apr_status_t refresh(todo_db_t *db, apr_pool_t *p,
 {
     *pres = todo_result_make(p);
     memset(out, 0, sizeof(*out));
-    return todo_auth_refresh(db, p, cfg, token, now, out, *pres);
+    todo_session_ref_t revoked;
+
+    return todo_auth_refresh(db, p, cfg, token, now, out, &revoked, *pres);
 }
 
 static apr_status_t authenticate(todo_db_t *db, apr_pool_t *p,
@@ -181,10 +197,10 @@ static void test_login_failures_look_alike(void **state)
 
     register_user(db, p, "ada@example.com", "Ada");
     memset(&t, 0, sizeof(t));
-    assert_int_equal(TODO_EAUTH, todo_auth_login(db, p, cfg, "nobody", PASSWORD,
-                                                 TS_NOW, &t, unknown));
-    assert_int_equal(TODO_EAUTH, todo_auth_login(db, p, cfg, "ada", "wrong pw",
-                                                 TS_NOW, &t, wrong));
+    assert_int_equal(TODO_EAUTH, try_login(db, p, cfg, "nobody", PASSWORD,
+                                           TS_NOW, &t, unknown));
+    assert_int_equal(TODO_EAUTH, try_login(db, p, cfg, "ada", "wrong pw",
+                                           TS_NOW, &t, wrong));
     /* Same status, same words: nothing tells which one it was. */
     assert_int_equal(unknown->status, wrong->status);
     assert_string_equal(BAD_CREDENTIALS, unknown->detail);
@@ -196,11 +212,11 @@ static void test_login_failures_look_alike(void **state)
 
     res = todo_result_make(p);
     assert_int_equal(TODO_EAUTH,
-                     todo_auth_login(db, p, cfg, "ada", "", TS_NOW, &t, res));
+                     try_login(db, p, cfg, "ada", "", TS_NOW, &t, res));
     assert_string_equal(BAD_CREDENTIALS, res->detail);
     res = todo_result_make(p);
-    assert_int_equal(
-        TODO_EAUTH, todo_auth_login(db, p, cfg, "", PASSWORD, TS_NOW, &t, res));
+    assert_int_equal(TODO_EAUTH,
+                     try_login(db, p, cfg, "", PASSWORD, TS_NOW, &t, res));
     assert_string_equal(BAD_CREDENTIALS, res->detail);
 }
 
@@ -227,11 +243,11 @@ static void test_login_over_72_bytes_with_matching_prefix(void **state)
     assert_int_equal(APR_SUCCESS,
                      todo_user_create(db, p, &in, hash, TS_NOW, &u, res));
     assert_int_equal(APR_SUCCESS,
-                     todo_auth_login(db, p, cfg, "ada", pw72, TS_NOW, &t, res));
+                     try_login(db, p, cfg, "ada", pw72, TS_NOW, &t, res));
     /* bcrypt matches the 73-byte password; the login must not. */
     assert_int_equal(APR_SUCCESS, todo_password_verify(p, pw73, hash));
     assert_int_equal(TODO_EAUTH,
-                     todo_auth_login(db, p, cfg, "ada", pw73, TS_NOW, &t, res));
+                     try_login(db, p, cfg, "ada", pw73, TS_NOW, &t, res));
 }
 
 /* --- authenticate ------------------------------------------------------- */
@@ -362,8 +378,22 @@ static void test_refresh_reuse_revokes_session(void **state)
                                           TS_NOW + SEC(1), &t1, &res));
     /* The spent token comes back (stolen, or replayed): the session ends
      * for whoever holds it. */
-    assert_int_equal(TODO_EAUTH, refresh(db, p, cfg, t0.refresh_token,
-                                         TS_NOW + SEC(2), &again, &res));
+    {
+        todo_session_ref_t revoked;
+        const char *sid;
+        apr_int64_t gen;
+        res = todo_result_make(p);
+        assert_int_equal(TODO_EAUTH,
+                         todo_auth_refresh(db, p, cfg, t0.refresh_token,
+                                           TS_NOW + SEC(2), &again, &revoked,
+                                           res));
+        /* The caller is told which session ended, to end its streams. */
+        assert_int_equal(
+            APR_SUCCESS,
+            todo_auth_refresh_parse(p, cfg, t0.refresh_token, &sid, &gen));
+        assert_string_equal(u->id, revoked.user_id);
+        assert_string_equal(sid, revoked.sid);
+    }
     assert_string_equal("Refresh token already used; session revoked",
                         res->detail);
     assert_null(again.refresh_token);
@@ -549,11 +579,10 @@ static void test_password_change_revokes_other_sessions(void **state)
                                           TS_NOW + SEC(2), &out, &res));
     /* The old password is gone, the new one logs in. */
     res = todo_result_make(p);
-    assert_int_equal(TODO_EAUTH, todo_auth_login(db, p, cfg, "ada", PASSWORD,
-                                                 TS_NOW + SEC(3), &out, res));
-    assert_int_equal(APR_SUCCESS,
-                     todo_auth_login(db, p, cfg, "ada", "new password",
-                                     TS_NOW + SEC(3), &out, res));
+    assert_int_equal(TODO_EAUTH, try_login(db, p, cfg, "ada", PASSWORD,
+                                           TS_NOW + SEC(3), &out, res));
+    assert_int_equal(APR_SUCCESS, try_login(db, p, cfg, "ada", "new password",
+                                            TS_NOW + SEC(3), &out, res));
 }
 
 static void test_deleted_user_tokens_stop_working(void **state)
@@ -570,8 +599,31 @@ static void test_deleted_user_tokens_stop_working(void **state)
     assert_int_equal(TODO_EAUTH, refresh(db, p, cfg, t.refresh_token,
                                          TS_NOW + SEC(1), &out, &res));
     res = todo_result_make(p);
-    assert_int_equal(TODO_EAUTH, todo_auth_login(db, p, cfg, "ada", PASSWORD,
-                                                 TS_NOW, &out, res));
+    assert_int_equal(TODO_EAUTH,
+                     try_login(db, p, cfg, "ada", PASSWORD, TS_NOW, &out, res));
+}
+
+/* The per-account login limit counts one budget per account: its
+ * username and its email, in any case, name the same account. */
+static void test_login_find_names_one_account(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_user_t *u = register_user(db, p, "ada@example.com", "Ada");
+    todo_login_t a, b, c, nobody;
+
+    assert_int_equal(APR_SUCCESS, todo_auth_login_find(db, p, "ada", &a));
+    assert_int_equal(APR_SUCCESS,
+                     todo_auth_login_find(db, p, "ADA@Example.com", &b));
+    assert_int_equal(APR_SUCCESS, todo_auth_login_find(db, p, "Ada", &c));
+    assert_string_equal(u->id, a.account);
+    assert_string_equal(u->id, b.account);
+    assert_string_equal(u->id, c.account);
+    assert_non_null(a.hash);
+    assert_int_equal(APR_SUCCESS,
+                     todo_auth_login_find(db, p, "NoBody", &nobody));
+    assert_null(nobody.user);
+    assert_string_equal("nobody", nobody.account);
 }
 
 int test_todo_auth_run(void)
@@ -586,6 +638,7 @@ int test_todo_auth_run(void)
         TS_TEST(test_logout_revokes_session),
         TS_TEST(test_refresh_rotates),
         TS_TEST(test_refresh_reuse_revokes_session),
+        TS_TEST(test_login_find_names_one_account),
         TS_TEST(test_refresh_grace_returns_same_successor),
         TS_TEST(test_refresh_reuse_after_grace_revokes),
         TS_TEST(test_refresh_expired_session),
