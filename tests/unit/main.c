@@ -99,19 +99,20 @@ static apr_status_t make_tmp_dir(void)
 int main(void)
 {
     static int (*const suites[])(void) = {
-        test_todo_util_run,       test_todo_time_run,
-        test_todo_uuid_run,       test_todo_utf8_run,
-        test_todo_result_run,     test_todo_json_run,
-        test_todo_validate_run,   test_todo_router_run,
-        test_todo_jwt_run,        test_jwt_security_run,
-        test_todo_password_run,   test_todo_conf_parse_run,
-        test_todo_store_run,      test_todo_user_run,
-        test_todo_auth_run,       test_todo_fold_run,
-        test_todo_task_run,       test_todo_task_query_run,
-        test_todo_task_store_run, test_todo_ratelimit_run,
-        test_todo_metrics_run,    test_todo_events_run,
-        test_todo_event_wire_run, test_todo_openapi_run,
-        test_todo_ws_run,         test_todo_writer_run,
+        test_todo_util_run,         test_todo_time_run,
+        test_todo_uuid_run,         test_todo_utf8_run,
+        test_todo_result_run,       test_todo_json_run,
+        test_todo_validate_run,     test_todo_router_run,
+        test_todo_jwt_run,          test_jwt_security_run,
+        test_todo_password_run,     test_todo_conf_parse_run,
+        test_todo_store_run,        test_todo_user_run,
+        test_todo_auth_run,         test_todo_fold_run,
+        test_todo_task_run,         test_todo_task_query_run,
+        test_todo_task_store_run,   test_todo_ratelimit_run,
+        test_todo_metrics_run,      test_todo_events_run,
+        test_todo_event_wire_run,   test_todo_openapi_run,
+        test_todo_ws_run,           test_todo_writer_run,
+        test_todo_stream_admit_run,
     };
     apr_size_t i;
     int failed = 0;
