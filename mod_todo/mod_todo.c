@@ -65,26 +65,18 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     log_server = s;
     todo_log_set(log_is_level, log_print, NULL);
     err = todo_shared_post_config(
-        s, todo_conf_event_backlog(todo_srv_conf_get(s)));
+        s, (apr_size_t)todo_conf_event_backlog(todo_srv_conf_get(s)));
     if (!err) {
         err = todo_dbd_post_config(pconf, ptemp, s);
     }
     for (sp = s; !err && sp; sp = sp->next) {
         todo_srv_conf_t *sc = todo_srv_conf_get(sp);
         todo_srv_conf_t *main_sc = todo_srv_conf_get(s);
-        /* Virtual hosts that inherit every token setting share one
-         * config, and so one dummy hash. */
-        if (sp != s && sc->secret == main_sc->secret
-            && sc->jwt_alg == main_sc->jwt_alg
-            && sc->bcrypt_cost == main_sc->bcrypt_cost
-            && sc->access_ttl == main_sc->access_ttl
-            && sc->refresh_ttl == main_sc->refresh_ttl
-            && sc->refresh_grace == main_sc->refresh_grace
-            && sc->leeway == main_sc->leeway && sc->issuer == main_sc->issuer
-            && sc->audience == main_sc->audience) {
+        /* Virtual hosts with the main server's token settings share
+         * its keys, and so one dummy hash. */
+        if (sp != s && todo_conf_same_tokens(sc, main_sc)) {
             sc->auth = main_sc->auth;
             sc->db_opts = main_sc->db_opts;
-            sc->auto_migrate = main_sc->auto_migrate;
             continue;
         }
         err = todo_srv_conf_finish(pconf, sc);

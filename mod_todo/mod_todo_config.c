@@ -1,5 +1,11 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+/*
+ * The configuration: everything generated from the directive table in
+ * todo_directives.h (members, create, merge, defaults, setters, help),
+ * plus the few directives that need a setter of their own.
+ */
+
 #include <string.h>
 
 #include <apr_strings.h>
@@ -8,60 +14,32 @@
 
 #include "mod_todo_config.h"
 #include "todo_conf_parse.h"
-#include "todo_directives.h"
 #include "todo_jwt.h"
 #include "todo_password.h"
 
-/* The defaults, one comment each; docs/configuration.md repeats them. */
-static const todo_srv_conf_t srv_defaults = {
-    NULL,                     /* secret file: required */
-    NULL,                     /* secret bytes */
-    0,                        /* secret length */
-    TODO_JWT_HS256,           /* JWT algorithm */
-    NULL,                     /* issuer: none issued or checked */
-    NULL,                     /* audience: none issued or checked */
-    0,                        /* leeway: none */
-    15 * 60,                  /* access token lifetime: 15 minutes */
-    30 * 24 * 3600,           /* refresh token lifetime: 30 days */
-    0,                        /* refresh reuse grace: off */
-    TODO_BCRYPT_COST_DEFAULT, /* bcrypt cost */
-    0,                        /* auto-migrate: off */
-    5000,                     /* SQLite busy timeout, ms */
-    "FULL",                   /* SQLite synchronous mode */
-    64,                       /* SQLite group commit: 64 writes at most */
-    {{0, 0}},                 /* rate limits: see rate_limit_default */
-    4 * 1024 * 1024,          /* event backlog: 4 MiB (~10,000 events) */
-    15,                       /* stream heartbeat, seconds */
-    10,                       /* live streams per user */
-    1000,                     /* live streams in all */
-    20,                       /* live streams per client address */
-    NULL,
-    NULL,
-    NULL,
-    TODO_DIALECT_SQLITE3,
-    {0, NULL},
-    NULL,
-    NULL,
-    NULL,
-};
-
-#define TODO_MAX_BODY_DEFAULT (1024 * 1024)
+/* The table's defaults must be what the core calls them. */
+_Static_assert(TODO_JWT_HS256 == 0 && TODO_JWT_HS384 == 1
+                   && TODO_JWT_HS512 == 2,
+               "TodoJWTAlgorithm's words are todo_jwt_alg_t's order");
+_Static_assert(TODO_BCRYPT_COST_MIN == 4 && TODO_BCRYPT_COST_MAX == 31,
+               "TodoBcryptCost's range is the core's");
 
 /* The contract's rate limits: 10 a minute per client address for
  * registering and for logging in, and 10 a minute per account; password
- * changes (a bcrypt each, like a login) 10 a minute per account too. */
+ * changes (a bcrypt each, like a login) 10 a minute per account too.
+ * TODO_SPECIAL_DEFAULTS spells the same. */
 static const todo_rl_rule_t rate_limit_default = {10, APR_USEC_PER_SEC * 60};
 
 static const char *const rate_limit_names[TODO_RL_KINDS] = {
     "register", "login", "login-account", "password"};
 
-/* Take @a field from @a add unless it is unset there. */
-#define TODO_MERGE(field)                                                      \
-    conf->field = (add->field == (__typeof__(add->field))TODO_UNSET)           \
-                      ? base->field                                            \
-                      : add->field
-#define TODO_MERGE_PTR(field)                                                  \
-    conf->field = add->field ? add->field : base->field
+/* ---- create and merge, from the table ---- */
+
+#define UNSET_MEMBER(name, member, ...) conf->member = TODO_UNSET;
+#define MERGE_NUMBER(name, member, ...)                                        \
+    conf->member = add->member == TODO_UNSET ? base->member : add->member;
+#define MERGE_POINTER(name, member, ...)                                       \
+    conf->member = add->member ? add->member : base->member;
 
 void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
 {
@@ -69,20 +47,10 @@ void *todo_srv_conf_create(apr_pool_t *p, server_rec *s)
     int i;
 
     (void)s;
-    conf->jwt_alg = TODO_UNSET;
-    conf->leeway = TODO_UNSET;
-    conf->access_ttl = TODO_UNSET;
-    conf->refresh_ttl = TODO_UNSET;
-    conf->refresh_grace = TODO_UNSET;
-    conf->bcrypt_cost = TODO_UNSET;
-    conf->auto_migrate = TODO_UNSET;
-    conf->busy_timeout_ms = TODO_UNSET;
-    conf->group_commit = TODO_UNSET;
-    conf->event_backlog = TODO_UNSET;
-    conf->heartbeat = TODO_UNSET;
-    conf->streams_per_user = TODO_UNSET;
-    conf->streams_max = TODO_UNSET;
-    conf->streams_per_address = TODO_UNSET;
+    TODO_SRV_INTS(UNSET_MEMBER)
+    TODO_SRV_FLAGS(UNSET_MEMBER)
+    TODO_SRV_CHOICES(UNSET_MEMBER)
+    TODO_SRV_SIZES(UNSET_MEMBER)
     for (i = 0; i < TODO_RL_KINDS; ++i) {
         conf->rate_limits[i].count = TODO_UNSET;
     }
@@ -95,26 +63,14 @@ void *todo_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     todo_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
     int i;
 
-    TODO_MERGE_PTR(secret_file);
-    TODO_MERGE_PTR(secret);
+    TODO_SRV_INTS(MERGE_NUMBER)
+    TODO_SRV_FLAGS(MERGE_NUMBER)
+    TODO_SRV_CHOICES(MERGE_NUMBER)
+    TODO_SRV_STRINGS(MERGE_POINTER)
+    TODO_SRV_SIZES(MERGE_NUMBER)
+    MERGE_POINTER(TodoJWTSecretFile, secret_file)
+    MERGE_POINTER(TodoJWTSecretFile, secret)
     conf->secret_len = add->secret ? add->secret_len : base->secret_len;
-    TODO_MERGE(jwt_alg);
-    TODO_MERGE_PTR(issuer);
-    TODO_MERGE_PTR(audience);
-    TODO_MERGE(leeway);
-    TODO_MERGE(access_ttl);
-    TODO_MERGE(refresh_ttl);
-    TODO_MERGE(refresh_grace);
-    TODO_MERGE(bcrypt_cost);
-    TODO_MERGE(auto_migrate);
-    TODO_MERGE(busy_timeout_ms);
-    TODO_MERGE_PTR(synchronous);
-    TODO_MERGE(group_commit);
-    TODO_MERGE(event_backlog);
-    TODO_MERGE(heartbeat);
-    TODO_MERGE(streams_per_user);
-    TODO_MERGE(streams_max);
-    TODO_MERGE(streams_per_address);
     for (i = 0; i < TODO_RL_KINDS; ++i) {
         conf->rate_limits[i] = add->rate_limits[i].count == TODO_UNSET
                                    ? base->rate_limits[i]
@@ -128,7 +84,7 @@ void *todo_dir_conf_create(apr_pool_t *p, char *dir)
     todo_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
 
     (void)dir;
-    conf->max_body = TODO_UNSET;
+    TODO_DIR_SIZES(UNSET_MEMBER)
     return conf;
 }
 
@@ -137,11 +93,13 @@ void *todo_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
     todo_dir_conf_t *base = basev, *add = addv;
     todo_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
 
-    TODO_MERGE(max_body);
-    TODO_MERGE_PTR(base_path);
-    TODO_MERGE_PTR(metrics_allow);
+    TODO_DIR_SIZES(MERGE_NUMBER)
+    MERGE_POINTER(TodoBasePath, base_path)
+    MERGE_POINTER(TodoMetricsAllow, metrics_allow)
     return conf;
 }
+
+/* ---- reading it ---- */
 
 todo_srv_conf_t *todo_srv_conf_get(server_rec *s)
 {
@@ -161,11 +119,6 @@ int todo_conf_metrics_allowed(const todo_dir_conf_t *dc, request_rec *r)
                            r->useragent_addr);
 }
 
-apr_int64_t todo_conf_max_body(const todo_dir_conf_t *dc)
-{
-    return dc->max_body == TODO_UNSET ? TODO_MAX_BODY_DEFAULT : dc->max_body;
-}
-
 todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,
                                     todo_rl_kind_t kind)
 {
@@ -173,74 +126,83 @@ todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,
                                                      : sc->rate_limits[kind];
 }
 
-#define SRV_OR_DEFAULT(sc, field)                                              \
-    ((sc)->field == (__typeof__((sc)->field))TODO_UNSET ? srv_defaults.field   \
-                                                        : (sc)->field)
+/* The TOKEN group, member by member; the secret by identity (two
+ * servers read the same file into different buffers: they do not
+ * share). */
+#define TODO_IF_TOKEN(x) x
+#define TODO_IF_NONE(x)
+#define SAME_NUMBER(name, member, def, ...)                                    \
+    if (todo_conf_##member(a) != todo_conf_##member(b)) {                      \
+        return 0;                                                              \
+    }
+#define SAME_STRING(name, member, group, help)                                 \
+    TODO_IF_##group(if ((a->member || b->member)                               \
+                        && (!a->member || !b->member                           \
+                            || strcmp(a->member, b->member))) { return 0; })
+#define SAME_INT_IF_TOKEN(name, member, def, min, max, group, help)            \
+    TODO_IF_##group(SAME_NUMBER(name, member, def))
+#define SAME_CHOICE_IF_TOKEN(name, member, def, text, words, fold, group,      \
+                             help)                                             \
+    TODO_IF_##group(SAME_NUMBER(name, member, def))
 
-apr_size_t todo_conf_event_backlog(const todo_srv_conf_t *sc)
+int todo_conf_same_tokens(const todo_srv_conf_t *a, const todo_srv_conf_t *b)
 {
-    return (apr_size_t)SRV_OR_DEFAULT(sc, event_backlog);
+    if (a->secret != b->secret) {
+        return 0;
+    }
+    TODO_SRV_INTS(SAME_INT_IF_TOKEN)
+    TODO_SRV_CHOICES(SAME_CHOICE_IF_TOKEN)
+    TODO_SRV_STRINGS(SAME_STRING)
+    return 1;
 }
 
-apr_interval_time_t todo_conf_heartbeat(const todo_srv_conf_t *sc)
-{
-    return apr_time_from_sec(SRV_OR_DEFAULT(sc, heartbeat));
-}
-
-int todo_conf_streams_per_user(const todo_srv_conf_t *sc)
-{
-    return (int)SRV_OR_DEFAULT(sc, streams_per_user);
-}
-
-int todo_conf_streams_max(const todo_srv_conf_t *sc)
-{
-    return (int)SRV_OR_DEFAULT(sc, streams_max);
-}
-
-int todo_conf_streams_per_address(const todo_srv_conf_t *sc)
-{
-    return (int)SRV_OR_DEFAULT(sc, streams_per_address);
-}
+/* The words of each choice, by member. */
+#define CHOICE_WORDS(name, member, def, text, words, ...)                      \
+    static const char *const words_##member[] = words;
+TODO_SRV_CHOICES(CHOICE_WORDS)
 
 const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
 {
     todo_auth_config_t *auth = apr_pcalloc(p, sizeof(*auth));
 
     if (!sc->secret) {
-        return TodoJWTSecretFile " is required: mod_todo signs and checks "
-                                 "tokens with it (at least 32 bytes, mode "
-                                 "0600)";
+        return "TodoJWTSecretFile is required: mod_todo signs and checks "
+               "tokens with it (at least 32 bytes, mode 0600)";
     }
-    auth->jwt.alg = (todo_jwt_alg_t)SRV_OR_DEFAULT(sc, jwt_alg);
+    auth->jwt.alg = (todo_jwt_alg_t)todo_conf_jwt_alg(sc);
     auth->jwt.key = sc->secret;
     auth->jwt.key_len = sc->secret_len;
     auth->jwt.issuer = sc->issuer;
     auth->jwt.audience = sc->audience;
-    auth->jwt.leeway = (long)SRV_OR_DEFAULT(sc, leeway);
-    auth->access_ttl = (long)SRV_OR_DEFAULT(sc, access_ttl);
-    auth->refresh_ttl = (long)SRV_OR_DEFAULT(sc, refresh_ttl);
-    auth->refresh_grace = (long)SRV_OR_DEFAULT(sc, refresh_grace);
-    auth->bcrypt_cost = SRV_OR_DEFAULT(sc, bcrypt_cost);
+    auth->jwt.leeway = (long)todo_conf_leeway(sc);
+    auth->access_ttl = (long)todo_conf_access_ttl(sc);
+    auth->refresh_ttl = (long)todo_conf_refresh_ttl(sc);
+    auth->refresh_grace = (long)todo_conf_refresh_grace(sc);
+    auth->bcrypt_cost = (int)todo_conf_bcrypt_cost(sc);
     if (APR_SUCCESS != todo_auth_config_init(p, auth)) {
         return "cannot initialise token keys (bcrypt or RNG failure)";
     }
     sc->auth = auth;
-    sc->db_opts.busy_timeout_ms = SRV_OR_DEFAULT(sc, busy_timeout_ms);
-    sc->db_opts.synchronous =
-        sc->synchronous ? sc->synchronous : srv_defaults.synchronous;
-    sc->group_commit = SRV_OR_DEFAULT(sc, group_commit);
-    if (sc->auto_migrate == TODO_UNSET) {
-        sc->auto_migrate = srv_defaults.auto_migrate;
-    }
+    sc->db_opts.busy_timeout_ms = (int)todo_conf_busy_timeout_ms(sc);
+    sc->db_opts.synchronous = words_synchronous[todo_conf_synchronous(sc)];
     return NULL;
 }
 
-/* ---- directive handlers: one per directive, each delegating to a pure
- * parser from todo_conf_parse.h ---- */
+/* ---- the generic setters: the table's row comes in cmd->info ---- */
 
-static todo_srv_conf_t *srv_of(cmd_parms *cmd)
+typedef struct {
+    apr_size_t offset;        /* of the member */
+    int dir;                  /* a todo_dir_conf_t member */
+    apr_int64_t min, max;     /* integers and sizes */
+    int pow2, global;         /* sizes */
+    const char *const *words; /* choices */
+    int fold;                 /* choices */
+} row_t;
+
+static void *member_of(cmd_parms *cmd, void *dc, const row_t *row)
 {
-    return todo_srv_conf_get(cmd->server);
+    char *conf = row->dir ? dc : (char *)todo_srv_conf_get(cmd->server);
+    return conf + row->offset;
 }
 
 static const char *named(cmd_parms *cmd, const char *err)
@@ -248,14 +210,101 @@ static const char *named(cmd_parms *cmd, const char *err)
     return err ? apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL) : NULL;
 }
 
-static const char *set_int(cmd_parms *cmd, const char *arg, apr_int64_t min,
-                           apr_int64_t max, apr_int64_t *pval)
+static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
 {
+    const row_t *row = cmd->info;
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+
     if (err) {
         return err;
     }
-    return named(cmd, todo_parse_int_range(cmd->pool, arg, min, max, pval));
+    return named(cmd, todo_parse_int_range(cmd->pool, arg, row->min, row->max,
+                                           member_of(cmd, dc, row)));
+}
+
+static const char *set_size(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const row_t *row = cmd->info;
+    const char *err =
+        row->global ? ap_check_cmd_context(cmd, GLOBAL_ONLY) : NULL;
+    apr_int64_t v;
+
+    if (!err) {
+        err =
+            named(cmd, todo_parse_size(cmd->pool, arg, row->min, row->max, &v));
+    }
+    if (!err && row->pow2 && (v & (v - 1))) {
+        err = named(cmd, "must be a power of two (64K, 1M, 4M, ...)");
+    }
+    if (!err) {
+        *(apr_int64_t *)member_of(cmd, dc, row) = v;
+    }
+    return err;
+}
+
+static const char *set_flag(cmd_parms *cmd, void *dc, int flag)
+{
+    *(int *)member_of(cmd, dc, cmd->info) = flag;
+    return NULL;
+}
+
+static const char *set_choice(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const row_t *row = cmd->info;
+    const char *all = NULL;
+    int i;
+
+    for (i = 0; row->words[i]; ++i) {
+        if (row->fold ? !strcasecmp(arg, row->words[i])
+                      : !strcmp(arg, row->words[i])) {
+            *(int *)member_of(cmd, dc, row) = i;
+            return NULL;
+        }
+        all =
+            all ? apr_pstrcat(cmd->pool, all, row->words[i + 1] ? ", " : " or ",
+                              row->words[i], NULL)
+                : row->words[i];
+    }
+    return named(cmd, apr_pstrcat(cmd->pool, "must be ", all, NULL));
+}
+
+static const char *set_string(cmd_parms *cmd, void *dc, const char *arg)
+{
+    *(const char **)member_of(cmd, dc, cmd->info) = arg;
+    return NULL;
+}
+
+#define SRV_OFFSET(member) APR_OFFSETOF(todo_srv_conf_t, member)
+#define ROW_INT(name, member, def, min, max, group, help)                      \
+    static const row_t row_##member = {                                        \
+        SRV_OFFSET(member), 0, min, max, 0, 0, NULL, 0};
+#define ROW_SIZE(name, member, def, text, min, max, pow2, global, group, help) \
+    static const row_t row_##member = {                                        \
+        SRV_OFFSET(member), 0, min, max, pow2, global, NULL, 0};
+#define ROW_DIR_SIZE(name, member, def, text, min, max, help)                  \
+    static const row_t row_##member = {                                        \
+        APR_OFFSETOF(todo_dir_conf_t, member), 1, min, max, 0, 0, NULL, 0};
+#define ROW_FLAG(name, member, def, text, group, help)                         \
+    static const row_t row_##member = {                                        \
+        SRV_OFFSET(member), 0, 0, 0, 0, 0, NULL, 0};
+#define ROW_CHOICE(name, member, def, text, words, fold, group, help)          \
+    static const row_t row_##member = {SRV_OFFSET(member), 0,   0, 0, 0, 0,    \
+                                       words_##member,     fold};
+#define ROW_STRING(name, member, group, help)                                  \
+    static const row_t row_##member = {                                        \
+        SRV_OFFSET(member), 0, 0, 0, 0, 0, NULL, 0};
+TODO_SRV_INTS(ROW_INT)
+TODO_SRV_SIZES(ROW_SIZE)
+TODO_DIR_SIZES(ROW_DIR_SIZE)
+TODO_SRV_FLAGS(ROW_FLAG)
+TODO_SRV_CHOICES(ROW_CHOICE)
+TODO_SRV_STRINGS(ROW_STRING)
+
+/* ---- the directives with a setter of their own ---- */
+
+static todo_srv_conf_t *srv_of(cmd_parms *cmd)
+{
+    return todo_srv_conf_get(cmd->server);
 }
 
 static const char *todo_conf_set_secret_file(cmd_parms *cmd, void *dc,
@@ -277,210 +326,34 @@ static const char *todo_conf_set_secret_file(cmd_parms *cmd, void *dc,
                                        &sc->secret, &sc->secret_len));
 }
 
-static const char *todo_conf_set_jwt_alg(cmd_parms *cmd, void *dc,
-                                         const char *arg)
-{
-    todo_jwt_alg_t alg;
-
-    (void)dc;
-    if (APR_SUCCESS != todo_jwt_alg_parse(arg, &alg)) {
-        return named(cmd, "must be HS256, HS384 or HS512");
-    }
-    srv_of(cmd)->jwt_alg = (int)alg;
-    return NULL;
-}
-
-static const char *todo_conf_set_issuer(cmd_parms *cmd, void *dc,
-                                        const char *arg)
-{
-    (void)dc;
-    srv_of(cmd)->issuer = arg;
-    return NULL;
-}
-
-static const char *todo_conf_set_audience(cmd_parms *cmd, void *dc,
-                                          const char *arg)
-{
-    (void)dc;
-    srv_of(cmd)->audience = arg;
-    return NULL;
-}
-
-static const char *todo_conf_set_leeway(cmd_parms *cmd, void *dc,
-                                        const char *arg)
-{
-    (void)dc;
-    return set_int(cmd, arg, 0, 300, &srv_of(cmd)->leeway);
-}
-
-static const char *todo_conf_set_access_ttl(cmd_parms *cmd, void *dc,
-                                            const char *arg)
-{
-    (void)dc;
-    return set_int(cmd, arg, 10, 24 * 3600, &srv_of(cmd)->access_ttl);
-}
-
-static const char *todo_conf_set_refresh_ttl(cmd_parms *cmd, void *dc,
-                                             const char *arg)
-{
-    (void)dc;
-    return set_int(cmd, arg, 60, 365 * 24 * 3600, &srv_of(cmd)->refresh_ttl);
-}
-
-static const char *todo_conf_set_refresh_grace(cmd_parms *cmd, void *dc,
-                                               const char *arg)
-{
-    (void)dc;
-    return set_int(cmd, arg, 0, 300, &srv_of(cmd)->refresh_grace);
-}
-
-static const char *todo_conf_set_bcrypt_cost(cmd_parms *cmd, void *dc,
-                                             const char *arg)
-{
-    apr_int64_t v;
-    const char *err;
-
-    (void)dc;
-    err = set_int(cmd, arg, TODO_BCRYPT_COST_MIN, TODO_BCRYPT_COST_MAX, &v);
-    if (!err) {
-        srv_of(cmd)->bcrypt_cost = (int)v;
-    }
-    return err;
-}
-
-static const char *todo_conf_set_auto_migrate(cmd_parms *cmd, void *dc,
-                                              int flag)
-{
-    (void)dc;
-    srv_of(cmd)->auto_migrate = flag;
-    return NULL;
-}
-
-static const char *todo_conf_set_busy_timeout(cmd_parms *cmd, void *dc,
-                                              const char *arg)
-{
-    apr_int64_t v;
-    const char *err;
-
-    (void)dc;
-    err = set_int(cmd, arg, 0, 60000, &v);
-    if (!err) {
-        srv_of(cmd)->busy_timeout_ms = (int)v;
-    }
-    return err;
-}
-
-static const char *todo_conf_set_group_commit(cmd_parms *cmd, void *dc,
-                                              const char *arg)
-{
-    apr_int64_t v;
-    const char *err;
-
-    (void)dc;
-    err = set_int(cmd, arg, 0, 1000, &v);
-    if (!err) {
-        srv_of(cmd)->group_commit = (int)v;
-    }
-    return err;
-}
-
-static const char *todo_conf_set_synchronous(cmd_parms *cmd, void *dc,
-                                             const char *arg)
-{
-    (void)dc;
-    if (!strcasecmp(arg, "FULL")) {
-        srv_of(cmd)->synchronous = "FULL";
-    }
-    else if (!strcasecmp(arg, "NORMAL")) {
-        srv_of(cmd)->synchronous = "NORMAL";
-    }
-    else {
-        return named(cmd, "must be FULL or NORMAL");
-    }
-    return NULL;
-}
-
 static const char *todo_conf_set_rate_limit(cmd_parms *cmd, void *dc,
                                             const char *kind, const char *count,
                                             const char *seconds)
 {
     apr_int64_t n, secs;
-    const char *err;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
     int i;
 
     (void)dc;
     for (i = 0; i < TODO_RL_KINDS && strcmp(kind, rate_limit_names[i]); ++i) {
     }
-    if (i == TODO_RL_KINDS) {
-        return named(cmd, "the first argument must be register, login, "
-                          "login-account or password");
+    if (!err && i == TODO_RL_KINDS) {
+        err = named(cmd, "the first argument must be register, login, "
+                         "login-account or password");
     }
-    err = set_int(cmd, count, 0, 1000000, &n);
     if (!err) {
-        err = set_int(cmd, seconds, 1, 86400, &secs);
+        err =
+            named(cmd, todo_parse_int_range(cmd->pool, count, 0, 1000000, &n));
+    }
+    if (!err) {
+        err = named(cmd,
+                    todo_parse_int_range(cmd->pool, seconds, 1, 86400, &secs));
     }
     if (!err) {
         srv_of(cmd)->rate_limits[i].count = (int)n;
         srv_of(cmd)->rate_limits[i].period = apr_time_from_sec(secs);
     }
     return err;
-}
-
-static const char *todo_conf_set_event_backlog(cmd_parms *cmd, void *dc,
-                                               const char *arg)
-{
-    apr_int64_t v;
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-
-    (void)dc;
-    if (!err) {
-        err = named(cmd, todo_parse_size(cmd->pool, arg, 64 * 1024,
-                                         (apr_int64_t)1024 * 1024 * 1024, &v));
-    }
-    if (!err && (v & (v - 1))) {
-        err = named(cmd, "must be a power of two (64K, 1M, 4M, ...)");
-    }
-    if (!err) {
-        srv_of(cmd)->event_backlog = v;
-    }
-    return err;
-}
-
-static const char *todo_conf_set_heartbeat(cmd_parms *cmd, void *dc,
-                                           const char *arg)
-{
-    (void)dc;
-    return set_int(cmd, arg, 1, 3600, &srv_of(cmd)->heartbeat);
-}
-
-static const char *todo_conf_set_streams_per_user(cmd_parms *cmd, void *dc,
-                                                  const char *arg)
-{
-    (void)dc;
-    return set_int(cmd, arg, 1, 10000, &srv_of(cmd)->streams_per_user);
-}
-
-static const char *todo_conf_set_streams_max(cmd_parms *cmd, void *dc,
-                                             const char *arg)
-{
-    (void)dc;
-    return set_int(cmd, arg, 1, 1000000, &srv_of(cmd)->streams_max);
-}
-
-static const char *todo_conf_set_streams_per_address(cmd_parms *cmd, void *dc,
-                                                     const char *arg)
-{
-    (void)dc;
-    return set_int(cmd, arg, 1, 1000000, &srv_of(cmd)->streams_per_address);
-}
-
-static const char *todo_conf_set_max_body(cmd_parms *cmd, void *dcv,
-                                          const char *arg)
-{
-    todo_dir_conf_t *dc = dcv;
-    return named(cmd,
-                 todo_parse_size(cmd->pool, arg, 1024,
-                                 (apr_int64_t)64 * 1024 * 1024, &dc->max_body));
 }
 
 static const char *todo_conf_set_base_path(cmd_parms *cmd, void *dcv,
@@ -510,73 +383,50 @@ static const char *todo_conf_set_metrics_allow(cmd_parms *cmd, void *dcv,
     return named(cmd, todo_parse_ip_allow(cmd->pool, arg, dc->metrics_allow));
 }
 
+/* ---- the directive table: the generated rows, then the others ---- */
+
+#define CMD_INT(name, member, def, min, max, group, help)                      \
+    AP_INIT_TAKE1(#name, set_int, (void *)&row_##member, RSRC_CONF,            \
+                  help " (default " #def ")"),
+#define CMD_SIZE(name, member, def, text, min, max, pow2, global, group, help) \
+    AP_INIT_TAKE1(#name, set_size, (void *)&row_##member, RSRC_CONF,           \
+                  help " (default " text ")"),
+#define CMD_DIR_SIZE(name, member, def, text, min, max, help)                  \
+    AP_INIT_TAKE1(#name, set_size, (void *)&row_##member,                      \
+                  RSRC_CONF | ACCESS_CONF, help " (default " text ")"),
+#define CMD_FLAG(name, member, def, text, group, help)                         \
+    AP_INIT_FLAG(#name, set_flag, (void *)&row_##member, RSRC_CONF,            \
+                 help " (default " text ")"),
+#define CMD_CHOICE(name, member, def, text, words, fold, group, help)          \
+    AP_INIT_TAKE1(#name, set_choice, (void *)&row_##member, RSRC_CONF,         \
+                  help " (default " text ")"),
+#define CMD_STRING(name, member, group, help)                                  \
+    AP_INIT_TAKE1(#name, set_string, (void *)&row_##member, RSRC_CONF,         \
+                  help " (default: none)"),
+
+/* The generated rows carry their own commas. */
+/* clang-format off */
 const command_rec todo_cmds[] = {
-    AP_INIT_TAKE1(TodoJWTSecretFile, todo_conf_set_secret_file, NULL, RSRC_CONF,
-                  "File holding the HMAC secret for tokens (>= 32 bytes, mode "
-                  "0600)"),
-    AP_INIT_TAKE1(TodoJWTAlgorithm, todo_conf_set_jwt_alg, NULL, RSRC_CONF,
-                  "JWT algorithm: HS256 (default), HS384 or HS512"),
-    AP_INIT_TAKE1(TodoJWTIssuer, todo_conf_set_issuer, NULL, RSRC_CONF,
-                  "The iss claim to issue and require"),
-    AP_INIT_TAKE1(TodoJWTAudience, todo_conf_set_audience, NULL, RSRC_CONF,
-                  "The aud claim to issue and require"),
-    AP_INIT_TAKE1(TodoJWTLeeway, todo_conf_set_leeway, NULL, RSRC_CONF,
-                  "Seconds of clock skew tolerated on exp/nbf (default 0)"),
-    AP_INIT_TAKE1(TodoAccessTokenLifetime, todo_conf_set_access_ttl, NULL,
-                  RSRC_CONF, "Access token lifetime in seconds (default 900)"),
-    AP_INIT_TAKE1(TodoRefreshTokenLifetime, todo_conf_set_refresh_ttl, NULL,
-                  RSRC_CONF,
-                  "Refresh token lifetime in seconds (default 2592000)"),
-    AP_INIT_TAKE1(TodoRefreshReuseGrace, todo_conf_set_refresh_grace, NULL,
-                  RSRC_CONF,
-                  "Seconds in which a just-rotated refresh token returns the "
-                  "same successor (default 0: off)"),
-    AP_INIT_TAKE1(TodoBcryptCost, todo_conf_set_bcrypt_cost, NULL, RSRC_CONF,
-                  "bcrypt cost for password hashes, 4-31 (default 12)"),
-    AP_INIT_FLAG(TodoAutoMigrate, todo_conf_set_auto_migrate, NULL, RSRC_CONF,
-                 "Apply pending schema migrations at startup (default Off)"),
-    AP_INIT_TAKE1(TodoSQLiteBusyTimeout, todo_conf_set_busy_timeout, NULL,
-                  RSRC_CONF,
-                  "Milliseconds a SQLite connection waits for a lock (default "
-                  "5000)"),
-    AP_INIT_TAKE1(TodoSQLiteSynchronous, todo_conf_set_synchronous, NULL,
-                  RSRC_CONF,
-                  "SQLite synchronous mode: FULL (default) or NORMAL"),
-    AP_INIT_TAKE1(TodoSQLiteGroupCommit, todo_conf_set_group_commit, NULL,
-                  RSRC_CONF,
-                  "Most SQLite writes committed together, each durable before "
-                  "its response (default 64; 0: one commit per write)"),
-    AP_INIT_TAKE3(TodoRateLimit, todo_conf_set_rate_limit, NULL, RSRC_CONF,
+    TODO_SRV_INTS(CMD_INT) TODO_SRV_SIZES(CMD_SIZE) TODO_DIR_SIZES(CMD_DIR_SIZE)
+        TODO_SRV_FLAGS(CMD_FLAG) TODO_SRV_CHOICES(CMD_CHOICE)
+            TODO_SRV_STRINGS(CMD_STRING) AP_INIT_TAKE1(
+                "TodoJWTSecretFile", todo_conf_set_secret_file, NULL, RSRC_CONF,
+                "File holding the HMAC secret for tokens (>= 32 bytes, "
+                "mode 0600; required)"),
+    AP_INIT_TAKE3("TodoRateLimit", todo_conf_set_rate_limit, NULL, RSRC_CONF,
                   "register|login|login-account|password COUNT SECONDS: at "
                   "most COUNT requests per SECONDS per client address (per "
                   "account for login-account and password changes); COUNT 0 "
                   "turns the limit off (default 10 60 each)"),
-    AP_INIT_TAKE1(TodoEventBacklog, todo_conf_set_event_backlog, NULL,
-                  RSRC_CONF,
-                  "Bytes of recent events kept for SSE resumption, a power of "
-                  "two (default 4M; server-wide)"),
-    AP_INIT_TAKE1(TodoStreamHeartbeat, todo_conf_set_heartbeat, NULL, RSRC_CONF,
-                  "Seconds between heartbeats on idle streams (default 15)"),
-    AP_INIT_TAKE1(TodoStreamsPerUser, todo_conf_set_streams_per_user, NULL,
-                  RSRC_CONF, "Live event streams per user (default 10)"),
-    AP_INIT_TAKE1(TodoStreamsMax, todo_conf_set_streams_max, NULL, RSRC_CONF,
-                  "Live event streams in all (default 1000; never more than "
-                  "the MPM's threads can hold with a quarter kept for "
-                  "requests)"),
-    AP_INIT_TAKE1(TodoStreamsPerAddress, todo_conf_set_streams_per_address,
-                  NULL, RSRC_CONF,
-                  "Live event streams per client address (default 20)"),
-    AP_INIT_TAKE1(TodoMaxBodySize, todo_conf_set_max_body, NULL,
+    AP_INIT_TAKE1("TodoBasePath", todo_conf_set_base_path, NULL,
                   RSRC_CONF | ACCESS_CONF,
-                  "Largest request body accepted (default 1M)"),
-    AP_INIT_TAKE1(TodoBasePath, todo_conf_set_base_path, NULL,
-                  RSRC_CONF | ACCESS_CONF,
-                  "URL path the API is mounted at (default: the enclosing "
-                  "<Location>)"),
-    AP_INIT_ITERATE(TodoMetricsAllow, todo_conf_set_metrics_allow, NULL,
+                  "URL path the API is mounted at (default: the <Location> "
+                  "whose SetHandler todo-api applies)"),
+    AP_INIT_ITERATE("TodoMetricsAllow", todo_conf_set_metrics_allow, NULL,
                     RSRC_CONF | ACCESS_CONF,
                     "Client addresses that may read <mount>/metrics: local "
-                    "(default: loopback), all, none, or addresses and "
-                    "address/bits networks"),
+                    "(loopback), all, none, or addresses and address/bits "
+                    "networks (default local)"),
     {NULL},
 };
+/* clang-format on */

@@ -4,8 +4,9 @@
  * @file mod_todo_config.h
  * @brief mod_todo's server and directory configuration.
  *
- * Fields start UNSET (-1 or NULL) and merge one line each; read them
- * through the accessors below, which apply the defaults.
+ * The members come from the directive table (todo_directives.h): they
+ * start UNSET (-1 or NULL), merge in one generated line each, and are
+ * read through generated getters that apply the defaults.
  */
 #ifndef MOD_TODO_CONFIG_H
 #define MOD_TODO_CONFIG_H
@@ -16,6 +17,7 @@
 
 #include "todo_auth.h"
 #include "todo_conf_parse.h"
+#include "todo_directives.h"
 #include "todo_metrics.h"
 #include "todo_ratelimit.h"
 #include "todo_sql.h"
@@ -24,30 +26,24 @@
 
 #define TODO_UNSET (-1)
 
+/* One member per directive of todo_directives.h, TODO_UNSET (or NULL)
+ * until a directive sets it; the getters below apply the defaults. */
+#define TODO_FIELD_I64(name, member, ...) apr_int64_t member;
+#define TODO_FIELD_INT(name, member, ...) int member;
+#define TODO_FIELD_STR(name, member, ...) const char *member;
+
 /** Per virtual host. */
 typedef struct todo_srv_conf_t {
+    TODO_SRV_INTS(TODO_FIELD_I64)
+    TODO_SRV_FLAGS(TODO_FIELD_INT)
+    TODO_SRV_CHOICES(TODO_FIELD_INT)
+    TODO_SRV_STRINGS(TODO_FIELD_STR)
+    TODO_SRV_SIZES(TODO_FIELD_I64)
     const char *secret_file;     /**< TodoJWTSecretFile */
     const unsigned char *secret; /**< its bytes, read at config time */
     apr_size_t secret_len;
-    int jwt_alg;               /**< TodoJWTAlgorithm, todo_jwt_alg_t */
-    const char *issuer;        /**< TodoJWTIssuer */
-    const char *audience;      /**< TodoJWTAudience */
-    apr_int64_t leeway;        /**< TodoJWTLeeway, seconds */
-    apr_int64_t access_ttl;    /**< TodoAccessTokenLifetime */
-    apr_int64_t refresh_ttl;   /**< TodoRefreshTokenLifetime */
-    apr_int64_t refresh_grace; /**< TodoRefreshReuseGrace */
-    int bcrypt_cost;           /**< TodoBcryptCost */
-    int auto_migrate;          /**< TodoAutoMigrate */
-    int busy_timeout_ms;       /**< TodoSQLiteBusyTimeout */
-    const char *synchronous;   /**< TodoSQLiteSynchronous */
-    int group_commit;          /**< TodoSQLiteGroupCommit, 0: off */
     /** TodoRateLimit, by todo_rl_kind_t (count TODO_UNSET: default) */
     todo_rl_rule_t rate_limits[TODO_RL_KINDS];
-    apr_int64_t event_backlog;       /**< TodoEventBacklog, bytes */
-    apr_int64_t heartbeat;           /**< TodoStreamHeartbeat, seconds */
-    apr_int64_t streams_per_user;    /**< TodoStreamsPerUser */
-    apr_int64_t streams_max;         /**< TodoStreamsMax */
-    apr_int64_t streams_per_address; /**< TodoStreamsPerAddress */
 
     /* Filled in by post_config, read-only afterwards. */
     todo_auth_config_t *auth; /**< token settings and keys */
@@ -65,11 +61,36 @@ typedef struct todo_srv_conf_t {
 
 /** Per directory/location. */
 typedef struct todo_dir_conf_t {
-    apr_int64_t max_body;  /**< TodoMaxBodySize, bytes */
+    TODO_DIR_SIZES(TODO_FIELD_I64)
     const char *base_path; /**< TodoBasePath */
     /** TodoMetricsAllow (NULL: unset, loopback only) */
     todo_ip_allow_t *metrics_allow;
 } todo_dir_conf_t;
+
+/* Getters, defaults applied: todo_conf_<member>(sc) for every integer,
+ * size, flag and choice (a choice's index in its word list). */
+#define TODO_GETTER_I64(name, member, def, ...)                                \
+    static APR_INLINE apr_int64_t todo_conf_##member(                          \
+        const todo_srv_conf_t *sc)                                             \
+    {                                                                          \
+        return sc->member == TODO_UNSET ? (apr_int64_t)(def) : sc->member;     \
+    }
+#define TODO_GETTER_INT(name, member, def, ...)                                \
+    static APR_INLINE int todo_conf_##member(const todo_srv_conf_t *sc)        \
+    {                                                                          \
+        return sc->member == TODO_UNSET ? (def) : sc->member;                  \
+    }
+#define TODO_GETTER_DIR(name, member, def, ...)                                \
+    static APR_INLINE apr_int64_t todo_conf_##member(                          \
+        const todo_dir_conf_t *dc)                                             \
+    {                                                                          \
+        return dc->member == TODO_UNSET ? (apr_int64_t)(def) : dc->member;     \
+    }
+TODO_SRV_INTS(TODO_GETTER_I64)
+TODO_SRV_SIZES(TODO_GETTER_I64)
+TODO_SRV_FLAGS(TODO_GETTER_INT)
+TODO_SRV_CHOICES(TODO_GETTER_INT)
+TODO_DIR_SIZES(TODO_GETTER_DIR)
 
 extern module AP_MODULE_DECLARE_DATA todo_module;
 
@@ -91,19 +112,16 @@ todo_dir_conf_t *todo_dir_conf_get(request_rec *r);
  * (TodoMetricsAllow, default: loopback only) */
 int todo_conf_metrics_allowed(const todo_dir_conf_t *dc, request_rec *r);
 
-/** @return TodoMaxBodySize with its default applied */
-apr_int64_t todo_conf_max_body(const todo_dir_conf_t *dc);
-
-/** The realtime settings, defaults applied. */
-apr_size_t todo_conf_event_backlog(const todo_srv_conf_t *sc);
-apr_interval_time_t todo_conf_heartbeat(const todo_srv_conf_t *sc);
-int todo_conf_streams_per_user(const todo_srv_conf_t *sc);
-int todo_conf_streams_max(const todo_srv_conf_t *sc);
-int todo_conf_streams_per_address(const todo_srv_conf_t *sc);
-
 /** @return the TodoRateLimit rule of @a kind, default applied */
 todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,
                                     todo_rl_kind_t kind);
+
+/**
+ * @return 1 if @a a and @a b have the same token settings (the TOKEN
+ *         group of todo_directives.h, and the secret): they may share one
+ *         todo_auth_config_t
+ */
+int todo_conf_same_tokens(const todo_srv_conf_t *a, const todo_srv_conf_t *b);
 
 /**
  * Fill sc->auth from the directives (defaults applied). Call in

@@ -157,7 +157,8 @@ const char *todo_dbd_migrate(apr_pool_t *ptemp, server_rec *s)
         apr_status_t rv;
         int applied = 0;
 
-        if (!sc->auto_migrate || apr_hash_get(done, key, APR_HASH_KEY_STRING)) {
+        if (!todo_conf_auto_migrate(sc)
+            || apr_hash_get(done, key, APR_HASH_KEY_STRING)) {
             continue;
         }
         apr_hash_set(done, key, APR_HASH_KEY_STRING, key);
@@ -260,10 +261,11 @@ static void start_writer(apr_pool_t *pchild, server_rec *s, todo_srv_conf_t *sc,
     apr_status_t rv;
     server_rec *sp;
 
-    if (!db || sc->group_commit < 1) {
+    if (!db || todo_conf_group_commit(sc) < 1) {
         return;
     }
-    rv = todo_writer_create(&w, pchild, db, sc->write_lock, sc->group_commit);
+    rv = todo_writer_create(&w, pchild, db, sc->write_lock,
+                            (int)todo_conf_group_commit(sc));
     if (APR_SUCCESS != rv) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      TODO_LOGNO(00032) "group commit is off: cannot start the "

@@ -332,7 +332,7 @@ static todo_stream_verdict_t admit(stream_t *st)
     todo_srv_conf_t *sc = st->req->sc;
     todo_stream_quota_t q;
     todo_stream_verdict_t v;
-    int max = todo_conf_streams_max(sc);
+    int max = (int)todo_conf_streams_max(sc);
 
     if (capacity.per_process
         && __atomic_add_fetch(&live_here, 1, __ATOMIC_ACQ_REL)
@@ -343,8 +343,8 @@ static todo_stream_verdict_t admit(stream_t *st)
     if (!capacity.per_process) {
         __atomic_add_fetch(&live_here, 1, __ATOMIC_ACQ_REL);
     }
-    q.per_user = todo_conf_streams_per_user(sc);
-    q.per_address = todo_conf_streams_per_address(sc);
+    q.per_user = (int)todo_conf_streams_per_user(sc);
+    q.per_address = (int)todo_conf_streams_per_address(sc);
     q.total = max < capacity.total ? max : capacity.total;
     v = todo_shared_stream_enter(st->who.user->id, st->r->useragent_ip, &q);
     if (v != TODO_STREAM_ADMITTED) {
@@ -362,8 +362,7 @@ static apr_status_t stream_enter(stream_t *st)
 
     if (v != TODO_STREAM_ADMITTED) {
         todo_metrics_stream_refused(todo_shared_metrics(), v);
-        st->req->res->retry_after =
-            (int)apr_time_sec(todo_conf_heartbeat(st->req->sc));
+        st->req->res->retry_after = (int)todo_conf_heartbeat(st->req->sc);
         return todo_result_fail(st->req->res, TODO_ERATE,
                                 "Too many live event streams");
     }
@@ -550,7 +549,8 @@ static int ws_read(stream_t *st)
 /* Until the client leaves, the session ends or the token expires. */
 static void stream_loop(stream_t *st)
 {
-    apr_interval_time_t beat = todo_conf_heartbeat(st->req->sc);
+    apr_interval_time_t beat =
+        apr_time_from_sec(todo_conf_heartbeat(st->req->sc));
     apr_time_t expires = apr_time_from_sec(st->who.exp);
 
     if (st->ws && !ws_read(st)) { /* bytes the handshake read ahead */

@@ -2,8 +2,9 @@
 # `make check`: static checks that keep the tree honest.
 #  - formatting (clang-format with the repo's .clang-format)
 #  - the core (mod_todo/todo_*.c|h) includes no httpd header
-#  - every directive in todo_directives.h is documented in
-#    docs/configuration.md and appears in conf/todo.conf
+#  - every directive of the table in todo_directives.h is documented in
+#    docs/configuration.md and appears in conf/todo.conf, both showing the
+#    table's default values
 #  - cppcheck finds nothing
 set -u
 cd "$(dirname "$0")/.."
@@ -21,20 +22,51 @@ if grep -l '#include [<"]\(httpd\|http_\|ap_\|mod_dbd\|unixd\)' \
     status=1
 fi
 
-echo "== directives documented"
-for d in $(sed -n 's/^#define \(Todo[A-Za-z]*\) .*/\1/p' \
-    mod_todo/todo_directives.h); do
+# The directive table (mod_todo/todo_directives.h), expanded by the C
+# preprocessor: every name, and every default as a directive spells it.
+table() {
+    printf '#include "todo_directives.h"\n%s\n%s()\n' "$1" "$2" |
+        cpp -P -I mod_todo - | tr '@' '\n' | sed 's/ *$//; s/"//g' |
+        grep -v '^$'
+}
+
+echo "== directives documented, with the table's defaults"
+for d in $(table '#define X_NAME(n) @n' TODO_DIRECTIVE_NAMES); do
     grep -q "^## $d\$" docs/configuration.md ||
         { echo "check: $d is not in docs/configuration.md"; status=1; }
-    grep -q "$d" conf/todo.conf ||
+    grep -q "^ *#\{0,1\}$d\( \|\$\)" conf/todo.conf ||
         { echo "check: $d is not in conf/todo.conf"; status=1; }
 done
+defaults=$(table '#define X_DEFAULT(n, v) @n v' TODO_DIRECTIVE_DEFAULTS)
+for d in $(echo "$defaults" | cut -d' ' -f1 | sort -u); do
+    want=$(echo "$defaults" | sed -n "s/^$d //p")
+    # docs: the "- **Default:**" item of the directive's section (it may
+    # wrap) shows each default as `Name value`, and no other value.
+    shown=$(awk -v h="## $d" '
+        $0 == h { s = 1; next } /^## / { s = 0 }
+        s && /^- \*\*Default:\*\*/ { d = 1 } s && d && /^- \*\*/ && !/Default/ { d = 0 }
+        s && d { printf "%s ", $0 }' docs/configuration.md |
+        grep -o "\`$d [^\`]*\`" | tr -d '\`' | sed "s/^$d //")
+    [ "$(echo "$shown" | sort)" = "$(echo "$want" | sort)" ] || {
+        echo "check: docs/configuration.md shows $d's default as" \
+             "'$(echo $shown)'; the table says '$(echo $want)'"
+        status=1
+    }
+    # conf/todo.conf: each default commented out, as "#Name value", and
+    # no commented line with another value.
+    shown=$(sed -n "s/^ *#$d  *//p" conf/todo.conf)
+    [ "$(echo "$shown" | sort)" = "$(echo "$want" | sort)" ] || {
+        echo "check: conf/todo.conf shows #$d as '$(echo $shown)';" \
+             "the table says '$(echo $want)'"
+        status=1
+    }
+done
 
-echo "== config members have a create default and a merge line"
+echo "== hand-written config members are merged"
 for f in $(sed -n '/^typedef struct todo_srv_conf_t/,/Filled in by/p' \
     mod_todo/mod_todo_config.h |
-    sed -n 's/^ *[a-z_0-9 ]*[ *]\([a-z_]*\);.*/\1/p'); do
-    grep -q "TODO_MERGE[A-Z_]*($f)\|conf->$f = .*add->$f" \
+    sed -n 's/^ *[a-z_0-9 ]*[ *]\([a-z_]*\)\(\[[A-Z_]*\]\)\{0,1\};.*/\1/p'); do
+    grep -q "MERGE_POINTER([A-Za-z]*, $f)\|conf->$f\(\[i\]\)\{0,1\} = .*add->$f" \
         mod_todo/mod_todo_config.c ||
         { echo "check: todo_srv_conf_t.$f has no merge line"; status=1; }
 done
