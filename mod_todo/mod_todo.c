@@ -110,39 +110,17 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int todo_check_authn(request_rec *r)
 {
     const char *type = ap_auth_type(r);
-    todo_req_t req;
-    todo_principal_t who;
-    const char *token;
+    todo_req_t *req;
     apr_status_t rv;
 
     if (!type || strcasecmp(type, "Bearer")) {
         return DECLINED;
     }
-    memset(&req, 0, sizeof(req));
-    req.r = r;
-    req.sc = todo_srv_conf_get(r->server);
-    req.res = todo_result_make(r->pool);
-    token = todo_bearer_token(r);
-    if (!token) {
-        todo_note_auth_failure(r, NULL);
-        todo_metrics_auth_failure(todo_shared_metrics(), "missing_token");
-        return HTTP_UNAUTHORIZED;
-    }
-    rv = todo_req_db(&req);
-    if (APR_SUCCESS == rv) {
-        rv = todo_auth_authenticate(req.db, r->pool, req.sc->auth, token,
-                                    r->request_time, &who, NULL, req.res);
-    }
-    if (APR_SUCCESS != rv) {
-        if (rv == TODO_EDB) {
-            return HTTP_SERVICE_UNAVAILABLE;
-        }
-        todo_note_auth_failure(r, "invalid_token");
-        todo_metrics_auth_failure(todo_shared_metrics(), req.res->auth_reason);
-        return HTTP_UNAUTHORIZED;
-    }
-    r->user = apr_pstrdup(r->pool, who.user->id);
-    return OK;
+    /* The API's own authentication, whole: the same checks, r->user, the
+     * same WWW-Authenticate and metrics; only the body is httpd's. */
+    req = todo_req_make(r);
+    rv = todo_req_authenticate(req);
+    return APR_SUCCESS == rv ? OK : todo_req_refusal(req, rv);
 }
 
 static int todo_pre_config(apr_pool_t *pconf, apr_pool_t *plog,

@@ -156,11 +156,6 @@ int todo_conf_same_tokens(const todo_srv_conf_t *a, const todo_srv_conf_t *b)
     return 1;
 }
 
-/* The words of each choice, by member. */
-#define CHOICE_WORDS(name, member, def, text, words, ...)                      \
-    static const char *const words_##member[] = words;
-TODO_SRV_CHOICES(CHOICE_WORDS)
-
 const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
 {
     todo_auth_config_t *auth = apr_pcalloc(p, sizeof(*auth));
@@ -184,7 +179,7 @@ const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
     }
     sc->auth = auth;
     sc->db_opts.busy_timeout_ms = (int)todo_conf_busy_timeout_ms(sc);
-    sc->db_opts.synchronous = words_synchronous[todo_conf_synchronous(sc)];
+    sc->db_opts.synchronous = todo_conf_synchronous(sc);
     return NULL;
 }
 
@@ -288,8 +283,8 @@ static const char *set_string(cmd_parms *cmd, void *dc, const char *arg)
     static const row_t row_##member = {                                        \
         SRV_OFFSET(member), 0, 0, 0, 0, 0, NULL, 0};
 #define ROW_CHOICE(name, member, def, text, words, fold, group, help)          \
-    static const row_t row_##member = {SRV_OFFSET(member), 0,   0, 0, 0, 0,    \
-                                       words_##member,     fold};
+    static const row_t row_##member = {                                        \
+        SRV_OFFSET(member), 0, 0, 0, 0, 0, words, fold};
 #define ROW_STRING(name, member, group, help)                                  \
     static const row_t row_##member = {                                        \
         SRV_OFFSET(member), 0, 0, 0, 0, 0, NULL, 0};

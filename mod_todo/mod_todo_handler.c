@@ -253,12 +253,7 @@ static int todo_handler(request_rec *r)
     if (!r->handler || strcmp(r->handler, "todo-api")) {
         return DECLINED;
     }
-    req = apr_pcalloc(r->pool, sizeof(*req));
-    req->r = r;
-    req->sc = todo_srv_conf_get(r->server);
-    req->dc = todo_dir_conf_get(r);
-    req->res = todo_result_make(r->pool);
-    req->now = r->request_time;
+    req = todo_req_make(r);
     rv = route_request(req);
     if (!req->mount) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,

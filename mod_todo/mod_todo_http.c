@@ -18,6 +18,18 @@
 
 APLOG_USE_MODULE(todo);
 
+todo_req_t *todo_req_make(request_rec *r)
+{
+    todo_req_t *req = apr_pcalloc(r->pool, sizeof(*req));
+
+    req->r = r;
+    req->sc = todo_srv_conf_get(r->server);
+    req->dc = todo_dir_conf_get(r);
+    req->res = todo_result_make(r->pool);
+    req->now = r->request_time;
+    return req;
+}
+
 apr_status_t todo_req_db(todo_req_t *req)
 {
     if (!req->db) {
@@ -63,7 +75,9 @@ const char *todo_bearer_token(request_rec *r)
     return *auth ? auth : NULL;
 }
 
-void todo_note_auth_failure(request_rec *r, const char *auth_error)
+/* WWW-Authenticate for a 401 (with error="invalid_token" when a token was
+ * sent and refused). */
+static void note_auth_failure(request_rec *r, const char *auth_error)
 {
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    auth_error ? apr_pstrcat(r->pool, "Bearer error=\"",
@@ -133,6 +147,18 @@ apr_status_t todo_req_authenticate(todo_req_t *req)
     rv = todo_req_check_token(req, req->db, token, who);
     if (APR_SUCCESS == rv) {
         req->who = who;
+    }
+    return rv;
+}
+
+apr_status_t todo_req_target(todo_req_t *req, const char **pid)
+{
+    apr_status_t rv = todo_req_authenticate(req);
+
+    if (APR_SUCCESS == rv
+        && APR_SUCCESS
+               != todo_v_path_uuid(req->res, "id", req->match.params[0], pid)) {
+        rv = req->res->status;
     }
     return rv;
 }
@@ -346,6 +372,24 @@ int todo_send_no_content(todo_req_t *req)
     return OK;
 }
 
+int todo_req_refusal(todo_req_t *req, apr_status_t rv)
+{
+    todo_result_t *res = req->res;
+    int status;
+
+    if (APR_SUCCESS == res->status) {
+        res->status = APR_SUCCESS == rv ? APR_EGENERAL : rv;
+    }
+    status = todo_result_http(res->status);
+    if (status == HTTP_UNAUTHORIZED) {
+        note_auth_failure(req->r, res->auth_error);
+        todo_metrics_auth_failure(todo_shared_metrics(), res->auth_reason
+                                                             ? res->auth_reason
+                                                             : "missing_token");
+    }
+    return status;
+}
+
 int todo_send_error(todo_req_t *req, apr_status_t rv)
 {
     todo_result_t *res = req->res;
@@ -354,18 +398,8 @@ int todo_send_error(todo_req_t *req, apr_status_t rv)
     if (req->answered) {
         return AP_FILTER_ERROR; /* an input filter sent the response */
     }
-    if (APR_SUCCESS == res->status) {
-        res->status = APR_SUCCESS == rv ? APR_EGENERAL : rv;
-    }
-    status = todo_result_http(res->status);
-
-    if (status == HTTP_UNAUTHORIZED) {
-        todo_note_auth_failure(req->r, res->auth_error);
-        todo_metrics_auth_failure(todo_shared_metrics(), res->auth_reason
-                                                             ? res->auth_reason
-                                                             : "missing_token");
-    }
-    else if (status == HTTP_METHOD_NOT_ALLOWED && res->allow) {
+    status = todo_req_refusal(req, rv);
+    if (status == HTTP_METHOD_NOT_ALLOWED && res->allow) {
         apr_table_setn(req->r->err_headers_out, "Allow", res->allow);
     }
     else if (status == HTTP_TOO_MANY_REQUESTS) {

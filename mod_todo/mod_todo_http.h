@@ -36,6 +36,9 @@ typedef struct todo_req_t {
 /** Body media types todo_req_read_body() accepts. */
 typedef enum { TODO_BODY_JSON = 1, TODO_BODY_FORM = 2 } todo_body_type_t;
 
+/** The API's view of @a r: its configs, an empty result, its time. */
+todo_req_t *todo_req_make(request_rec *r);
+
 /**
  * The database connection for this request.
  * @return APR_SUCCESS, or TODO_EDB (503) in req->res
@@ -74,6 +77,14 @@ apr_status_t todo_req_check_token(todo_req_t *req, todo_db_t *db,
  * @return APR_SUCCESS, TODO_EAUTH or TODO_EDB in req->res
  */
 apr_status_t todo_req_authenticate(todo_req_t *req);
+
+/**
+ * Authenticate, then read the route's {id} (a UUID): the target of
+ * /tasks/{id} and /users/{id}.
+ * @return APR_SUCCESS with @a pid canonical; TODO_EAUTH, TODO_EDB, or
+ *         APR_EINVAL (422) in req->res
+ */
+apr_status_t todo_req_target(todo_req_t *req, const char **pid);
 
 /**
  * Decode the query string into @a pargs (NULL when there is none).
@@ -116,6 +127,13 @@ int todo_send_body(todo_req_t *req, int status, const char *body,
 int todo_send_no_content(todo_req_t *req);
 
 /**
+ * The HTTP status of the failure in req->res (else of @a rv), with what a
+ * 401 needs besides a body: WWW-Authenticate, and the failure counted in
+ * the metrics by reason. For AuthType Bearer, whose body is httpd's.
+ */
+int todo_req_refusal(todo_req_t *req, apr_status_t rv);
+
+/**
  * Send the error in req->res: its status, the contract's body and the
  * headers that go with it (WWW-Authenticate, Allow, Retry-After). When
  * nothing was recorded in req->res, @a rv (the failing call's status)
@@ -129,9 +147,5 @@ int todo_send_error(todo_req_t *req, apr_status_t rv);
  * @return the token, or NULL if there is none
  */
 const char *todo_bearer_token(request_rec *r);
-
-/** Set WWW-Authenticate for a 401 (with error="invalid_token" when a
- * token was sent and refused). */
-void todo_note_auth_failure(request_rec *r, const char *auth_error);
 
 #endif /* MOD_TODO_HTTP_H */

@@ -255,18 +255,16 @@ todo_stream_verdict_t todo_shared_stream_enter(const char *user,
     uint16_t *u = bucket(shared->user_streams, user);
     uint16_t *a = bucket(shared->address_streams, address);
 
-    if (__atomic_add_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL)
-        > q->total) {
-        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+    if (!todo_metrics_stream_open(&shared->metrics, q->total)) {
         return TODO_STREAM_FULL_SERVER;
     }
     if (!take(u, q->per_user)) {
-        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+        todo_metrics_stream_close(&shared->metrics);
         return TODO_STREAM_FULL_USER;
     }
     if (!take(a, q->per_address)) {
         __atomic_sub_fetch(u, 1, __ATOMIC_ACQ_REL);
-        __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+        todo_metrics_stream_close(&shared->metrics);
         return TODO_STREAM_FULL_ADDRESS;
     }
     return TODO_STREAM_ADMITTED;
@@ -277,5 +275,5 @@ void todo_shared_stream_leave(const char *user, const char *address)
     __atomic_sub_fetch(bucket(shared->user_streams, user), 1, __ATOMIC_ACQ_REL);
     __atomic_sub_fetch(bucket(shared->address_streams, address), 1,
                        __ATOMIC_ACQ_REL);
-    __atomic_sub_fetch(&shared->metrics.streams, 1, __ATOMIC_ACQ_REL);
+    todo_metrics_stream_close(&shared->metrics);
 }

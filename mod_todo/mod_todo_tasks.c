@@ -34,18 +34,6 @@ static int send_task(todo_req_t *req, int status, const todo_task_t *t,
     return todo_send_body(req, status, text, len);
 }
 
-/* Authenticate, then read the {id} path parameter. */
-static apr_status_t task_target(todo_req_t *req, const char **pid)
-{
-    apr_status_t rv = todo_req_authenticate(req);
-
-    if (APR_SUCCESS == rv
-        && !todo_v_path_uuid(req->res, "id", req->match.params[0], pid)) {
-        rv = req->res->status;
-    }
-    return rv;
-}
-
 /* A write for todo_req_write(), by the authenticated user, now. */
 static todo_task_write_t *task_write(todo_req_t *req, todo_task_op_e op)
 {
@@ -210,7 +198,7 @@ int todo_h_task_get(todo_req_t *req)
     todo_task_t *t = NULL;
     apr_status_t rv;
 
-    rv = task_target(req, &id);
+    rv = todo_req_target(req, &id);
     if (APR_SUCCESS == rv) {
         rv = todo_task_get(req->db, req->r->pool, req->who->user->id, id, &t,
                            req->res);
@@ -236,7 +224,7 @@ int todo_h_task_update(todo_req_t *req)
     json_t *body;
     apr_status_t rv;
 
-    rv = task_target(req, &id);
+    rv = todo_req_target(req, &id);
     if (APR_SUCCESS == rv) {
         rv = todo_req_read_json(req, &body);
     }
@@ -262,7 +250,7 @@ int todo_h_task_delete(todo_req_t *req)
     const char *id, *text;
     apr_status_t rv;
 
-    rv = task_target(req, &id);
+    rv = todo_req_target(req, &id);
     if (APR_SUCCESS == rv) {
         w = task_write(req, TODO_TASK_DELETE);
         w->id = id;

@@ -52,18 +52,6 @@ int todo_h_user_list(todo_req_t *req)
                                     size));
 }
 
-/* Authenticate, then read the {id} path parameter. */
-static apr_status_t user_target(todo_req_t *req, const char **pid)
-{
-    apr_status_t rv = todo_req_authenticate(req);
-
-    if (APR_SUCCESS == rv
-        && !todo_v_path_uuid(req->res, "id", req->match.params[0], pid)) {
-        rv = req->res->status;
-    }
-    return rv;
-}
-
 /* Only oneself: another existing user is 403, a missing one 404. */
 static apr_status_t require_self(todo_req_t *req, const char *id)
 {
@@ -87,7 +75,7 @@ int todo_h_user_get(todo_req_t *req)
     const char *id;
     apr_status_t rv;
 
-    rv = user_target(req, &id);
+    rv = todo_req_target(req, &id);
     if (APR_SUCCESS == rv) {
         rv = todo_user_get(req->db, req->r->pool, id, &user, req->res);
     }
@@ -105,7 +93,7 @@ int todo_h_user_update(todo_req_t *req)
     json_t *body;
     apr_status_t rv;
 
-    rv = user_target(req, &id);
+    rv = todo_req_target(req, &id);
     if (APR_SUCCESS == rv) {
         rv = todo_req_read_json(req, &body);
     }
@@ -143,7 +131,7 @@ int todo_h_user_delete(todo_req_t *req)
     const char *id;
     apr_status_t rv;
 
-    rv = user_target(req, &id);
+    rv = todo_req_target(req, &id);
     if (APR_SUCCESS == rv) {
         rv = require_self(req, id);
     }

@@ -67,14 +67,15 @@
       "Apply pending schema migrations at startup")
 
 /** One word of a list, per server: X(name, member, def, text, words,
- * fold, group, help). The member (int) is the word's index in words (a
- * TODO_WORDS(...) list); fold 1 compares without ASCII case. */
+ * fold, group, help). words is the core's NULL-terminated list of them
+ * (its declaration is in the header of the code that reads the value);
+ * the member (int) is the word's index; fold 1 compares without ASCII
+ * case. */
 #define TODO_SRV_CHOICES(X)                                                    \
-    X(TodoJWTAlgorithm, jwt_alg, 0, "HS256",                                   \
-      TODO_WORDS("HS256", "HS384", "HS512"), 0, TOKEN,                         \
+    X(TodoJWTAlgorithm, jwt_alg, 0, "HS256", todo_jwt_alg_names, 0, TOKEN,     \
       "JWT algorithm: HS256, HS384 or HS512")                                  \
     X(TodoSQLiteSynchronous, synchronous, 0, "FULL",                           \
-      TODO_WORDS("FULL", "NORMAL"), 1, NONE,                                   \
+      todo_db_synchronous_names, 1, NONE,                                      \
       "SQLite synchronous mode: FULL or NORMAL")
 
 /** Free text, per server, no default: X(name, member, group, help). */
@@ -112,12 +113,6 @@
     X(TodoRateLimit, "login-account 10 60")                                    \
     X(TodoRateLimit, "password 10 60")                                         \
     X(TodoMetricsAllow, "local")
-
-/** A list of words for TODO_SRV_CHOICES. */
-#define TODO_WORDS(...)                                                        \
-    {                                                                          \
-        __VA_ARGS__, NULL                                                      \
-    }
 
 /* ---- for scripts/check.sh ---- */
 

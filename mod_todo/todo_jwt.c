@@ -14,27 +14,9 @@
 #include "todo_util.h"
 #include "todo_uuid.h"
 
-static const char *const alg_names[] = {"HS256", "HS384", "HS512"};
+const char *const todo_jwt_alg_names[] = {"HS256", "HS384", "HS512", NULL};
 static const jwt_alg_t alg_libjwt[] = {JWT_ALG_HS256, JWT_ALG_HS384,
                                        JWT_ALG_HS512};
-
-const char *todo_jwt_alg_name(todo_jwt_alg_t alg)
-{
-    return alg_names[alg];
-}
-
-apr_status_t todo_jwt_alg_parse(const char *name, todo_jwt_alg_t *palg)
-{
-    int i;
-
-    for (i = 0; i < 3; ++i) {
-        if (name && !strcmp(name, alg_names[i])) {
-            *palg = (todo_jwt_alg_t)i;
-            return APR_SUCCESS;
-        }
-    }
-    return APR_EINVAL;
-}
 
 const char *todo_jwt_error_name(todo_jwt_error_t err)
 {
@@ -133,7 +115,8 @@ static int header_alg_ok(apr_pool_t *p, const todo_jwt_config_t *cfg,
     }
     header = json_loadb((const char *)raw, rawlen, 0, NULL);
     alg = json_string_value(json_object_get(header, "alg"));
-    ok = json_is_object(header) && alg && !strcmp(alg, alg_names[cfg->alg])
+    ok = json_is_object(header) && alg
+         && !strcmp(alg, todo_jwt_alg_names[cfg->alg])
          && !json_object_get(header, "crit");
     json_decref(header);
     return ok;
@@ -248,7 +231,7 @@ static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
     apr_pool_cleanup_register(p, jwt, jwt_cleanup, apr_pool_cleanup_null);
     /* And check again what libjwt itself verified with. */
     alg = jwt_get_header(jwt, "alg");
-    if (!alg || strcmp(alg, alg_names[cfg->alg])
+    if (!alg || strcmp(alg, todo_jwt_alg_names[cfg->alg])
         || jwt_get_alg(jwt) != alg_libjwt[cfg->alg]) {
         return TODO_JWT_BAD_ALG;
     }

@@ -62,14 +62,9 @@ typedef enum {
     TODO_JWT_BAD_CLAIMS
 } todo_jwt_error_t;
 
-/** @return the name of @a alg ("HS256") */
-const char *todo_jwt_alg_name(todo_jwt_alg_t alg);
-
-/**
- * Parse an algorithm name, exactly as spelled ("HS256", "HS384", "HS512").
- * @return APR_SUCCESS or APR_EINVAL
- */
-apr_status_t todo_jwt_alg_parse(const char *name, todo_jwt_alg_t *palg);
+/** The algorithms' names by todo_jwt_alg_t ("HS256", "HS384", "HS512"),
+ * then NULL: also the words TodoJWTAlgorithm takes. */
+extern const char *const todo_jwt_alg_names[];
 
 /** @return the stable word for @a err ("expired", "bad_signature", ...) */
 const char *todo_jwt_error_name(todo_jwt_error_t err);

@@ -91,14 +91,28 @@ void todo_metrics_group_commit(todo_metrics_t *m, int writes)
     ADD(m->db_group_writes, (uint64_t)writes);
 }
 
+void todo_metrics_group_queued(todo_metrics_t *m, int delta)
+{
+    ADD(m->db_group_queued, delta);
+}
+
 void todo_metrics_db_error(todo_metrics_t *m)
 {
     ADD(m->db_errors, 1);
 }
 
-void todo_metrics_streams(todo_metrics_t *m, int delta)
+int todo_metrics_stream_open(todo_metrics_t *m, apr_int64_t max)
 {
-    ADD(m->streams, delta);
+    if (__atomic_add_fetch(&m->streams, 1, __ATOMIC_ACQ_REL) > max) {
+        __atomic_sub_fetch(&m->streams, 1, __ATOMIC_ACQ_REL);
+        return 0;
+    }
+    return 1;
+}
+
+void todo_metrics_stream_close(todo_metrics_t *m)
+{
+    __atomic_sub_fetch(&m->streams, 1, __ATOMIC_ACQ_REL);
 }
 
 /* ---- the exposition ---- */
@@ -279,6 +293,10 @@ const char *todo_metrics_render(const todo_metrics_t *m,
             "Writes committed in those groups (their average size is this "
             "over todo_db_group_commits_total).",
             GET(m->db_group_writes));
+    header(&o, "todo_db_group_queued", "gauge",
+           "SQLite task writes waiting for a group commit now.");
+    emit(&o, apr_psprintf(p, "todo_db_group_queued %" APR_INT64_T_FMT "\n",
+                          (apr_int64_t)GET(m->db_group_queued)));
     header(&o, "todo_realtime_streams", "gauge",
            "Live realtime streams (WebSocket and Server-Sent Events).");
     emit(&o, apr_psprintf(p, "todo_realtime_streams %" APR_INT64_T_FMT "\n",

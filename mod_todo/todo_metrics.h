@@ -51,6 +51,7 @@ typedef struct todo_metrics_t {
     uint64_t db_acquire_waits; /**< acquisitions that took over 1 ms */
     uint64_t db_group_commits; /**< SQLite group commits (todo_writer.h) */
     uint64_t db_group_writes;  /**< writes in them */
+    int64_t db_group_queued;   /**< writes waiting for a group (gauge) */
     int64_t streams;           /**< live realtime streams (gauge) */
     /** streams refused, by todo_stream_verdict_t */
     uint64_t streams_refused[TODO_STREAM_VERDICTS];
@@ -80,14 +81,24 @@ void todo_metrics_db_acquire(todo_metrics_t *m, apr_interval_time_t waited);
 /** Count one SQLite group commit of @a writes writes. */
 void todo_metrics_group_commit(todo_metrics_t *m, int writes);
 
+/** Add @a delta to the writes waiting for a group commit. */
+void todo_metrics_group_queued(todo_metrics_t *m, int delta);
+
 /** Count a request answered 503 because of the database. */
 void todo_metrics_db_error(todo_metrics_t *m);
 
 /** Count a stream refused for @a why. */
 void todo_metrics_stream_refused(todo_metrics_t *m, todo_stream_verdict_t why);
 
-/** Add @a delta (+1, -1) to the live stream gauge. */
-void todo_metrics_streams(todo_metrics_t *m, int delta);
+/**
+ * Count one more live stream, unless that makes more than @a max: the
+ * gauge is also the server-wide count the stream limit checks.
+ * @return 1 if counted, 0 if @a max are already live
+ */
+int todo_metrics_stream_open(todo_metrics_t *m, apr_int64_t max);
+
+/** Count a live stream (one that todo_metrics_stream_open() counted) out. */
+void todo_metrics_stream_close(todo_metrics_t *m);
 
 /**
  * The Prometheus text exposition (format 0.0.4) of @a m, in @a p.

@@ -10,6 +10,8 @@
 #include "todo_result.h"
 #include "todo_store.h"
 
+const char *const todo_db_synchronous_names[] = {"FULL", "NORMAL", NULL};
+
 static apr_status_t db_failed(todo_db_t *db, apr_pool_t *p, int rc,
                               const char *what)
 {
@@ -73,8 +75,8 @@ apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts)
     /* Returns no row. Not foreign_keys: changing it expires the statements
      * mod_dbd has already prepared (legacy sqlite3_prepare does not
      * re-prepare), so deletes cascade explicitly instead. */
-    sql = !strcmp(opts->synchronous, "NORMAL") ? "PRAGMA synchronous=NORMAL"
-                                               : "PRAGMA synchronous=FULL";
+    sql = opts->synchronous == TODO_DB_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL"
+                                                   : "PRAGMA synchronous=FULL";
     if (SQLITE_OK != sqlite3_exec(conn, sql, NULL, NULL, NULL)) {
         apr_snprintf(buf, sizeof(buf), "%s", sqlite3_errmsg(conn));
         todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, NULL,

@@ -58,9 +58,17 @@ typedef struct todo_db_t {
 
 /** Per-connection settings applied by todo_db_setup(). */
 typedef struct todo_db_opts_t {
-    int busy_timeout_ms;     /**< SQLite: how long to wait for a lock */
-    const char *synchronous; /**< SQLite: "FULL" or "NORMAL" */
+    int busy_timeout_ms; /**< SQLite: how long to wait for a lock */
+    int synchronous;     /**< SQLite: TODO_DB_SYNC_FULL or _NORMAL */
 } todo_db_opts_t;
+
+/** todo_db_opts_t.synchronous, by index in todo_db_synchronous_names. */
+#define TODO_DB_SYNC_FULL 0
+#define TODO_DB_SYNC_NORMAL 1
+
+/** SQLite's synchronous modes mod_todo allows ("FULL", "NORMAL"), then
+ * NULL: also the words TodoSQLiteSynchronous takes. */
+extern const char *const todo_db_synchronous_names[];
 
 /** A transaction from todo_db_begin(). */
 typedef struct todo_tx_t {

@@ -86,12 +86,9 @@ int todo_task_status_valid(const char *status);
 /** @return whether @a priority is one of the three priorities */
 int todo_task_priority_valid(const char *priority);
 
-/** @return the contract's Task object, a new reference */
-json_t *todo_task_to_json(const todo_task_t *t);
-
 /**
- * Append the Task object to @a b: the same bytes as todo_json_dump() of
- * todo_task_to_json(), without building the tree (the read paths).
+ * Append the Task object to @a b: the bytes jansson would dump for it
+ * (compact, the schema's key order), without building the tree.
  */
 void todo_task_write_json(todo_jbuf_t *b, const todo_task_t *t);
 

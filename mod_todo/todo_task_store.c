@@ -151,44 +151,6 @@ apr_status_t todo_task_write_prepare(todo_task_write_t *w, apr_pool_t *p)
     return rv;
 }
 
-apr_status_t todo_task_create(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                              const todo_task_input_t *in, apr_time_t now,
-                              todo_task_t **ptask)
-{
-    todo_task_write_t w = {0};
-    apr_status_t rv;
-
-    w.op = TODO_TASK_CREATE;
-    w.user_id = user_id;
-    w.in = in;
-    w.now = now;
-    rv = todo_task_write(db, p, &w);
-    if (APR_SUCCESS == rv) {
-        *ptask = w.task;
-    }
-    return rv;
-}
-
-apr_status_t todo_task_create_bulk(todo_db_t *db, apr_pool_t *p,
-                                   const char *user_id,
-                                   const todo_task_input_t *in, int n,
-                                   apr_time_t now, apr_array_header_t **ptasks)
-{
-    todo_task_write_t w = {0};
-    apr_status_t rv;
-
-    w.op = TODO_TASK_CREATE_BULK;
-    w.user_id = user_id;
-    w.in = in;
-    w.n = n;
-    w.now = now;
-    rv = todo_task_write(db, p, &w);
-    if (APR_SUCCESS == rv) {
-        *ptasks = w.tasks;
-    }
-    return rv;
-}
-
 static apr_status_t get(todo_db_t *db, apr_pool_t *p, const char *label,
                         const char *user_id, const char *id,
                         todo_task_t **ptask, todo_result_t *res)

@@ -24,23 +24,6 @@
 #include "todo_task.h"
 #include "todo_task_query.h"
 
-/**
- * Create a task for @a user_id.
- * @return APR_SUCCESS or TODO_EDB
- */
-apr_status_t todo_task_create(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                              const todo_task_input_t *in, apr_time_t now,
-                              todo_task_t **ptask);
-
-/**
- * Create @a n tasks in one transaction: all or nothing.
- * @param ptasks receives an array of todo_task_t*
- */
-apr_status_t todo_task_create_bulk(todo_db_t *db, apr_pool_t *p,
-                                   const char *user_id,
-                                   const todo_task_input_t *in, int n,
-                                   apr_time_t now, apr_array_header_t **ptasks);
-
 /** @return APR_SUCCESS, APR_ENOENT (404 "Task not found") or TODO_EDB */
 apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *user_id,
                            const char *id, todo_task_t **ptask,

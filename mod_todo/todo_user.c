@@ -17,18 +17,21 @@ apr_status_t todo_user_parse_input(json_t *body, int create,
     const char *email, *username, *password;
 
     memset(in, 0, sizeof(*in));
-    if (todo_v_string(res, body, TODO_KEY_EMAIL, "body.email", create,
-                      &email)) {
+    if (APR_SUCCESS
+        == todo_v_string(res, body, TODO_KEY_EMAIL, "body.email", create,
+                         &email)) {
         todo_v_email(res, "body.email", email, &in->email);
     }
-    if (todo_v_string(res, body, TODO_KEY_USERNAME, "body.username", create,
-                      &username)
-        && todo_v_username(res, "body.username", username)) {
+    if (APR_SUCCESS
+            == todo_v_string(res, body, TODO_KEY_USERNAME, "body.username",
+                             create, &username)
+        && APR_SUCCESS == todo_v_username(res, "body.username", username)) {
         in->username = username;
     }
-    if (todo_v_string(res, body, TODO_KEY_PASSWORD, "body.password", create,
-                      &password)
-        && todo_v_password(res, "body.password", password)) {
+    if (APR_SUCCESS
+            == todo_v_string(res, body, TODO_KEY_PASSWORD, "body.password",
+                             create, &password)
+        && APR_SUCCESS == todo_v_password(res, "body.password", password)) {
         in->password = password;
     }
     return res->status;

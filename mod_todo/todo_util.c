@@ -10,21 +10,6 @@
 
 #include "todo_util.h"
 
-apr_status_t todo_pool_do(todo_pool_cb *cb, void *baton, apr_pool_t *parent)
-{
-    apr_pool_t *p;
-    apr_status_t rv;
-
-    rv = apr_pool_create(&p, parent);
-    if (APR_SUCCESS != rv) {
-        return rv;
-    }
-    apr_pool_tag(p, "todo_pool_do");
-    rv = cb(baton, p);
-    apr_pool_destroy(p);
-    return rv;
-}
-
 apr_status_t todo_random_bytes(unsigned char *buf, apr_size_t len)
 {
     if (len > (apr_size_t)0x7fffffff || 1 != RAND_bytes(buf, (int)len)) {
@@ -36,20 +21,6 @@ apr_status_t todo_random_bytes(unsigned char *buf, apr_size_t len)
 int todo_ct_equal(const void *a, const void *b, apr_size_t len)
 {
     return 0 == CRYPTO_memcmp(a, b, len);
-}
-
-int todo_ct_streq(const char *a, const char *b)
-{
-    apr_size_t la, lb;
-
-    if (!a || !b) {
-        return 0;
-    }
-    la = strlen(a);
-    lb = strlen(b);
-    /* Compare the shorter length's worth either way so the work done does
-     * not reveal a common prefix; the length check decides the answer. */
-    return todo_ct_equal(a, b, la < lb ? la : lb) && la == lb;
 }
 
 static const char b64url_alphabet[] =

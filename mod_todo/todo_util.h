@@ -2,7 +2,7 @@
 
 /**
  * @file todo_util.h
- * @brief Small helpers with no better home: scratch pools, randomness,
+ * @brief Small helpers with no better home: randomness,
  * constant-time comparison, base64url and hex, FNV-1a.
  */
 #ifndef TODO_UTIL_H
@@ -10,16 +10,6 @@
 
 #include <apr_pools.h>
 #include <apr_errno.h>
-
-/** A scratch callback run by todo_pool_do(). */
-typedef apr_status_t todo_pool_cb(void *baton, apr_pool_t *p);
-
-/**
- * Run @a cb with a fresh subpool of @a parent that is destroyed when
- * @a cb returns; anything @a cb allocates there is gone afterwards.
- * @return what @a cb returned, or the status of creating the pool.
- */
-apr_status_t todo_pool_do(todo_pool_cb *cb, void *baton, apr_pool_t *parent);
 
 /**
  * Fill @a buf with @a len bytes from OpenSSL's CSPRNG.
@@ -32,13 +22,6 @@ apr_status_t todo_random_bytes(unsigned char *buf, apr_size_t len);
  * @return 1 if equal, 0 otherwise.
  */
 int todo_ct_equal(const void *a, const void *b, apr_size_t len);
-
-/**
- * Compare two NUL-terminated secrets; the time taken depends on their
- * lengths, never on where they first differ.
- * @return 1 if equal, 0 otherwise (and 0 if either is NULL).
- */
-int todo_ct_streq(const char *a, const char *b);
 
 /**
  * Encode @a len bytes as unpadded base64url (RFC 4648 section 5).

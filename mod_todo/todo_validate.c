@@ -13,56 +13,52 @@
 #include "todo_uuid.h"
 #include "todo_validate.h"
 
-int todo_v_string(todo_result_t *res, json_t *obj, const char *key,
-                  const char *loc, int required, const char **pval)
+apr_status_t todo_v_string(todo_result_t *res, json_t *obj, const char *key,
+                           const char *loc, int required, const char **pval)
 {
     json_t *v = json_object_get(obj, key);
 
     *pval = NULL;
     if (!v || json_is_null(v)) {
-        if (required) {
-            todo_result_invalid(res, loc, TODO_ERR_MISSING, "Field required");
-        }
-        return 0;
+        return required ? todo_result_invalid(res, loc, TODO_ERR_MISSING,
+                                              "Field required")
+                        : APR_ENOENT;
     }
     if (!json_is_string(v)) {
-        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
-                            "Input should be a valid string");
-        return 0;
+        return todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
+                                   "Input should be a valid string");
     }
     *pval = json_string_value(v);
-    return 1;
+    return APR_SUCCESS;
 }
 
-int todo_v_length(todo_result_t *res, const char *loc, const char *s,
-                  apr_size_t min, apr_size_t max)
+apr_status_t todo_v_length(todo_result_t *res, const char *loc, const char *s,
+                           apr_size_t min, apr_size_t max)
 {
     apr_ssize_t n = todo_utf8_count(s, strlen(s));
 
     if (n < 0) {
-        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
-                            "Input should be a valid string (invalid UTF-8)");
-        return 0;
+        return todo_result_invalid(
+            res, loc, TODO_ERR_STRING_TYPE,
+            "Input should be a valid string (invalid UTF-8)");
     }
     if ((apr_size_t)n < min) {
-        todo_result_invalid(
+        return todo_result_invalid(
             res, loc, TODO_ERR_TOO_SHORT,
             apr_psprintf(res->p,
                          "String should have at least %" APR_SIZE_T_FMT
                          " character%s",
                          min, min == 1 ? "" : "s"));
-        return 0;
     }
     if ((apr_size_t)n > max) {
-        todo_result_invalid(
+        return todo_result_invalid(
             res, loc, TODO_ERR_TOO_LONG,
             apr_psprintf(res->p,
                          "String should have at most %" APR_SIZE_T_FMT
                          " character%s",
                          max, max == 1 ? "" : "s"));
-        return 0;
     }
-    return 1;
+    return APR_SUCCESS;
 }
 
 const char *todo_ascii_lower(apr_pool_t *p, const char *s)
@@ -163,81 +159,78 @@ static const char *email_problem(const char *s)
     return NULL;
 }
 
-int todo_v_email(todo_result_t *res, const char *loc, const char *s,
-                 const char **plower)
+apr_status_t todo_v_email(todo_result_t *res, const char *loc, const char *s,
+                          const char **plower)
 {
     const char *problem;
     apr_ssize_t n = todo_utf8_count(s, strlen(s));
 
     if (n < 0) {
-        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
-                            "Input should be a valid string (invalid UTF-8)");
-        return 0;
+        return todo_result_invalid(
+            res, loc, TODO_ERR_STRING_TYPE,
+            "Input should be a valid string (invalid UTF-8)");
     }
     if (n > TODO_EMAIL_MAX) {
-        todo_result_invalid(res, loc, TODO_ERR_TOO_LONG,
-                            "String should have at most 254 characters");
-        return 0;
+        return todo_result_invalid(res, loc, TODO_ERR_TOO_LONG,
+                                   "String should have at most 254 characters");
     }
     problem = email_problem(s);
     if (problem) {
-        todo_result_invalid(
+        return todo_result_invalid(
             res, loc, TODO_ERR_VALUE,
             apr_pstrcat(res->p, "value is not a valid email address: ", problem,
                         NULL));
-        return 0;
     }
     if (APR_SUCCESS != todo_lower(res->p, s, strlen(s), plower)) {
-        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
-                            "Input should be a valid string (invalid UTF-8)");
-        return 0;
+        return todo_result_invalid(
+            res, loc, TODO_ERR_STRING_TYPE,
+            "Input should be a valid string (invalid UTF-8)");
     }
-    return 1;
+    return APR_SUCCESS;
 }
 
-int todo_v_username(todo_result_t *res, const char *loc, const char *s)
+apr_status_t todo_v_username(todo_result_t *res, const char *loc, const char *s)
 {
     const char *c;
 
-    if (!todo_v_length(res, loc, s, TODO_USERNAME_MIN, TODO_USERNAME_MAX)) {
-        return 0;
+    if (APR_SUCCESS
+        != todo_v_length(res, loc, s, TODO_USERNAME_MIN, TODO_USERNAME_MAX)) {
+        return APR_EINVAL;
     }
     for (c = s; *c; ++c) {
         if (!apr_isalnum(*c) && *c != '_' && *c != '.' && *c != '-') {
-            todo_result_invalid(
+            return todo_result_invalid(
                 res, loc, TODO_ERR_PATTERN,
                 "String should match pattern '^[A-Za-z0-9_.-]+$'");
-            return 0;
         }
     }
-    return 1;
+    return APR_SUCCESS;
 }
 
-int todo_v_password(todo_result_t *res, const char *loc, const char *s)
+apr_status_t todo_v_password(todo_result_t *res, const char *loc, const char *s)
 {
     apr_size_t len = strlen(s);
 
     if (todo_utf8_count(s, len) < 0) {
-        todo_result_invalid(res, loc, TODO_ERR_STRING_TYPE,
-                            "Input should be a valid string (invalid UTF-8)");
-        return 0;
+        return todo_result_invalid(
+            res, loc, TODO_ERR_STRING_TYPE,
+            "Input should be a valid string (invalid UTF-8)");
     }
     if (len < TODO_PASSWORD_MIN) {
-        todo_result_invalid(res, loc, TODO_ERR_TOO_SHORT,
-                            "Password should have at least 8 bytes");
-        return 0;
+        return todo_result_invalid(res, loc, TODO_ERR_TOO_SHORT,
+                                   "Password should have at least 8 bytes");
     }
     if (len > TODO_PASSWORD_MAX) {
-        todo_result_invalid(
+        return todo_result_invalid(
             res, loc, TODO_ERR_TOO_LONG,
             "Password should have at most 72 bytes (the bcrypt limit)");
-        return 0;
     }
-    return 1;
+    return APR_SUCCESS;
 }
 
-int todo_v_query_int(todo_result_t *res, apr_table_t *query, const char *name,
-                     int def, int min, int max, int *pval)
+apr_status_t todo_v_query_int(todo_result_t *res, apr_table_t *query,
+                              const char *name, int def, int min, int max,
+                              int *pval)
 {
     const char *s = query ? apr_table_get(query, name) : NULL;
     const char *loc = apr_pstrcat(res->p, "query.", name, NULL);
@@ -246,45 +239,41 @@ int todo_v_query_int(todo_result_t *res, apr_table_t *query, const char *name,
 
     if (!s) {
         *pval = def;
-        return 1;
+        return APR_SUCCESS;
     }
     rv = todo_parse_int64(s, APR_INT64_MIN, APR_INT64_MAX, &v);
     if (APR_SUCCESS != rv) {
-        todo_result_invalid(
+        return todo_result_invalid(
             res, loc, TODO_ERR_INT,
             "Input should be a valid integer, unable to parse string as an "
             "integer");
-        return 0;
     }
     if (v < min) {
-        todo_result_invalid(
+        return todo_result_invalid(
             res, loc, TODO_ERR_GE,
             apr_psprintf(res->p, "Input should be greater than or equal to %d",
                          min));
-        return 0;
     }
     if (v > max) {
-        todo_result_invalid(
+        return todo_result_invalid(
             res, loc, TODO_ERR_LE,
             apr_psprintf(res->p, "Input should be less than or equal to %d",
                          max));
-        return 0;
     }
     *pval = (int)v;
-    return 1;
+    return APR_SUCCESS;
 }
 
-int todo_v_path_uuid(todo_result_t *res, const char *name, const char *value,
-                     const char **pid)
+apr_status_t todo_v_path_uuid(todo_result_t *res, const char *name,
+                              const char *value, const char **pid)
 {
     if (APR_SUCCESS != todo_uuid_parse(res->p, value, pid)) {
-        todo_result_invalid(res, apr_pstrcat(res->p, "path.", name, NULL),
-                            TODO_ERR_UUID,
-                            "Input should be a valid UUID, invalid character "
-                            "or length");
-        return 0;
+        return todo_result_invalid(
+            res, apr_pstrcat(res->p, "path.", name, NULL), TODO_ERR_UUID,
+            "Input should be a valid UUID, invalid character "
+            "or length");
     }
-    return 1;
+    return APR_SUCCESS;
 }
 
 static int hexval(char c)

@@ -4,7 +4,8 @@
  * @file todo_validate.h
  * @brief Field rules of the contract, applied to parsed request bodies and
  * query strings. Every failure is added to a todo_result_t as a
- * FastAPI-style item, so one request reports all of its bad fields at once.
+ * FastAPI-style item, so one request reports all of its bad fields at once;
+ * each check returns APR_SUCCESS, or APR_EINVAL once it added its item.
  *
  * Lengths are Unicode code points unless a rule says bytes; every string
  * is checked to be valid UTF-8 (jansson guarantees it for JSON input,
@@ -34,32 +35,39 @@
  * A missing member (or JSON null when @a nullable) leaves *pval NULL and
  * is an error only when @a required. A member of another type is a
  * "string_type" error.
- * @return 1 if a string value was read into *pval, 0 otherwise
+ * @return APR_SUCCESS if a string value was read into *pval; APR_ENOENT
+ *         if there is none and none is required; APR_EINVAL after adding
+ *         an error
  */
-int todo_v_string(todo_result_t *res, json_t *obj, const char *key,
-                  const char *loc, int required, const char **pval);
+apr_status_t todo_v_string(todo_result_t *res, json_t *obj, const char *key,
+                           const char *loc, int required, const char **pval);
 
 /**
  * Check a code-point length in [min, max] for the string at @a loc.
- * @return 1 if it fits, 0 after adding a too_short/too_long error
+ * @return APR_SUCCESS if it fits, APR_EINVAL after adding a too_short or
+ *         too_long error
  */
-int todo_v_length(todo_result_t *res, const char *loc, const char *s,
-                  apr_size_t min, apr_size_t max);
+apr_status_t todo_v_length(todo_result_t *res, const char *loc, const char *s,
+                           apr_size_t min, apr_size_t max);
 
 /**
  * Validate an email address (at most 254 characters, one '@', a dotted
  * domain of letters, digits and hyphens, a dot-atom local part) and
  * return it lowercased from res->p.
- * @return 1 if valid, 0 after adding an error at @a loc
+ * @return APR_SUCCESS, or APR_EINVAL after adding an error at @a loc
  */
-int todo_v_email(todo_result_t *res, const char *loc, const char *s,
-                 const char **plower);
+apr_status_t todo_v_email(todo_result_t *res, const char *loc, const char *s,
+                          const char **plower);
 
-/** Validate a username: 3 to 50 of [A-Za-z0-9_.-]. @return 1 if valid */
-int todo_v_username(todo_result_t *res, const char *loc, const char *s);
+/** Validate a username: 3 to 50 of [A-Za-z0-9_.-].
+ * @return APR_SUCCESS, or APR_EINVAL after adding an error */
+apr_status_t todo_v_username(todo_result_t *res, const char *loc,
+                             const char *s);
 
-/** Validate a password: 8 to 72 bytes. @return 1 if valid */
-int todo_v_password(todo_result_t *res, const char *loc, const char *s);
+/** Validate a password: 8 to 72 bytes.
+ * @return APR_SUCCESS, or APR_EINVAL after adding an error */
+apr_status_t todo_v_password(todo_result_t *res, const char *loc,
+                             const char *s);
 
 /** @return @a s with ASCII letters lowercased, from @a p */
 const char *todo_ascii_lower(apr_pool_t *p, const char *s);
@@ -67,18 +75,20 @@ const char *todo_ascii_lower(apr_pool_t *p, const char *s);
 /**
  * Parse an integer query parameter in [min, max]; absent means @a def.
  * Errors: "int_parsing", "greater_than_equal", "less_than_equal".
- * @return 1 if *pval was set, 0 after adding an error
+ * @return APR_SUCCESS if *pval was set, APR_EINVAL after adding an error
  */
-int todo_v_query_int(todo_result_t *res, apr_table_t *query, const char *name,
-                     int def, int min, int max, int *pval);
+apr_status_t todo_v_query_int(todo_result_t *res, apr_table_t *query,
+                              const char *name, int def, int min, int max,
+                              int *pval);
 
 /**
  * Parse a path parameter that must be a UUID.
  * @param pid receives the lowercase canonical form
- * @return 1 if valid, 0 after adding a "uuid_parsing" error at path.<name>
+ * @return APR_SUCCESS, or APR_EINVAL after adding a "uuid_parsing" error
+ *         at path.<name>
  */
-int todo_v_path_uuid(todo_result_t *res, const char *name, const char *value,
-                     const char **pid);
+apr_status_t todo_v_path_uuid(todo_result_t *res, const char *name,
+                              const char *value, const char **pid);
 
 /**
  * Split an application/x-www-form-urlencoded string (a query string or a

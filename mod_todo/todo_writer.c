@@ -36,7 +36,6 @@ struct todo_writer_t {
     sqlite3 *conn;
     sqlite3_stmt *control[NCONTROL];
     apr_global_mutex_t *lock;
-    todo_writer_stats_t stats;
     todo_metrics_t *metrics;
 };
 
@@ -187,14 +186,14 @@ static job_t *take_group(todo_writer_t *w)
         last = last->next;
         ++n;
     }
-    w->stats.queued -= (apr_uint64_t)n;
+    if (w->metrics) {
+        todo_metrics_group_queued(w->metrics, -n);
+    }
     w->head = last->next;
     if (!w->head) {
         w->tail = NULL;
     }
     last->next = NULL;
-    w->stats.groups++;
-    w->stats.jobs += (apr_uint64_t)n;
     return group;
 }
 
@@ -215,7 +214,9 @@ apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, todo_write_fn fn,
         w->head = job;
     }
     w->tail = job;
-    w->stats.queued++;
+    if (w->metrics) {
+        todo_metrics_group_queued(w->metrics, 1);
+    }
     while (!job->done) {
         job_t *group, *j, *next;
 
@@ -238,11 +239,4 @@ apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, todo_write_fn fn,
     }
     apr_thread_mutex_unlock(w->mu);
     return job->rv;
-}
-
-void todo_writer_stats(todo_writer_t *w, todo_writer_stats_t *stats)
-{
-    apr_thread_mutex_lock(w->mu);
-    *stats = w->stats;
-    apr_thread_mutex_unlock(w->mu);
 }

@@ -43,13 +43,6 @@ typedef apr_status_t (*todo_write_fn)(todo_db_t *db, apr_pool_t *p,
 
 typedef struct todo_writer_t todo_writer_t;
 
-/** Counters of one writer (for tests and the performance notes). */
-typedef struct todo_writer_stats_t {
-    apr_uint64_t groups; /**< transactions committed or failed */
-    apr_uint64_t jobs;   /**< jobs run in them */
-    apr_uint64_t queued; /**< jobs waiting for a group now */
-} todo_writer_stats_t;
-
 /**
  * Make the group-commit writer of one process over @a db, an SQLite
  * connection of its own (statements prepared, busy timeout set) that
@@ -61,7 +54,8 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
                                 todo_db_t *db, apr_global_mutex_t *lock,
                                 int max_group);
 
-/** Count every group in @a m from now on (shared metrics; may be NULL). */
+/** Count every group, and the writes waiting for one, in @a m from now on
+ * (shared metrics; may be NULL). */
 void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m);
 
 /**
@@ -70,8 +64,5 @@ void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m);
  */
 apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, todo_write_fn fn,
                              void *baton);
-
-/** Read the writer's counters. */
-void todo_writer_stats(todo_writer_t *w, todo_writer_stats_t *stats);
 
 #endif /* TODO_WRITER_H */

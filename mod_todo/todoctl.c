@@ -120,7 +120,7 @@ static int statements(const char *driver)
 int main(int argc, const char *const *argv)
 {
     const char *driver = NULL, *params = NULL, *arg;
-    todo_db_opts_t opts = {5000, "FULL"};
+    todo_db_opts_t opts = {5000, TODO_DB_SYNC_FULL};
     apr_getopt_t *opt;
     apr_pool_t *p;
     todo_db_t *db;

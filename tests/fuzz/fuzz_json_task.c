@@ -6,6 +6,7 @@
  * serialised, the way the handlers answer. */
 
 #include "fuzz_common.h"
+#include "../unit/ts_task_json.h"
 #include "todo_json.h"
 #include "todo_result.h"
 #include "todo_task.h"
@@ -18,7 +19,7 @@ static void check_result(const todo_result_t *res, apr_status_t rv)
 
 static void render(apr_pool_t *p, const todo_task_t *t)
 {
-    json_t *j = todo_json_pool_own(p, todo_task_to_json(t));
+    json_t *j = todo_json_pool_own(p, ts_task_to_json(t));
     apr_size_t len = 0;
 
     FUZZ_ASSERT(j != NULL);

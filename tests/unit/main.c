@@ -42,7 +42,7 @@ int ts_teardown(void **state)
 
 todo_db_t *ts_memdb(apr_pool_t *p)
 {
-    todo_db_opts_t opts = {1000, "FULL"};
+    todo_db_opts_t opts = {1000, TODO_DB_SYNC_FULL};
     todo_db_t *db = NULL;
     int applied = -1;
 

@@ -99,11 +99,11 @@ static void test_size_refuses(void **state)
 }
 
 /*
- * CORE BUG (todo_conf_parse.c, todo_parse_size): the number is checked
- * against max before the suffix multiplies it, and v * mult is signed
- * overflow when max is large. With max = APR_INT64_MAX, "9007199254740992G"
- * (2^53 GiB = 2^83 bytes) wraps to 0 and is accepted as a size of 0
- * bytes. The glue's limits (64 MiB) keep it out of reach today.
+ * Regression (todo_conf_parse.c, todo_parse_size; fixed): the number was
+ * checked against max before the suffix multiplied it, and v * mult was
+ * signed overflow when max is large. With max = APR_INT64_MAX,
+ * "9007199254740992G" (2^53 GiB = 2^83 bytes) wrapped to 0 and was
+ * accepted as a size of 0 bytes.
  */
 static void test_size_overflow_refused(void **state)
 {

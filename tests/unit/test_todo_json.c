@@ -373,10 +373,11 @@ static void test_malloc_chaos_parse(void **state)
 }
 
 /*
- * CORE BUG (todo_result.c, todo_result_to_json / loc_to_json): failed
- * jansson allocations are ignored (json_array_append_new, json_pack), so
- * under memory pressure the function returns a truncated body instead of
- * NULL: a 422 "detail" list missing items, or a "loc" missing parts.
+ * Regression (todo_result.c, todo_result_to_json / loc_to_json; fixed):
+ * failed jansson allocations were ignored (json_array_append_new,
+ * json_pack), so under memory pressure the function returned a truncated
+ * body instead of NULL: a 422 "detail" list missing items, or a "loc"
+ * missing parts.
  */
 static void test_malloc_chaos_error_body(void **state)
 {

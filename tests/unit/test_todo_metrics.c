@@ -110,9 +110,10 @@ static void test_auth_rate_db_and_streams(void **state)
     todo_metrics_db_error(m);
     todo_metrics_group_commit(m, 5);
     todo_metrics_group_commit(m, 1);
-    todo_metrics_streams(m, 1);
-    todo_metrics_streams(m, 1);
-    todo_metrics_streams(m, -1);
+    assert_true(todo_metrics_stream_open(m, 2));
+    assert_true(todo_metrics_stream_open(m, 2));
+    assert_false(todo_metrics_stream_open(m, 2)); /* a third is one too many */
+    todo_metrics_stream_close(m);
     text = todo_metrics_render(m, routes, NROUTES, p);
     has_line(text, "todo_auth_failures_total{reason=\"expired\"} 2");
     has_line(text, "todo_auth_failures_total{reason=\"missing_token\"} 1");

@@ -92,11 +92,10 @@ static void test_params_captured(void **state)
 }
 
 /*
- * CORE BUG (todo_router.c, todo_router_match): on success *m is copied
- * from a local todo_route_match_t that pattern_match() only partly fills,
- * so m->allow (and params[] past nparams) are uninitialised stack bytes,
- * undoing the memset at the top. The glue reads allow only after a
- * failure today; anything reading it after a match reads garbage.
+ * Regression (todo_router.c, todo_router_match; fixed): on success *m was
+ * copied from a local todo_route_match_t that pattern_match() only partly
+ * filled, so m->allow (and params[] past nparams) were uninitialised
+ * stack bytes, undoing the memset at the top.
  */
 static void test_match_leaves_no_garbage(void **state)
 {

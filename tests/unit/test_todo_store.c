@@ -60,7 +60,7 @@ static void test_open_migrate_prepare(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
-    todo_db_opts_t normal = {50, "NORMAL"};
+    todo_db_opts_t normal = {50, TODO_DB_SYNC_NORMAL};
 
     assert_non_null(db->drv);
     assert_non_null(db->h);

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "test_common.h"
+#include "ts_task_json.h"
 #include "todo_json.h"
 #include "todo_task.h"
 
@@ -188,7 +189,7 @@ static void test_rank_and_json(void **state)
     t.status = "completed";
     t.priority = "low";
     t.created_at = t.updated_at = "2026-01-01T00:00:00.000000Z";
-    j = todo_json_pool_own(TS_POOL(state), todo_task_to_json(&t));
+    j = todo_json_pool_own(TS_POOL(state), ts_task_to_json(&t));
     assert_true(json_is_true(json_object_get(j, "completed")));
     assert_true(json_is_null(json_object_get(j, "description")));
     assert_true(json_is_null(json_object_get(j, "due_date")));
@@ -233,7 +234,7 @@ static void test_search_text(void **state)
 }
 
 /* The task JSON written directly is byte for byte jansson's dump of
- * todo_task_to_json(), escapes and nulls included. */
+ * ts_task_to_json(), escapes and nulls included. */
 static void test_write_json_matches_jansson(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
@@ -263,13 +264,13 @@ static void test_write_json_matches_jansson(void **state)
         copy->due_date = i % 3 ? NULL : "2027-01-01T00:00:00.000000Z";
         copy->status = i % 2 ? "completed" : "pending";
         mine = todo_task_json_text(p, copy, &len);
-        theirs = todo_json_dump(
-            p, todo_json_pool_own(p, todo_task_to_json(copy)), &len2);
+        theirs = todo_json_dump(p, todo_json_pool_own(p, ts_task_to_json(copy)),
+                                &len2);
         assert_non_null(mine);
         assert_string_equal(theirs, mine);
         assert_int_equal(len2, len);
         APR_ARRAY_PUSH(tasks, todo_task_t *) = copy;
-        json_array_append_new(list, todo_task_to_json(copy));
+        json_array_append_new(list, ts_task_to_json(copy));
     }
     page = todo_json_pool_own(
         p, json_pack("{s:o, s:I, s:i, s:i}", TODO_KEY_TASKS, list,
@@ -313,7 +314,7 @@ static void test_write_json_refuses_bad_utf8(void **state)
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
         t.title = bad[i];
         assert_null(todo_task_json_text(p, &t, &len));
-        assert_null(todo_task_to_json(&t));
+        assert_null(ts_task_to_json(&t));
     }
 }
 

@@ -180,11 +180,11 @@ static void test_format_sorts_in_time_order(void **state)
 }
 
 /*
- * CORE BUG (todo_time.c, todo_time_parse): the header promises years
- * 0001-9999, but apr_time_exp_gmt_get() refuses any moment before the
- * epoch (APR_EBADDATE), so every date-time before 1970 is APR_EINVAL —
- * even "1969-12-31T23:30:00-01:00", which is 00:30 UTC on 1970-01-01.
- * A task due_date of 1969 would be a 422 "datetime_parsing".
+ * Regression (todo_time.c, todo_time_parse; fixed): the header promises
+ * years 0001-9999, but apr_time_exp_gmt_get() refuses any moment before
+ * the epoch (APR_EBADDATE), so every date-time before 1970 was APR_EINVAL
+ * — even "1969-12-31T23:30:00-01:00", which is 00:30 UTC on 1970-01-01 —
+ * and a task due_date of 1969 was a 422 "datetime_parsing".
  */
 static void test_parse_years_before_1970(void **state)
 {
@@ -199,13 +199,14 @@ static void test_parse_years_before_1970(void **state)
 }
 
 /*
- * CORE BUG (todo_time.c, todo_time_format_buf): a negative time that is
- * not a whole second is exploded by APR into a truncated second and a
- * negative tm_usec, so -500000 renders as "1970-01-01T00:00:00.-500000"
- * (the 'Z' falls off the 28-byte buffer) instead of
- * "1969-12-31T23:59:59.500000Z". It is reachable today: todo_time_parse
- * accepts "1970-01-01T00:00:00.5+01:00" (its local part is after the
- * epoch), and that instant renders as "1969-12-31T23:00:01.-500000".
+ * Regression (todo_time.c, todo_time_format_buf; fixed): a negative time
+ * that is not a whole second was exploded by APR into a truncated second
+ * and a negative tm_usec, so -500000 rendered as
+ * "1970-01-01T00:00:00.-500000" (the 'Z' fell off the 28-byte buffer)
+ * instead of "1969-12-31T23:59:59.500000Z". It was reachable:
+ * todo_time_parse accepts "1970-01-01T00:00:00.5+01:00" (its local part
+ * is after the epoch), and that instant rendered as
+ * "1969-12-31T23:00:01.-500000".
  */
 static void test_format_before_1970(void **state)
 {

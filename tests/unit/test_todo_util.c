@@ -7,42 +7,6 @@
 #include "test_common.h"
 #include "todo_util.h"
 
-/* --- todo_pool_do ------------------------------------------------------ */
-
-static apr_status_t flag_cleanup(void *data)
-{
-    *(int *)data = 1;
-    return APR_SUCCESS;
-}
-
-struct pool_do_baton {
-    apr_pool_t *parent;
-    int destroyed;
-    int ran;
-};
-
-static apr_status_t pool_do_cb(void *baton, apr_pool_t *p)
-{
-    struct pool_do_baton *b = baton;
-
-    b->ran = 1;
-    /* A fresh subpool of the parent, not the parent itself. */
-    assert_ptr_not_equal(p, b->parent);
-    assert_ptr_equal(b->parent, apr_pool_parent_get(p));
-    apr_pool_cleanup_register(p, &b->destroyed, flag_cleanup,
-                              apr_pool_cleanup_null);
-    return APR_EEXIST;
-}
-
-static void test_pool_do_runs_in_a_subpool_destroyed_after(void **state)
-{
-    struct pool_do_baton b = {TS_POOL(state), 0, 0};
-
-    assert_int_equal(APR_EEXIST, todo_pool_do(pool_do_cb, &b, TS_POOL(state)));
-    assert_true(b.ran);
-    assert_true(b.destroyed);
-}
-
 /* --- randomness and comparison ------------------------------------------ */
 
 static void test_random_bytes_differ(void **state)
@@ -65,21 +29,6 @@ static void test_ct_equal(void **state)
     assert_int_equal(0, todo_ct_equal("abcdef", "abcdeF", 6));
     assert_int_equal(0, todo_ct_equal("Xbcdef", "abcdef", 6));
     assert_int_equal(1, todo_ct_equal("a", "b", 0));
-}
-
-static void test_ct_streq(void **state)
-{
-    (void)state;
-    assert_int_equal(1, todo_ct_streq("secret", "secret"));
-    assert_int_equal(1, todo_ct_streq("", ""));
-    assert_int_equal(0, todo_ct_streq("secret", "secreT"));
-    /* A common prefix is not equality, in either order. */
-    assert_int_equal(0, todo_ct_streq("secret", "secret2"));
-    assert_int_equal(0, todo_ct_streq("secret2", "secret"));
-    assert_int_equal(0, todo_ct_streq("", "x"));
-    assert_int_equal(0, todo_ct_streq(NULL, "x"));
-    assert_int_equal(0, todo_ct_streq("x", NULL));
-    assert_int_equal(0, todo_ct_streq(NULL, NULL));
 }
 
 /* --- base64url ---------------------------------------------------------- */
@@ -255,10 +204,8 @@ static void test_parse_int64_refuses_non_integers(void **state)
 int test_todo_util_run(void)
 {
     const struct CMUnitTest tests[] = {
-        TS_TEST(test_pool_do_runs_in_a_subpool_destroyed_after),
         TS_TEST(test_random_bytes_differ),
         TS_TEST(test_ct_equal),
-        TS_TEST(test_ct_streq),
         TS_TEST(test_b64url_rfc4648_vectors),
         TS_TEST(test_b64url_url_alphabet),
         TS_TEST(test_b64url_round_trip_lengths_0_to_10),

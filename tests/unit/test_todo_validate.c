@@ -48,26 +48,27 @@ static void test_v_string(void **state)
     todo_result_t *res = todo_result_make(p);
     const char *v = "x";
 
-    assert_int_equal(1, todo_v_string(res, obj, "s", "body.s", 1, &v));
+    assert_int_equal(APR_SUCCESS,
+                     todo_v_string(res, obj, "s", "body.s", 1, &v));
     assert_string_equal("v", v);
     assert_int_equal(APR_SUCCESS, res->status);
 
     /* Absent or null: an error only when required. */
-    assert_int_equal(0,
+    assert_int_equal(APR_ENOENT,
                      todo_v_string(res, obj, "absent", "body.absent", 0, &v));
     assert_null(v);
-    assert_int_equal(0, todo_v_string(res, obj, "n", "body.n", 0, &v));
+    assert_int_equal(APR_ENOENT, todo_v_string(res, obj, "n", "body.n", 0, &v));
     assert_null(v);
     assert_int_equal(APR_SUCCESS, res->status);
-    assert_int_equal(0,
+    assert_int_equal(APR_EINVAL,
                      todo_v_string(res, obj, "absent", "body.absent", 1, &v));
     assert_string_equal("missing body.absent", the_error(res));
 
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_string(res, obj, "i", "body.i", 0, &v));
+    assert_int_equal(APR_EINVAL, todo_v_string(res, obj, "i", "body.i", 0, &v));
     assert_string_equal("string_type body.i", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_string(res, obj, "b", "body.b", 1, &v));
+    assert_int_equal(APR_EINVAL, todo_v_string(res, obj, "b", "body.b", 1, &v));
     assert_string_equal("string_type body.b", the_error(res));
 }
 
@@ -78,22 +79,23 @@ static void test_v_length_counts_code_points(void **state)
     apr_pool_t *p = TS_POOL(state);
     todo_result_t *res = todo_result_make(p);
 
-    assert_int_equal(1, todo_v_length(res, "body.t", "abc", 3, 3));
+    assert_int_equal(APR_SUCCESS, todo_v_length(res, "body.t", "abc", 3, 3));
     /* Three emoji are three characters (12 bytes). */
-    assert_int_equal(1, todo_v_length(res, "body.t", "😀😀😀", 3, 3));
-    assert_int_equal(1, todo_v_length(res, "body.t", "\xc3\xa9", 1, 1));
+    assert_int_equal(APR_SUCCESS, todo_v_length(res, "body.t", "😀😀😀", 3, 3));
+    assert_int_equal(APR_SUCCESS,
+                     todo_v_length(res, "body.t", "\xc3\xa9", 1, 1));
     assert_int_equal(APR_SUCCESS, res->status);
 
-    assert_int_equal(0, todo_v_length(res, "body.t", "ab", 3, 5));
+    assert_int_equal(APR_EINVAL, todo_v_length(res, "body.t", "ab", 3, 5));
     assert_string_equal("string_too_short body.t", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_length(res, "body.t", "😀😀😀😀", 1, 3));
+    assert_int_equal(APR_EINVAL, todo_v_length(res, "body.t", "😀😀😀😀", 1, 3));
     assert_string_equal("string_too_long body.t", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_length(res, "body.t", "", 1, 3));
+    assert_int_equal(APR_EINVAL, todo_v_length(res, "body.t", "", 1, 3));
     assert_string_equal("string_too_short body.t", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_length(res, "body.t", "a\xff", 1, 3));
+    assert_int_equal(APR_EINVAL, todo_v_length(res, "body.t", "a\xff", 1, 3));
     assert_string_equal("string_type body.t", the_error(res));
 }
 
@@ -114,7 +116,8 @@ static void test_v_email_valid_and_lowercased(void **state)
     for (i = 0; i < sizeof(good) / sizeof(good[0]); ++i) {
         todo_result_t *res = todo_result_make(p);
         const char *lower = NULL;
-        if (!todo_v_email(res, "body.email", good[i][0], &lower)) {
+        if (APR_SUCCESS
+            != todo_v_email(res, "body.email", good[i][0], &lower)) {
             fail_msg("todo_v_email refused \"%s\"", good[i][0]);
         }
         assert_string_equal(good[i][1], lower);
@@ -138,7 +141,7 @@ static void test_v_email_invalid(void **state)
         todo_result_t *res = todo_result_make(p);
         const char *lower = NULL;
         const todo_error_item_t *e;
-        if (todo_v_email(res, "body.email", bad[i], &lower)) {
+        if (APR_SUCCESS == todo_v_email(res, "body.email", bad[i], &lower)) {
             fail_msg("todo_v_email accepted \"%s\"", bad[i]);
         }
         assert_string_equal("value_error body.email", the_error(res));
@@ -162,18 +165,21 @@ static void test_v_email_lengths(void **state)
         apr_pstrcat(p, "a@", repeat(p, "b", 249), ".com", NULL);
 
     assert_int_equal(254, strlen(ok));
-    assert_int_equal(1, todo_v_email(res, "body.email", ok, &lower));
+    assert_int_equal(APR_SUCCESS, todo_v_email(res, "body.email", ok, &lower));
 
-    assert_int_equal(0, todo_v_email(res, "body.email", local65, &lower));
+    assert_int_equal(APR_EINVAL,
+                     todo_v_email(res, "body.email", local65, &lower));
     assert_string_equal("value_error body.email", the_error(res));
 
     res = todo_result_make(p);
     assert_int_equal(255, strlen(too_long));
-    assert_int_equal(0, todo_v_email(res, "body.email", too_long, &lower));
+    assert_int_equal(APR_EINVAL,
+                     todo_v_email(res, "body.email", too_long, &lower));
     assert_string_equal("string_too_long body.email", the_error(res));
 
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_email(res, "body.email", "a\xff@b.co", &lower));
+    assert_int_equal(APR_EINVAL,
+                     todo_v_email(res, "body.email", "a\xff@b.co", &lower));
     assert_string_equal("string_type body.email", the_error(res));
 }
 
@@ -184,33 +190,36 @@ static void test_v_username(void **state)
     apr_pool_t *p = TS_POOL(state);
     todo_result_t *res = todo_result_make(p);
 
-    assert_int_equal(1, todo_v_username(res, "body.username", "ada"));
-    assert_int_equal(1, todo_v_username(res, "body.username", "A_b.c-9"));
-    assert_int_equal(1,
+    assert_int_equal(APR_SUCCESS, todo_v_username(res, "body.username", "ada"));
+    assert_int_equal(APR_SUCCESS,
+                     todo_v_username(res, "body.username", "A_b.c-9"));
+    assert_int_equal(APR_SUCCESS,
                      todo_v_username(res, "body.username", repeat(p, "x", 50)));
     assert_int_equal(APR_SUCCESS, res->status);
 
-    assert_int_equal(0,
+    assert_int_equal(APR_EINVAL,
                      todo_v_username(res, "body.username", repeat(p, "x", 51)));
     assert_string_equal("string_too_long body.username", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_username(res, "body.username", "ab"));
+    assert_int_equal(APR_EINVAL, todo_v_username(res, "body.username", "ab"));
     assert_string_equal("string_too_short body.username", the_error(res));
     /* Two characters in four bytes: still too short. */
     res = todo_result_make(p);
-    assert_int_equal(0,
+    assert_int_equal(APR_EINVAL,
                      todo_v_username(res, "body.username", "\xc3\xa4\xc3\xb6"));
     assert_string_equal("string_too_short body.username", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_username(res, "body.username", "ad\xc3\xa4"));
+    assert_int_equal(APR_EINVAL,
+                     todo_v_username(res, "body.username", "ad\xc3\xa4"));
     assert_string_equal("string_pattern_mismatch body.username",
                         the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_username(res, "body.username", "ada lovelace"));
+    assert_int_equal(APR_EINVAL,
+                     todo_v_username(res, "body.username", "ada lovelace"));
     assert_string_equal("string_pattern_mismatch body.username",
                         the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_username(res, "body.username", "a/b"));
+    assert_int_equal(APR_EINVAL, todo_v_username(res, "body.username", "a/b"));
     assert_string_equal("string_pattern_mismatch body.username",
                         the_error(res));
 }
@@ -220,31 +229,35 @@ static void test_v_password_counts_bytes(void **state)
     apr_pool_t *p = TS_POOL(state);
     todo_result_t *res = todo_result_make(p);
 
-    assert_int_equal(1, todo_v_password(res, "body.password", "12345678"));
-    assert_int_equal(1,
+    assert_int_equal(APR_SUCCESS,
+                     todo_v_password(res, "body.password", "12345678"));
+    assert_int_equal(APR_SUCCESS,
                      todo_v_password(res, "body.password", repeat(p, "x", 72)));
     /* 18 emoji are 72 bytes: allowed. 4 emoji are 16 bytes: allowed. */
-    assert_int_equal(1,
+    assert_int_equal(APR_SUCCESS,
                      todo_v_password(res, "body.password", repeat(p, "😀", 18)));
-    assert_int_equal(1, todo_v_password(res, "body.password", "😀😀😀😀"));
+    assert_int_equal(APR_SUCCESS,
+                     todo_v_password(res, "body.password", "😀😀😀😀"));
     assert_int_equal(APR_SUCCESS, res->status);
 
-    assert_int_equal(0,
+    assert_int_equal(APR_EINVAL,
                      todo_v_password(res, "body.password", repeat(p, "x", 73)));
     assert_string_equal("string_too_long body.password", the_error(res));
     /* 19 characters, but 76 bytes: bcrypt would drop four of them. */
     res = todo_result_make(p);
-    assert_int_equal(0,
+    assert_int_equal(APR_EINVAL,
                      todo_v_password(res, "body.password", repeat(p, "😀", 19)));
     assert_string_equal("string_too_long body.password", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_password(res, "body.password", "1234567"));
+    assert_int_equal(APR_EINVAL,
+                     todo_v_password(res, "body.password", "1234567"));
     assert_string_equal("string_too_short body.password", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_password(res, "body.password", ""));
+    assert_int_equal(APR_EINVAL, todo_v_password(res, "body.password", ""));
     assert_string_equal("string_too_short body.password", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, todo_v_password(res, "body.password", "12345678\xff"));
+    assert_int_equal(APR_EINVAL,
+                     todo_v_password(res, "body.password", "12345678\xff"));
     assert_string_equal("string_type body.password", the_error(res));
 }
 
@@ -260,8 +273,8 @@ static void test_ascii_lower(void **state)
 
 /* --- todo_v_query_int --------------------------------------------------- */
 
-static int query_int(apr_pool_t *p, todo_result_t *res, const char *value,
-                     int *pval)
+static apr_status_t query_int(apr_pool_t *p, todo_result_t *res,
+                              const char *value, int *pval)
 {
     apr_table_t *q = apr_table_make(p, 2);
 
@@ -280,30 +293,31 @@ static void test_v_query_int(void **state)
     apr_size_t i;
     int v = -1;
 
-    assert_int_equal(1, query_int(p, res, NULL, &v));
+    assert_int_equal(APR_SUCCESS, query_int(p, res, NULL, &v));
     assert_int_equal(10, v);
-    assert_int_equal(1, todo_v_query_int(res, NULL, "page", 1, 1, 5, &v));
+    assert_int_equal(APR_SUCCESS,
+                     todo_v_query_int(res, NULL, "page", 1, 1, 5, &v));
     assert_int_equal(1, v);
-    assert_int_equal(1, query_int(p, res, "1", &v));
+    assert_int_equal(APR_SUCCESS, query_int(p, res, "1", &v));
     assert_int_equal(1, v);
-    assert_int_equal(1, query_int(p, res, "100", &v));
+    assert_int_equal(APR_SUCCESS, query_int(p, res, "100", &v));
     assert_int_equal(100, v);
     assert_int_equal(APR_SUCCESS, res->status);
 
-    assert_int_equal(0, query_int(p, res, "0", &v));
+    assert_int_equal(APR_EINVAL, query_int(p, res, "0", &v));
     assert_string_equal("greater_than_equal query.page_size", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, query_int(p, res, "-5", &v));
+    assert_int_equal(APR_EINVAL, query_int(p, res, "-5", &v));
     assert_string_equal("greater_than_equal query.page_size", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, query_int(p, res, "101", &v));
+    assert_int_equal(APR_EINVAL, query_int(p, res, "101", &v));
     assert_string_equal("less_than_equal query.page_size", the_error(res));
     res = todo_result_make(p);
-    assert_int_equal(0, query_int(p, res, "9223372036854775807", &v));
+    assert_int_equal(APR_EINVAL, query_int(p, res, "9223372036854775807", &v));
     assert_string_equal("less_than_equal query.page_size", the_error(res));
     for (i = 0; i < sizeof(not_ints) / sizeof(not_ints[0]); ++i) {
         res = todo_result_make(p);
-        if (query_int(p, res, not_ints[i], &v)) {
+        if (APR_SUCCESS == query_int(p, res, not_ints[i], &v)) {
             fail_msg("todo_v_query_int accepted \"%s\"", not_ints[i]);
         }
         assert_string_equal("int_parsing query.page_size", the_error(res));
@@ -317,11 +331,12 @@ static void test_v_path_uuid(void **state)
     todo_result_t *res = todo_result_make(p);
     const char *id = NULL;
 
-    assert_int_equal(1, todo_v_path_uuid(res, "id",
-                                         "0192A6E4-7C2B-7DEF-8ABC-0123456789AB",
-                                         &id));
+    assert_int_equal(APR_SUCCESS,
+                     todo_v_path_uuid(res, "id",
+                                      "0192A6E4-7C2B-7DEF-8ABC-0123456789AB",
+                                      &id));
     assert_string_equal("0192a6e4-7c2b-7def-8abc-0123456789ab", id);
-    assert_int_equal(0, todo_v_path_uuid(res, "id", "42", &id));
+    assert_int_equal(APR_EINVAL, todo_v_path_uuid(res, "id", "42", &id));
     assert_string_equal("uuid_parsing path.id", the_error(res));
 }
 

@@ -32,8 +32,9 @@ typedef struct {
 
 typedef struct {
     todo_writer_t *w;
+    todo_metrics_t *m; /* the writer's */
     apr_pool_t *p;
-    apr_uint64_t wait_for; /* the gate waits until this many are queued */
+    apr_int64_t wait_for; /* the gate waits until this many are queued */
     volatile apr_uint32_t inside;
 } gate_t;
 
@@ -78,15 +79,14 @@ static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
 static apr_status_t gate_job(todo_db_t *db, apr_pool_t *p, void *baton)
 {
     gate_t *g = baton;
-    todo_writer_stats_t st;
 
     (void)db;
     (void)p;
     apr_atomic_set32(&g->inside, 1);
     do {
         apr_sleep(1000);
-        todo_writer_stats(g->w, &st);
-    } while (st.queued < g->wait_for);
+    } while (__atomic_load_n(&g->m->db_group_queued, __ATOMIC_ACQUIRE)
+             < g->wait_for);
     return APR_SUCCESS;
 }
 
@@ -108,11 +108,11 @@ static void *APR_THREAD_FUNC run_job(apr_thread_t *t, void *data)
 }
 
 /* Run jobs of @a kinds (one thread each) as one group behind a gate. */
-static void run_group(apr_pool_t *p, todo_writer_t *w, const kind_t *kinds,
-                      int n, job_arg_t *args)
+static void run_group(apr_pool_t *p, todo_writer_t *w, todo_metrics_t *m,
+                      const kind_t *kinds, int n, job_arg_t *args)
 {
     apr_thread_t *gate_thread, *threads[MAX_JOBS];
-    gate_t gate = {w, NULL, (apr_uint64_t)n, 0};
+    gate_t gate = {w, m, NULL, n, 0};
     apr_status_t trv;
     int i;
 
@@ -149,17 +149,22 @@ static int user_exists(todo_db_t *db, apr_pool_t *p, int n)
     return rows->nrows;
 }
 
-static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group)
+/* A writer counting into a fresh @a pm. */
+static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group,
+                             todo_metrics_t **pm)
 {
     todo_writer_t *w = NULL;
 
     assert_int_equal(APR_SUCCESS,
                      todo_writer_create(&w, p, db, NULL, max_group));
+    *pm = apr_pcalloc(p, sizeof(**pm));
+    todo_writer_set_metrics(w, *pm);
     return w;
 }
 
 /* @a n inserts as one group behind the gate: each succeeds and is stored. */
-static void run_inserts(apr_pool_t *p, todo_writer_t *w, todo_db_t *db, int n)
+static void run_inserts(apr_pool_t *p, todo_writer_t *w, todo_metrics_t *m,
+                        todo_db_t *db, int n)
 {
     kind_t kinds[MAX_JOBS];
     job_arg_t args[MAX_JOBS];
@@ -168,7 +173,7 @@ static void run_inserts(apr_pool_t *p, todo_writer_t *w, todo_db_t *db, int n)
     for (i = 0; i < n; ++i) {
         kinds[i] = J_INSERT;
     }
-    run_group(p, w, kinds, n, args);
+    run_group(p, w, m, kinds, n, args);
     for (i = 0; i < n; ++i) {
         assert_int_equal(APR_SUCCESS, args[i].rv);
         assert_int_equal(1, user_exists(db, p, i + 1));
@@ -179,18 +184,14 @@ static void test_waiting_writes_share_one_commit(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
-    todo_writer_t *w = writer(p, db, 64);
-    todo_metrics_t *m = apr_pcalloc(p, sizeof(*m));
-    todo_writer_stats_t st;
+    todo_metrics_t *m;
+    todo_writer_t *w = writer(p, db, 64, &m);
 
-    todo_writer_set_metrics(w, m);
-    run_inserts(p, w, db, 30);
-    todo_writer_stats(w, &st);
-    assert_int_equal(2, st.groups); /* the gate's, then all 30 together */
-    assert_int_equal(31, st.jobs);
-    assert_int_equal(0, st.queued);
+    run_inserts(p, w, m, db, 30);
+    /* The gate's group, then all 30 together; none waiting now. */
     assert_int_equal(2, m->db_group_commits);
     assert_int_equal(31, m->db_group_writes);
+    assert_int_equal(0, m->db_group_queued);
     assert_true(sqlite3_get_autocommit(apr_dbd_native_handle(db->drv, db->h)));
 }
 
@@ -198,25 +199,23 @@ static void test_group_size_is_bounded(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
-    todo_writer_t *w = writer(p, db, 8);
-    todo_writer_stats_t st;
+    todo_metrics_t *m;
+    todo_writer_t *w = writer(p, db, 8, &m);
 
-    run_inserts(p, w, db, 20);
-    todo_writer_stats(w, &st);
-    assert_int_equal(1 + 3, st.groups); /* 8 + 8 + 4 after the gate */
+    run_inserts(p, w, m, db, 20);
+    assert_int_equal(1 + 3, m->db_group_commits); /* 8 + 8 + 4 after the gate */
 }
 
 static void test_failed_write_is_undone_alone(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
-    todo_writer_t *w = writer(p, db, 64);
+    todo_metrics_t *m;
+    todo_writer_t *w = writer(p, db, 64, &m);
     const kind_t kinds[] = {J_INSERT, J_INSERT_THEN_FAIL, J_INSERT};
-    todo_metrics_t *m = apr_pcalloc(p, sizeof(*m));
     job_arg_t args[3], alone = {0};
 
-    todo_writer_set_metrics(w, m);
-    run_group(p, w, kinds, 3, args);
+    run_group(p, w, m, kinds, 3, args);
     assert_int_equal(APR_SUCCESS, args[0].rv);
     assert_int_equal(APR_ENOENT, args[1].rv);
     assert_int_equal(APR_SUCCESS, args[2].rv);
@@ -237,14 +236,13 @@ static void test_lost_transaction_acknowledges_nothing(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
-    todo_writer_t *w = writer(p, db, 64);
+    todo_metrics_t *m;
+    todo_writer_t *w = writer(p, db, 64, &m);
     const kind_t kinds[] = {J_INSERT, J_BREAK_TRANSACTION, J_INSERT};
-    todo_metrics_t *m = apr_pcalloc(p, sizeof(*m));
     job_arg_t args[3], again = {0};
     int i;
 
-    todo_writer_set_metrics(w, m);
-    run_group(p, w, kinds, 3, args);
+    run_group(p, w, m, kinds, 3, args);
     for (i = 0; i < 3; ++i) {
         assert_int_equal(TODO_EDB, args[i].rv);
         assert_int_equal(0, user_exists(db, p, i + 1));
@@ -267,13 +265,14 @@ static void test_store_transactions_inside_a_group(void **state)
     apr_pool_t *p = TS_POOL(state);
     todo_db_t *db = ts_memdb(p);
     todo_writer_t *w;
+    todo_metrics_t *m;
     todo_task_input_t in[2];
     todo_task_write_t bulk = {0}, update = {0};
     todo_result_t *res = todo_result_make(p);
     apr_int64_t total = -1;
 
     assert_int_equal(APR_SUCCESS, insert(db, p, 1));
-    w = writer(p, db, 64);
+    w = writer(p, db, 64, &m);
     memset(in, 0, sizeof(in));
     in[0].title = "one";
     in[1].title = "two";
