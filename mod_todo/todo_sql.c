@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "todo_sql.h"
+#include "todo_task_columns.h"
 
 /* Columns of a user as every user query returns them. */
 #define USER_COLS "id, email, username, is_active, created_at, updated_at"
@@ -28,35 +29,30 @@
     "u.id, u.email, u.username, u.is_active, todo_ts(u.created_at),"           \
     " todo_ts(u.updated_at)"
 
-/* Columns of a task as every task query returns them. */
-#define TASK_COLS                                                              \
-    "id, user_id, title, description, status, priority, due_date,"             \
-    " created_at, updated_at, version"
-#define TASK_COLS_PG                                                           \
-    "id, user_id, title, description, status, priority, todo_ts(due_date),"    \
-    " todo_ts(created_at), todo_ts(updated_at), version"
+/* A task's columns, insert and filters (todo_task_columns.h), spelt
+ * for each dialect. */
+#define FIRST_SQLITE(name, sqlite, pg) sqlite
+#define NEXT_SQLITE(name, sqlite, pg) ", " sqlite
+#define FIRST_PG(name, sqlite, pg) pg
+#define NEXT_PG(name, sqlite, pg) ", " pg
+#define TASK_COLS TODO_TASK_SELECT(FIRST_SQLITE, NEXT_SQLITE)
+#define TASK_COLS_PG TODO_TASK_SELECT(FIRST_PG, NEXT_PG)
 
-/* The filters of GET /tasks; a NULL parameter disables its filter. Each
- * value is bound twice (IS NULL test, comparison); apr_dbd binds every
- * value as text, hence the CAST where no column gives it an affinity.
- * Parameters: user_id,
- * status x2, completed x2, priority x2, q x2, due_before x2, due_after x2. */
+#define FIRST_COLUMN(name, column, sqlite, pg) column
+#define NEXT_COLUMN(name, column, sqlite, pg) ", " column
+#define FIRST_VALUE_SQLITE(name, column, sqlite, pg) sqlite
+#define NEXT_VALUE_SQLITE(name, column, sqlite, pg) ", " sqlite
+#define FIRST_VALUE_PG(name, column, sqlite, pg) pg
+#define NEXT_VALUE_PG(name, column, sqlite, pg) ", " pg
+#define TASK_INSERT_INTO                                                       \
+    "INSERT INTO tasks (" TODO_TASK_INSERT(FIRST_COLUMN, NEXT_COLUMN) ")"
+
+#define AND_SQLITE(name, sqlite, pg) " AND " sqlite
+#define AND_PG(name, sqlite, pg) " AND " pg
 #define TASK_FILTER                                                            \
-    " WHERE user_id = %s"                                                      \
-    " AND (%s IS NULL OR status = %s)"                                         \
-    " AND (%d IS NULL OR (status = 'completed') = CAST(%d AS INTEGER))"        \
-    " AND (%s IS NULL OR priority = %s)"                                       \
-    " AND (%s IS NULL OR instr(search, %s) > 0)"                               \
-    " AND (%s IS NULL OR due_date < %s)"                                       \
-    " AND (%s IS NULL OR due_date > %s)"
+    " WHERE user_id = %s" TODO_TASK_FILTERS(AND_SQLITE, AND_SQLITE)
 #define TASK_FILTER_PG                                                         \
-    " WHERE user_id = %s::uuid"                                                \
-    " AND (%s IS NULL OR status = %s)"                                         \
-    " AND (%s IS NULL OR (status = 'completed') = %s::boolean)"                \
-    " AND (%s IS NULL OR priority = %s)"                                       \
-    " AND (%s IS NULL OR strpos(search, %s) > 0)"                              \
-    " AND (%s IS NULL OR due_date < %s::timestamptz)"                          \
-    " AND (%s IS NULL OR due_date > %s::timestamptz)"
+    " WHERE user_id = %s::uuid" TODO_TASK_FILTERS(AND_PG, AND_PG)
 
 #define TASK_LIST(order)                                                       \
     "SELECT " TASK_COLS " FROM tasks" TASK_FILTER " ORDER BY " order           \
@@ -159,14 +155,10 @@ static const todo_sql_stmt_t statements[] = {
       " WHERE user_id = %s::uuid AND id IS DISTINCT FROM %s::uuid"
       " AND revoked_at IS NULL"}},
     {TODO_SQL_TASK_INSERT,
-     {"INSERT INTO tasks (id, user_id, title, description, status, priority,"
-      " priority_rank, due_date, title_fold, search, version, created_at,"
-      " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %d, %s, %s, %s, %d, %s,"
-      " %s)",
-      "INSERT INTO tasks (id, user_id, title, description, status, priority,"
-      " priority_rank, due_date, title_fold, search, version, created_at,"
-      " updated_at) VALUES (%s::uuid, %s::uuid, %s, %s, %s, %s, %d,"
-      " %s::timestamptz, %s, %s, %d, %s::timestamptz, %s::timestamptz)"}},
+     {TASK_INSERT_INTO
+      " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_SQLITE, NEXT_VALUE_SQLITE) ")",
+      TASK_INSERT_INTO
+      " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_PG, NEXT_VALUE_PG) ")"}},
     {TODO_SQL_TASK_GET,
      {"SELECT " TASK_COLS " FROM tasks WHERE id = %s AND user_id = %s",
       "SELECT " TASK_COLS_PG " FROM tasks WHERE id = %s::uuid"

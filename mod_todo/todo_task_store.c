@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "todo_fold.h"
+#include "todo_task_columns.h"
 #include "todo_task_store.h"
 #include "todo_time.h"
 #include "todo_uuid.h"
@@ -12,34 +13,20 @@
 #define NOT_FOUND "Task not found"
 #define STALE "Precondition Failed: the task has changed (ETag mismatch)"
 
-/* Columns of TASK_COLS, in order. */
-enum {
-    C_ID,
-    C_USER,
-    C_TITLE,
-    C_DESC,
-    C_STATUS,
-    C_PRIO,
-    C_DUE,
-    C_CREATED,
-    C_UPDATED,
-    C_VERSION
-};
-
 static todo_task_t *from_row(apr_pool_t *p, const todo_rows_t *rows, int r)
 {
     todo_task_t *t = apr_pcalloc(p, sizeof(*t));
 
-    t->id = TODO_CELL(rows, r, C_ID);
-    t->user_id = TODO_CELL(rows, r, C_USER);
-    t->title = TODO_CELL(rows, r, C_TITLE);
-    t->description = TODO_CELL(rows, r, C_DESC);
-    t->status = TODO_CELL(rows, r, C_STATUS);
-    t->priority = TODO_CELL(rows, r, C_PRIO);
-    t->due_date = TODO_CELL(rows, r, C_DUE);
-    t->created_at = TODO_CELL(rows, r, C_CREATED);
-    t->updated_at = TODO_CELL(rows, r, C_UPDATED);
-    t->version = apr_atoi64(TODO_CELL(rows, r, C_VERSION));
+    t->id = TODO_CELL(rows, r, TODO_TASK_COL_ID);
+    t->user_id = TODO_CELL(rows, r, TODO_TASK_COL_USER);
+    t->title = TODO_CELL(rows, r, TODO_TASK_COL_TITLE);
+    t->description = TODO_CELL(rows, r, TODO_TASK_COL_DESCRIPTION);
+    t->status = TODO_CELL(rows, r, TODO_TASK_COL_STATUS);
+    t->priority = TODO_CELL(rows, r, TODO_TASK_COL_PRIORITY);
+    t->due_date = TODO_CELL(rows, r, TODO_TASK_COL_DUE);
+    t->created_at = TODO_CELL(rows, r, TODO_TASK_COL_CREATED);
+    t->updated_at = TODO_CELL(rows, r, TODO_TASK_COL_UPDATED);
+    t->version = apr_atoi64(TODO_CELL(rows, r, TODO_TASK_COL_VERSION));
     return t;
 }
 
@@ -67,7 +54,7 @@ static apr_status_t derived(apr_pool_t *p, const todo_task_t *t,
  * (in a group commit, outside the shared transaction). */
 struct todo_task_row_t {
     todo_task_t *task;
-    const char *args[13];
+    const char *args[TODO_TASK_NINSERT];
 };
 
 static apr_status_t new_row(apr_pool_t *p, const char *user_id,
@@ -86,20 +73,20 @@ static apr_status_t new_row(apr_pool_t *p, const char *user_id,
         rv = derived(p, t, &rank, &title_fold, &search);
     }
     if (APR_SUCCESS == rv) {
-        const char *args[13] = {t->id,
-                                user_id,
-                                t->title,
-                                t->description,
-                                t->status,
-                                t->priority,
-                                rank,
-                                t->due_date,
-                                title_fold,
-                                search,
-                                i64(p, t->version),
-                                t->created_at,
-                                t->updated_at};
-        memcpy(row->args, args, sizeof(args));
+        const char **a = row->args;
+        a[TODO_TASK_INS_ID] = t->id;
+        a[TODO_TASK_INS_USER] = user_id;
+        a[TODO_TASK_INS_TITLE] = t->title;
+        a[TODO_TASK_INS_DESCRIPTION] = t->description;
+        a[TODO_TASK_INS_STATUS] = t->status;
+        a[TODO_TASK_INS_PRIORITY] = t->priority;
+        a[TODO_TASK_INS_RANK] = rank;
+        a[TODO_TASK_INS_DUE] = t->due_date;
+        a[TODO_TASK_INS_TITLE_FOLD] = title_fold;
+        a[TODO_TASK_INS_SEARCH] = search;
+        a[TODO_TASK_INS_VERSION] = i64(p, t->version);
+        a[TODO_TASK_INS_CREATED] = t->created_at;
+        a[TODO_TASK_INS_UPDATED] = t->updated_at;
         row->task = t;
     }
     return rv;
@@ -114,14 +101,14 @@ static apr_status_t insert_rows(todo_db_t *db, apr_pool_t *p,
     int i;
 
     if (w->op == TODO_TASK_CREATE) {
-        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, 13,
+        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, TODO_TASK_NINSERT,
                           w->rows[0].args);
         w->task = APR_SUCCESS == rv ? w->rows[0].task : NULL;
         return rv;
     }
     rv = todo_db_begin(db, p, &tx);
     for (i = 0; APR_SUCCESS == rv && i < w->n; ++i) {
-        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, 13,
+        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, TODO_TASK_NINSERT,
                           w->rows[i].args);
     }
     rv = todo_db_finish(db, p, tx, rv);
@@ -260,32 +247,41 @@ apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
                             apr_array_header_t **ptasks, apr_int64_t *ptotal)
 {
     const char *completed = q->completed < 0 ? NULL : apr_itoa(p, q->completed);
-    const char *filter[13] = {
-        user_id,       q->status,    q->status,   completed, completed,
-        q->priority,   q->priority,  q->q,        q->q,      q->due_before,
-        q->due_before, q->due_after, q->due_after};
-    const char *args[15];
+    const char *value[TODO_TASK_NFILTERS];
+    /* The user, each filter's value twice, then LIMIT and OFFSET. */
+    const char *args[TODO_TASK_NFILTER_ARGS + 2];
     apr_array_header_t *tasks;
     todo_rows_t *rows;
     apr_status_t rv;
-    int i;
+    int i, filtered = 0;
 
-    if (!q->status && q->completed < 0 && !q->priority && !q->q
-        && !q->due_before && !q->due_after) {
+    value[TODO_TASK_FILTER_STATUS] = q->status;
+    value[TODO_TASK_FILTER_COMPLETED] = completed;
+    value[TODO_TASK_FILTER_PRIORITY] = q->priority;
+    value[TODO_TASK_FILTER_Q] = q->q;
+    value[TODO_TASK_FILTER_DUE_BEFORE] = q->due_before;
+    value[TODO_TASK_FILTER_DUE_AFTER] = q->due_after;
+    args[0] = user_id;
+    for (i = 0; i < TODO_TASK_NFILTERS; ++i) {
+        args[1 + 2 * i] = args[2 + 2 * i] = value[i];
+        filtered = filtered || value[i];
+    }
+    if (!filtered) {
         rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT_ALL, ptotal,
                            TODO_ARGS(user_id));
     }
     else {
-        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT, ptotal, 13, filter);
+        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT, ptotal,
+                           TODO_TASK_NFILTER_ARGS, args);
     }
     if (APR_SUCCESS != rv) {
         return rv;
     }
-    memcpy(args, filter, sizeof(filter));
-    args[13] = apr_itoa(p, q->page_size);
-    args[14] = i64(p, (apr_int64_t)(q->page - 1) * q->page_size);
+    args[TODO_TASK_NFILTER_ARGS] = apr_itoa(p, q->page_size);
+    args[TODO_TASK_NFILTER_ARGS + 1] =
+        i64(p, (apr_int64_t)(q->page - 1) * q->page_size);
     rv = todo_db_select(db, p, todo_sql_task_list_label(q->sort, q->desc),
-                        &rows, 15, args);
+                        &rows, TODO_TASK_NFILTER_ARGS + 2, args);
     if (APR_SUCCESS != rv) {
         return rv;
     }
