@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include <apr_encode.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -38,8 +39,11 @@ apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg)
     if (APR_SUCCESS != rv) {
         return rv;
     }
-    return todo_password_hash(p, todo_b64url_encode(p, random, sizeof(random)),
-                              cfg->bcrypt_cost, &cfg->dummy_hash);
+    return todo_password_hash(
+        p,
+        apr_pencode_base64_binary(p, random, sizeof(random),
+                                  APR_ENCODE_BASE64URL, NULL),
+        cfg->bcrypt_cost, &cfg->dummy_hash);
 }
 
 const char *todo_auth_refresh_token(apr_pool_t *p,
@@ -50,7 +54,9 @@ const char *todo_auth_refresh_token(apr_pool_t *p,
     const char *msg = apr_psprintf(p, "%s.%" APR_INT64_T_FMT, sid, generation);
 
     hmac256(cfg->refresh_key, sizeof(cfg->refresh_key), msg, mac);
-    return apr_pstrcat(p, msg, ".", todo_b64url_encode(p, mac, sizeof(mac)),
+    return apr_pstrcat(p, msg, ".",
+                       apr_pencode_base64_binary(p, mac, sizeof(mac),
+                                                 APR_ENCODE_BASE64URL, NULL),
                        NULL);
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_encode.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <jansson.h>
@@ -99,8 +100,8 @@ static int header_alg_ok(apr_pool_t *p, const todo_jwt_config_t *cfg,
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
         "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9",
         "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9"};
-    unsigned char *raw;
-    apr_size_t rawlen;
+    const unsigned char *raw;
+    apr_size_t rawlen = 0;
     json_t *header;
     const char *alg;
     int ok;
@@ -109,8 +110,10 @@ static int header_alg_ok(apr_pool_t *p, const todo_jwt_config_t *cfg,
         && !memcmp(seg, issued[cfg->alg], len)) {
         return 1;
     }
-    if (APR_SUCCESS
-        != todo_b64url_decode(p, apr_pstrmemdup(p, seg, len), &raw, &rawlen)) {
+    /* verify() has let only base64url's alphabet through. */
+    raw = apr_pdecode_base64_binary(p, seg, (apr_ssize_t)len,
+                                    APR_ENCODE_BASE64URL, &rawlen);
+    if (!raw) {
         return 0;
     }
     header = json_loadb((const char *)raw, rawlen, 0, NULL);

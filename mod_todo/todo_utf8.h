@@ -2,7 +2,8 @@
 
 /**
  * @file todo_utf8.h
- * @brief UTF-8 checks. The contract counts lengths in code points.
+ * @brief UTF-8 checks (libunistring's). The contract counts lengths in
+ * code points.
  */
 #ifndef TODO_UTF8_H
 #define TODO_UTF8_H

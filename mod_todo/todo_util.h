@@ -2,8 +2,9 @@
 
 /**
  * @file todo_util.h
- * @brief Small helpers with no better home: randomness,
- * constant-time comparison, base64url and hex, FNV-1a.
+ * @brief Small helpers with no better home: randomness, constant-time
+ * comparison, integer parsing, FNV-1a. (Base64url and hex: APR's
+ * apr_encode.h.)
  */
 #ifndef TODO_UTIL_H
 #define TODO_UTIL_H
@@ -22,25 +23,6 @@ apr_status_t todo_random_bytes(unsigned char *buf, apr_size_t len);
  * @return 1 if equal, 0 otherwise.
  */
 int todo_ct_equal(const void *a, const void *b, apr_size_t len);
-
-/**
- * Encode @a len bytes as unpadded base64url (RFC 4648 section 5).
- * @return a NUL-terminated string allocated from @a p.
- */
-const char *todo_b64url_encode(apr_pool_t *p, const unsigned char *data,
-                               apr_size_t len);
-
-/**
- * Decode unpadded base64url into bytes allocated from @a p.
- * @return APR_SUCCESS, or APR_EINVAL for any character outside the
- *         base64url alphabet or an impossible length.
- */
-apr_status_t todo_b64url_decode(apr_pool_t *p, const char *s,
-                                unsigned char **pdata, apr_size_t *plen);
-
-/** @return @a len bytes as lowercase hex, allocated from @a p. */
-const char *todo_hex_encode(apr_pool_t *p, const unsigned char *data,
-                            apr_size_t len);
 
 /**
  * Parse a base-10 integer that must fill the whole string (no sign other

@@ -1,5 +1,6 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+#include <apr_encode.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -25,7 +26,7 @@ apr_status_t todo_uuid_v7(apr_pool_t *p, apr_time_t now, const char **pid)
     b[5] = (unsigned char)ms;
     b[6] = (unsigned char)(0x70 | (b[6] & 0x0f)); /* version 7 */
     b[8] = (unsigned char)(0x80 | (b[8] & 0x3f)); /* RFC 9562 variant */
-    hex = todo_hex_encode(p, b, sizeof(b));
+    hex = apr_pencode_base16_binary(p, b, sizeof(b), APR_ENCODE_LOWER, NULL);
     *pid = apr_psprintf(p, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
                         hex + 16, hex + 20);
     return APR_SUCCESS;

@@ -67,7 +67,8 @@ const char *ts_jwt_forge(apr_pool_t *p, const char *header, const char *claims,
                          const char *md, const unsigned char *key,
                          apr_size_t key_len);
 
-/** base64url without padding, written here, not todo_b64url_encode. */
+/** base64url without padding, written here (not APR's, which the code
+ * under test uses). */
 const char *ts_b64url(apr_pool_t *p, const void *data, apr_size_t len);
 
 /* The suites, one per core file. Each returns its number of failures. */
