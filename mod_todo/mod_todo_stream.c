@@ -24,6 +24,7 @@
 #include "mod_todo_stream.h"
 #include "todo_json.h"
 #include "todo_log.h"
+#include "todo_stream.h"
 #include "todo_util.h"
 #include "todo_validate.h"
 #include "todo_ws.h"
@@ -252,12 +253,9 @@ typedef struct {
     todo_principal_t who;
     stream_node_t node;
     todo_events_cursor_t cur;
-    uint64_t seen;   /* task events up to this id the client already has */
+    todo_stream_t s; /* its state and decisions (todo_stream.h) */
+    int ws;          /* WebSocket, else SSE (s.ws once it is admitted) */
     int fd;          /* the client's socket */
-    int ws;          /* WebSocket, else SSE */
-    int close;       /* WebSocket close code to end with, 0 if none */
-    const char *why; /* and its reason */
-    apr_time_t last_write, last_heard;
     apr_bucket_brigade *bb;
     todo_ws_parser_t *parser;
     apr_pool_t *scratch; /* cleared after each event */
@@ -381,7 +379,9 @@ static apr_status_t stream_enter(stream_t *st)
                               apr_pool_cleanup_null);
     apr_pool_create(&st->scratch, r->pool);
     st->bb = apr_brigade_create(r->pool, st->c->bucket_alloc);
-    st->last_write = st->last_heard = apr_time_now();
+    todo_stream_init(&st->s, st->ws, st->node.user, st->who.sid, st->who.exp,
+                     apr_time_from_sec(todo_conf_heartbeat(st->req->sc)),
+                     apr_time_now());
     {
         apr_socket_t *sock = ap_get_conn_socket(st->c);
         apr_os_sock_t fd = -1;
@@ -408,7 +408,7 @@ static int send_raw(stream_t *st, const char *data, apr_size_t len)
                  ? APR_EGENERAL
                  : APR_SUCCESS;
     }
-    st->last_write = apr_time_now();
+    todo_stream_wrote(&st->s, apr_time_now());
     return APR_SUCCESS == rv && !st->c->aborted;
 }
 
@@ -422,23 +422,6 @@ static int send_frame(stream_t *st, todo_ws_opcode_t op, const char *data,
     return send_raw(st, frame, flen);
 }
 
-static void end_with(stream_t *st, int code, const char *why)
-{
-    if (!st->close) {
-        st->close = code;
-        st->why = why;
-    }
-}
-
-/* Does event @a e end this stream's session? */
-static int revokes(const stream_t *st, const todo_event_t *e)
-{
-    return (e->kind == TODO_EVENT_REVOKE
-            && (!e->len || !strcmp(e->payload, st->who.sid)))
-           || (e->kind == TODO_EVENT_REVOKE_OTHERS
-               && strcmp(e->payload, st->who.sid));
-}
-
 /* Deliver what the ring holds for this user. @return 0 to end. */
 static int deliver(stream_t *st)
 {
@@ -450,15 +433,8 @@ static int deliver(stream_t *st)
     while (ok
            && APR_SUCCESS
                   == (rv = todo_events_next(ev, &st->cur, st->scratch, &e))) {
-        if (strcmp(e.user, st->node.user)) {
-            apr_pool_clear(st->scratch);
-            continue;
-        }
-        if (e.kind == TODO_EVENT_TASK && e.seq <= st->seen) {
-            /* Sent before this connection (a resumed SSE stream): it is
-             * read only for the revocations among. */
-        }
-        else if (e.kind == TODO_EVENT_TASK) {
+        switch (todo_stream_on_event(&st->s, &e)) {
+        case TODO_STREAM_SEND:
             if (st->ws) {
                 ok = send_frame(st, TODO_WS_TEXT, e.payload, e.len);
             }
@@ -468,15 +444,17 @@ static int deliver(stream_t *st)
                     e.seq, e.payload);
                 ok = send_raw(st, msg, strlen(msg));
             }
-        }
-        else if (revokes(st, &e)) {
-            end_with(st, TODO_WS_CLOSE_REVOKED, "session revoked");
+            break;
+        case TODO_STREAM_END:
             ok = 0;
+            break;
+        case TODO_STREAM_SKIP:
+            break;
         }
         apr_pool_clear(st->scratch);
     }
     if (rv == TODO_EVENTS_LOST) {
-        end_with(st, TODO_WS_CLOSE_SLOW, "too slow: events were dropped");
+        todo_stream_lost(&st->s);
         ok = 0;
     }
     return ok;
@@ -512,7 +490,7 @@ static int ws_read(stream_t *st)
         apr_brigade_flatten(st->bb, flat, &len);
         apr_brigade_cleanup(st->bb);
         buf = flat;
-        st->last_heard = apr_time_now();
+        todo_stream_heard(&st->s, apr_time_now());
         while (len > 0) {
             todo_ws_message_t msg;
             int code = 0;
@@ -524,7 +502,7 @@ static int ws_read(stream_t *st)
                 break;
             }
             if (APR_SUCCESS != rv) {
-                end_with(st, code, "protocol error");
+                todo_stream_end(&st->s, code, "protocol error");
                 return 0;
             }
             if (msg.opcode == TODO_WS_PING) {
@@ -533,10 +511,10 @@ static int ws_read(stream_t *st)
                 }
             }
             else if (msg.opcode == TODO_WS_CLOSE) {
-                end_with(st,
-                         msg.close_code == 1005 ? TODO_WS_CLOSE_NORMAL
-                                                : msg.close_code,
-                         "");
+                todo_stream_end(&st->s,
+                                msg.close_code == 1005 ? TODO_WS_CLOSE_NORMAL
+                                                       : msg.close_code,
+                                "");
                 return 0;
             }
             /* Text, binary and pongs from the client carry nothing we
@@ -549,40 +527,32 @@ static int ws_read(stream_t *st)
 /* Until the client leaves, the session ends or the token expires. */
 static void stream_loop(stream_t *st)
 {
-    apr_interval_time_t beat =
-        apr_time_from_sec(todo_conf_heartbeat(st->req->sc));
-    apr_time_t expires = apr_time_from_sec(st->who.exp);
-
     if (st->ws && !ws_read(st)) { /* bytes the handshake read ahead */
         return;
     }
     while (deliver(st)) {
         struct pollfd fds[2];
-        apr_time_t now = apr_time_now(), wake = st->last_write + beat;
-        int timeout;
+        apr_interval_time_t wait;
         uint64_t rung;
 
-        if (process_stopping()) {
-            end_with(st, TODO_WS_CLOSE_GOING_AWAY, "server restarting");
+        switch (todo_stream_tick(&st->s, apr_time_now(), process_stopping(),
+                                 &wait)) {
+        case TODO_STREAM_CLOSE:
             return;
+        case TODO_STREAM_PING:
+            if (!(st->ws ? send_frame(st, TODO_WS_PING, "", 0)
+                         : send_raw(st, ": ping\n\n", 8))) {
+                return;
+            }
+            continue;
+        case TODO_STREAM_WAIT:
+            break;
         }
-        if (now >= expires) {
-            end_with(st, TODO_WS_CLOSE_TOKEN_EXPIRED, "token expired");
-            return;
-        }
-        if (st->ws && now - st->last_heard > 2 * beat + apr_time_from_sec(5)) {
-            end_with(st, TODO_WS_CLOSE_GOING_AWAY, "idle");
-            return;
-        }
-        if (wake > expires) {
-            wake = expires;
-        }
-        timeout = wake > now ? (int)((wake - now + 999) / 1000) : 0;
         fds[0].fd = st->fd;
         fds[0].events = POLLIN | POLLRDHUP;
         fds[1].fd = st->node.efd;
         fds[1].events = POLLIN;
-        if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+        if (poll(fds, 2, (int)((wait + 999) / 1000)) < 0 && errno != EINTR) {
             return;
         }
         if (fds[1].revents & POLLIN) {
@@ -593,13 +563,6 @@ static void stream_loop(stream_t *st)
         if (fds[0].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) {
             /* An SSE client sends nothing: readable means gone. */
             if (!st->ws || !ws_read(st)) {
-                return;
-            }
-        }
-        if (apr_time_now() - st->last_write >= beat) {
-            int ok = st->ws ? send_frame(st, TODO_WS_PING, "", 0)
-                            : send_raw(st, ": ping\n\n", 8);
-            if (!ok) {
                 return;
             }
         }
@@ -662,7 +625,7 @@ int todo_h_events(todo_req_t *req)
             st->cur = resume;
         }
         else {
-            st->seen = (uint64_t)last_id;
+            st->s.seen = (uint64_t)last_id;
         }
     }
     if (!send_raw(st, "retry: 3000\n\n", 13)) {
@@ -737,8 +700,8 @@ int todo_h_ws(todo_req_t *req)
     ap_remove_input_filter_byhandle(st->c->input_filters, "reqtimeout");
     if (send_raw(st, hello, strlen(hello))) {
         stream_loop(st);
-        if (st->close) {
-            todo_ws_close_frame(st->scratch, st->close, st->why, &close,
+        if (st->s.close) {
+            todo_ws_close_frame(st->scratch, st->s.close, st->s.why, &close,
                                 &close_len);
             send_raw(st, close, close_len);
         }

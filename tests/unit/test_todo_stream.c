@@ -1,0 +1,200 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+
+/* todo_stream: a live stream's decisions, stepped through time by hand. */
+
+#include <string.h>
+
+#include "test_common.h"
+#include "todo_stream.h"
+#include "todo_ws.h"
+
+#define ADA "0192a6e4-7c2b-7def-8abc-00000000a0a0"
+#define BOB "0192a6e4-7c2b-7def-8abc-00000000b0b0"
+#define SID "0192a6e4-7c2b-7def-8abc-0000000051d0"
+#define OTHER_SID "0192a6e4-7c2b-7def-8abc-0000000051d1"
+#define SEC(n) apr_time_from_sec(n)
+/* The token expires 900 s after TS_NOW; heartbeats every 15 s. */
+#define EXP (TS_CONST + 900)
+
+static todo_event_t event(todo_event_kind_t kind, const char *user,
+                          const char *payload, uint64_t seq)
+{
+    todo_event_t e;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = kind;
+    e.seq = seq;
+    strcpy(e.user, user);
+    e.payload = payload;
+    e.len = strlen(payload);
+    return e;
+}
+
+static void test_waits_until_the_heartbeat(void **state)
+{
+    todo_stream_t s;
+    apr_interval_time_t wait;
+
+    (void)state;
+    todo_stream_init(&s, 0, ADA, SID, EXP, SEC(15), TS_NOW);
+    assert_int_equal(TODO_STREAM_WAIT, todo_stream_tick(&s, TS_NOW, 0, &wait));
+    assert_int_equal(SEC(15), wait);
+    assert_int_equal(TODO_STREAM_WAIT,
+                     todo_stream_tick(&s, TS_NOW + SEC(10), 0, &wait));
+    assert_int_equal(SEC(5), wait);
+    /* Due: a ping; once written, the next is 15 s later. */
+    assert_int_equal(TODO_STREAM_PING,
+                     todo_stream_tick(&s, TS_NOW + SEC(15), 0, &wait));
+    todo_stream_wrote(&s, TS_NOW + SEC(15));
+    assert_int_equal(TODO_STREAM_WAIT,
+                     todo_stream_tick(&s, TS_NOW + SEC(16), 0, &wait));
+    assert_int_equal(SEC(14), wait);
+    /* An event written meanwhile moves the heartbeat too. */
+    todo_stream_wrote(&s, TS_NOW + SEC(20));
+    assert_int_equal(TODO_STREAM_WAIT,
+                     todo_stream_tick(&s, TS_NOW + SEC(30), 0, &wait));
+    assert_int_equal(SEC(5), wait);
+    assert_int_equal(0, s.close);
+}
+
+/* The token's exp ends the stream (4001), and the wait never runs past
+ * it. */
+static void test_token_expiry(void **state)
+{
+    todo_stream_t s;
+    apr_interval_time_t wait;
+
+    (void)state;
+    todo_stream_init(&s, 1, ADA, SID, TS_CONST + 10, SEC(15), TS_NOW);
+    assert_int_equal(TODO_STREAM_WAIT, todo_stream_tick(&s, TS_NOW, 0, &wait));
+    assert_int_equal(SEC(10), wait);
+    todo_stream_heard(&s, TS_NOW + SEC(9));
+    assert_int_equal(TODO_STREAM_CLOSE,
+                     todo_stream_tick(&s, TS_NOW + SEC(10), 0, &wait));
+    assert_int_equal(TODO_WS_CLOSE_TOKEN_EXPIRED, s.close);
+    assert_string_equal("token expired", s.why);
+    /* Ended stays ended, with its first reason. */
+    assert_int_equal(TODO_STREAM_CLOSE,
+                     todo_stream_tick(&s, TS_NOW + SEC(11), 1, &wait));
+    assert_int_equal(TODO_WS_CLOSE_TOKEN_EXPIRED, s.close);
+}
+
+/* A WebSocket client that says nothing for two heartbeats and 5 s is
+ * gone (1001); an SSE client never says anything and is not. */
+static void test_silent_websocket_client(void **state)
+{
+    todo_stream_t ws, sse;
+    apr_interval_time_t wait;
+    apr_time_t t = TS_NOW + 2 * SEC(15) + TODO_STREAM_IDLE_SLACK;
+
+    (void)state;
+    todo_stream_init(&ws, 1, ADA, SID, EXP, SEC(15), TS_NOW);
+    todo_stream_init(&sse, 0, ADA, SID, EXP, SEC(15), TS_NOW);
+    todo_stream_wrote(&ws, t);
+    todo_stream_wrote(&sse, t);
+    assert_int_equal(TODO_STREAM_WAIT, todo_stream_tick(&ws, t, 0, &wait));
+    assert_int_equal(TODO_STREAM_CLOSE, todo_stream_tick(&ws, t + 1, 0, &wait));
+    assert_int_equal(TODO_WS_CLOSE_GOING_AWAY, ws.close);
+    assert_string_equal("idle", ws.why);
+    assert_int_equal(TODO_STREAM_WAIT, todo_stream_tick(&sse, t + 1, 0, &wait));
+    /* A pong (anything) keeps it alive. */
+    todo_stream_init(&ws, 1, ADA, SID, EXP, SEC(15), TS_NOW);
+    todo_stream_heard(&ws, TS_NOW + SEC(30));
+    todo_stream_wrote(&ws, t);
+    assert_int_equal(TODO_STREAM_WAIT, todo_stream_tick(&ws, t + 1, 0, &wait));
+}
+
+static void test_server_going_away(void **state)
+{
+    todo_stream_t s;
+    apr_interval_time_t wait;
+
+    (void)state;
+    todo_stream_init(&s, 1, ADA, SID, EXP, SEC(15), TS_NOW);
+    assert_int_equal(TODO_STREAM_CLOSE, todo_stream_tick(&s, TS_NOW, 1, &wait));
+    assert_int_equal(TODO_WS_CLOSE_GOING_AWAY, s.close);
+    assert_string_equal("server restarting", s.why);
+}
+
+/* Only the user's task events are sent; a resumed stream skips what its
+ * client has. */
+static void test_which_events_are_sent(void **state)
+{
+    todo_stream_t s;
+    todo_event_t mine = event(TODO_EVENT_TASK, ADA, "{}", 10);
+    todo_event_t theirs = event(TODO_EVENT_TASK, BOB, "{}", 11);
+
+    (void)state;
+    todo_stream_init(&s, 0, ADA, SID, EXP, SEC(15), TS_NOW);
+    assert_int_equal(TODO_STREAM_SEND, todo_stream_on_event(&s, &mine));
+    assert_int_equal(TODO_STREAM_SKIP, todo_stream_on_event(&s, &theirs));
+    s.seen = 10;
+    assert_int_equal(TODO_STREAM_SKIP, todo_stream_on_event(&s, &mine));
+    mine.seq = 12;
+    assert_int_equal(TODO_STREAM_SEND, todo_stream_on_event(&s, &mine));
+    assert_int_equal(0, s.close);
+}
+
+/* Every revocation that names this session ends it (4003): its own
+ * logout or a reused refresh token (REVOKE sid), the user's deletion
+ * (REVOKE ""), a password change made in another session (REVOKE_OTHERS
+ * of that one). Revocations of the user's other sessions, and anybody
+ * else's, do not; nor does one skipped as already seen. */
+static void test_revocations(void **state)
+{
+    static const struct {
+        todo_event_kind_t kind;
+        const char *user, *payload;
+        int ends;
+    } cases[] = {
+        {TODO_EVENT_REVOKE, ADA, SID, 1},
+        {TODO_EVENT_REVOKE, ADA, "", 1},
+        {TODO_EVENT_REVOKE_OTHERS, ADA, OTHER_SID, 1},
+        {TODO_EVENT_REVOKE, ADA, OTHER_SID, 0},
+        {TODO_EVENT_REVOKE_OTHERS, ADA, SID, 0},
+        {TODO_EVENT_REVOKE, BOB, SID, 0},
+        {TODO_EVENT_REVOKE, BOB, "", 0},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+        todo_stream_t s;
+        todo_event_t e =
+            event(cases[i].kind, cases[i].user, cases[i].payload, 5);
+        todo_stream_init(&s, 1, ADA, SID, EXP, SEC(15), TS_NOW);
+        s.seen = 9; /* revocations count even among seen ids */
+        assert_int_equal(cases[i].ends ? TODO_STREAM_END : TODO_STREAM_SKIP,
+                         todo_stream_on_event(&s, &e));
+        assert_int_equal(cases[i].ends ? TODO_WS_CLOSE_REVOKED : 0, s.close);
+    }
+}
+
+static void test_lost_events_end_it(void **state)
+{
+    todo_stream_t s;
+    apr_interval_time_t wait;
+
+    (void)state;
+    todo_stream_init(&s, 1, ADA, SID, EXP, SEC(15), TS_NOW);
+    todo_stream_lost(&s);
+    assert_int_equal(TODO_WS_CLOSE_SLOW, s.close);
+    assert_int_equal(TODO_STREAM_CLOSE, todo_stream_tick(&s, TS_NOW, 0, &wait));
+    /* The first reason stays. */
+    todo_stream_end(&s, TODO_WS_CLOSE_NORMAL, "");
+    assert_int_equal(TODO_WS_CLOSE_SLOW, s.close);
+}
+
+int test_todo_stream_run(void)
+{
+    const struct CMUnitTest tests[] = {
+        TS_TEST(test_waits_until_the_heartbeat),
+        TS_TEST(test_token_expiry),
+        TS_TEST(test_silent_websocket_client),
+        TS_TEST(test_server_going_away),
+        TS_TEST(test_which_events_are_sent),
+        TS_TEST(test_revocations),
+        TS_TEST(test_lost_events_end_it),
+    };
+    return cmocka_run_group_tests_name("todo_stream", tests, NULL, NULL);
+}
