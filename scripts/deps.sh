@@ -20,7 +20,8 @@
 #           pytest and the Python modules the tests import, Chromium,
 #           promtool, psql, wrk, cmocka, clang-format, cppcheck; npm ci
 #           in tests/js/
-#   bench   what tests/bench/ adds: wrk and the FastAPI peer's packages
+#   bench   what tests/bench/ adds: wrk, valgrind (callgrind.sh) and the
+#           FastAPI peer's packages
 #
 # With no SET: serve build ui pgsql test (all that `make test` needs).
 # `make run` = serve build ui (+ pgsql for DB=pgsql without DB_PARAMS),
@@ -61,8 +62,8 @@ postgresql-client-15 sqlite3 wrk libcmocka-dev clang-format cppcheck procps
 binutils nodejs npm"
         npm_dirs="$npm_dirs tests/js" ;;
     bench)
-        PACKAGES="$PACKAGES wrk python3 python3-requests python3-websockets
-procps python3-fastapi python3-uvicorn python3-sqlmodel python3-sqlalchemy
+        PACKAGES="$PACKAGES wrk valgrind python3 python3-requests
+python3-websockets procps python3-fastapi python3-uvicorn python3-sqlmodel python3-sqlalchemy
 python3-jose python3-passlib python3-bcrypt python3-multipart python3-uvloop
 python3-httptools" ;;
     *)
