@@ -55,7 +55,7 @@ RULES = [
     ("scripts/pg.sh", ("serve", "build", "pgsql")),
     ("scripts/install-setup.sh", ("serve", "build")),
     ("scripts/embed_*.sh", ("build",)),
-    ("scripts/fuzz.sh", ("build",)),
+    ("scripts/fuzz.sh", ("build", "fuzz")),
     ("tests/bench/*", ("serve", "build", "pgsql", "bench")),
     ("tests/bench/*/*", ("serve", "build", "pgsql", "bench")),
     ("tests/*", ALL_TEST),

@@ -20,6 +20,7 @@
 #           pytest and the Python modules the tests import, Chromium,
 #           promtool, psql, wrk, cmocka, clang-format, cppcheck; npm ci
 #           in tests/js/
+#   fuzz    what `make fuzz` adds: clang-14 and its libFuzzer runtime
 #   bench   what tests/bench/ adds: wrk, valgrind (callgrind.sh) and the
 #           FastAPI peer's packages
 #
@@ -61,13 +62,16 @@ python3-websockets python3-prometheus-client prometheus chromium
 postgresql-client-15 sqlite3 wrk libcmocka-dev clang-format cppcheck procps
 binutils nodejs npm"
         npm_dirs="$npm_dirs tests/js" ;;
+    fuzz)
+        PACKAGES="$PACKAGES clang-14 libclang-rt-14-dev" ;;
     bench)
         PACKAGES="$PACKAGES wrk valgrind python3 python3-requests
 python3-websockets procps python3-fastapi python3-uvicorn python3-sqlmodel python3-sqlalchemy
 python3-jose python3-passlib python3-bcrypt python3-multipart python3-uvloop
 python3-httptools" ;;
     *)
-        echo "deps.sh: no set '$set' (serve build ui pgsql test bench)" >&2
+        echo "deps.sh: no set '$set' (serve build ui pgsql test fuzz" \
+             "bench)" >&2
         exit 2 ;;
     esac
 done
