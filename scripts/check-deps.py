@@ -447,7 +447,7 @@ def shell_scan(text, line0=1):
     flush()
 
     # Walk the simple commands.
-    expect_cmd, case_pat, in_for = True, False, False
+    case_pat, in_for = False, False
     prev_word = None
     for k, toks in enumerate(simple):
         for _, l, subs in toks:
@@ -534,9 +534,8 @@ def shell_scan(text, line0=1):
             continue
         w = resolve_var(rest[0], lits)
         prev_word = rest[0] if len(rest) == 1 else None
+        # (command -v NAME only asks whether NAME is there.)
         if w is None or w in SH_BUILTINS or w in SH_KEYWORDS:
-            if rest[0] == "command" and rest[1:2] == ["-v"]:
-                pass
             continue
         cmds.append((w, lno))
         if w in PYTHONS or os.path.basename(w) == "python3":

@@ -12,7 +12,6 @@ INSTANCE given there is refused with a message that says what to do.
 """
 
 import os
-import re
 import shutil
 import signal
 import stat
