@@ -18,7 +18,8 @@ pg_user=${PG_USER:-www-data}
 
 as_pg() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u "$pg_user" -- "$@"
+        # From /: our working directory may be closed to that user.
+        (cd / && runuser -u "$pg_user" -- "$@")
     else
         "$@"
     fi
@@ -26,6 +27,7 @@ as_pg() {
 
 cmd=$1
 dir=$2
+case "$dir" in /*) ;; *) dir=$(pwd)/$dir ;; esac
 case "$cmd" in
 start)
     port=$3
