@@ -12,19 +12,18 @@
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY . .
-# SETUP=no: no secret and no database directory in an image layer.
-RUN sh scripts/deps.sh \
+# The build set (compiler, -dev packages) and ui (npm ci of Swagger UI,
+# which make install copies); SETUP=no: no secret and no database
+# directory in an image layer.
+RUN sh scripts/deps.sh build ui \
  && make build \
  && make install DESTDIR=/out SETUP=no
 
-# ---- runtime: Debian's apache2 and the libraries the module links --------
+# ---- runtime: the serve set (apache2, the libraries the module links) ----
 FROM debian:bookworm
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        apache2 libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql \
-        libjansson4 libjwt0 libpq5 libsqlite3-0 libssl3 libcrypt1 \
-        libunistring2 openssl curl \
- && rm -rf /var/lib/apt/lists/*
+COPY scripts/deps.sh /tmp/deps.sh
+RUN sh /tmp/deps.sh serve \
+ && rm -rf /var/lib/apt/lists/* /tmp/deps.sh
 COPY --from=build /out/ /
 COPY docker/entrypoint.sh /usr/local/bin/todo-entrypoint
 COPY docker/configure.sh docker/todo-docker.conf /tmp/docker/

@@ -2,10 +2,24 @@
 # Both install what is missing (Debian 12, as root), build, and go.
 
 PORT     ?= 8080
-INSTANCE ?= var
 DB       ?= sqlite3
 TLS      ?= 0
-export PORT INSTANCE DB TLS
+export PORT DB TLS
+# INSTANCE: where `make run` keeps its instance (scripts/run.sh: ./var, or
+# a fallback when httpd's user cannot reach ./var); set, it is used as is.
+ifdef INSTANCE
+export INSTANCE
+endif
+
+# The package sets of scripts/deps.sh each command installs: make run
+# serves with `serve`, builds with `build`, installs Swagger UI with `ui`
+# (Node.js and npm; UI=0 goes without, and /docs/ is not served), and adds
+# the PostgreSQL server for DB=pgsql on a private cluster.
+UI       ?= 1
+export UI
+RUN_DEPS  = serve build $(if $(filter 0,$(UI)),,ui) \
+            $(if $(filter pgsql,$(DB)),$(if $(DB_PARAMS),,pgsql))
+TEST_DEPS = serve build ui pgsql test
 
 .PHONY: all run test test-asan test-tls asan-build deps unit integration \
         check clean docker-test bench
@@ -19,7 +33,7 @@ include tests/fuzz/fuzz.mk
 # Serve the API on http://127.0.0.1:$(PORT)/api/v1 from $(INSTANCE);
 # DB=pgsql for PostgreSQL, TLS=1 for HTTPS (see scripts/run.sh).
 run:
-	sh scripts/deps.sh
+	sh scripts/deps.sh $(RUN_DEPS)
 	$(MAKE) --no-print-directory build
 	sh scripts/run.sh
 
@@ -27,15 +41,17 @@ run:
 # (over HTTP, over HTTPS, on PostgreSQL), and the integration suite again
 # against an ASan+UBSan build.
 test:
-	sh scripts/deps.sh
+	sh scripts/deps.sh $(TEST_DEPS)
 	$(MAKE) --no-print-directory build unit-build asan-build
 	sh scripts/test.sh
 
+# What `make test` needs (DEPS="serve build" etc. for other sets).
+DEPS ?= $(TEST_DEPS)
 deps:
-	sh scripts/deps.sh
+	sh scripts/deps.sh $(DEPS)
 
-# The HTTP benchmark (docs/performance.md): installs the FastAPI peer's
-# packages too (scripts/deps.sh bench), which nothing else needs.
+# The HTTP benchmark (docs/performance.md): tests/bench/run.sh installs
+# the sets serve, build, pgsql and bench (wrk, the FastAPI peer's packages).
 bench:
 	sh tests/bench/run.sh
 
@@ -52,7 +68,7 @@ test-tls: build
 # The integration suite against an ASan+UBSan build of the module; any
 # report that names mod_todo fails it.
 test-asan:
-	sh scripts/deps.sh
+	sh scripts/deps.sh $(TEST_DEPS)
 	$(MAKE) --no-print-directory build asan-build
 	sh scripts/test-asan.sh
 

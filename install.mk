@@ -34,11 +34,10 @@ INSTALL      = install
 DOC_FILES    = README.md LICENSE $(wildcard docs/*.md)
 SQL_DRIVERS  = $(notdir $(wildcard sql/*))
 UI_FILES     = ui/index.html ui/swagger-initializer.js
-UI_DIST      = ui/node_modules/swagger-ui-dist
-UI_DIST_FILES = swagger-ui.css index.css swagger-ui-bundle.js \
-               swagger-ui-standalone-preset.js favicon-16x16.png \
-               favicon-32x32.png oauth2-redirect.html oauth2-redirect.js \
-               LICENSE NOTICE
+UI_DIST     ?= ui/node_modules/swagger-ui-dist
+# The files of swagger-ui-dist the page needs, one a line (instance.sh,
+# for `make run`, copies the same list).
+UI_DIST_FILES = $(shell cat ui/dist.files)
 
 # The shipped files name Debian's paths; rewrite them to the ones chosen.
 CONF_PATHS   = -e 's|/usr/lib/apache2/modules/|$(MODULEDIR)/|g' \
@@ -74,11 +73,24 @@ install-data:
 	    || exit 1; \
 	done
 	@# The Swagger UI page (served at /docs/ by todo.conf) and the files
-	@# it needs from the npm package swagger-ui-dist (scripts/deps.sh).
-	$(INSTALL) -d $(DESTDIR)$(DATADIR)/ui/dist
-	$(INSTALL) -m 644 $(UI_FILES) $(DESTDIR)$(DATADIR)/ui/
-	$(INSTALL) -m 644 $(addprefix $(UI_DIST)/,$(UI_DIST_FILES)) \
-	    $(DESTDIR)$(DATADIR)/ui/dist/
+	@# it needs from the npm package swagger-ui-dist, when ui/node_modules
+	@# has them (`sh scripts/deps.sh ui`). Without them the rest installs
+	@# all the same and /docs/ answers 404 (docs/install.md).
+	@missing=; for f in $(UI_DIST_FILES); do \
+	    [ -f $(UI_DIST)/$$f ] || missing="$$missing $$f"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "install: Swagger UI NOT installed (/docs/ will answer 404):" \
+	         "$(UI_DIST) lacks$$missing."; \
+	    echo "install: to install it: sh scripts/deps.sh ui" \
+	         "(Node.js, npm, npm ci in ui/), then make install again."; \
+	else \
+	    set -x; \
+	    $(INSTALL) -d $(DESTDIR)$(DATADIR)/ui/dist && \
+	    $(INSTALL) -m 644 $(UI_FILES) $(DESTDIR)$(DATADIR)/ui/ && \
+	    $(INSTALL) -m 644 $(addprefix $(UI_DIST)/,$(UI_DIST_FILES)) \
+	        $(DESTDIR)$(DATADIR)/ui/dist/; \
+	fi
 
 install-doc:
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)

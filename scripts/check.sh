@@ -6,6 +6,9 @@
 #    docs/configuration.md and appears in conf/todo.conf, both showing the
 #    table's default values
 #  - cppcheck finds nothing
+#  - every Python module and command the tests (and the scripts they run)
+#    use comes from a Debian package scripts/deps.sh names
+#    (scripts/check-deps.py)
 set -u
 cd "$(dirname "$0")/.."
 status=0
@@ -91,5 +94,8 @@ if command -v cppcheck >/dev/null 2>&1; then
         --inline-suppr --std=c11 -I mod_todo -I build/gen \
         mod_todo/ || status=1
 fi
+echo "== dependencies named (scripts/check-deps.py)"
+/usr/bin/python3 scripts/check-deps.py || status=1
+
 [ $status = 0 ] && echo "check: all good"
 exit $status

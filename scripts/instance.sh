@@ -3,15 +3,25 @@
 #
 #   instance.sh DIR PORT
 #
-# DIR gets data/ (the SQLite database), logs/, run/, conf.d/ and a JWT
-# secret (jwt.secret: 32 random bytes as 64 hex characters, mode 0600,
-# made once and kept). Environment: DB (sqlite3 or pgsql), DB_PARAMS (the
-# DBDParams; default DIR/data/todo.db for SQLite), ERRORLOG (default
-# DIR/logs/error.log),
+# DIR gets data/ (the SQLite database), logs/, run/, conf.d/, docs/ (the
+# Swagger UI files served at /docs/) and a JWT secret (jwt.secret: 32
+# random bytes as 64 hex characters, mode 0600, made once and kept).
+# Environment: DB (sqlite3 or pgsql), DB_PARAMS (the DBDParams; default
+# DIR/data/todo.db for SQLite), ERRORLOG (default DIR/logs/error.log),
 # LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT), TODO_MODULE
 # (build/mod_todo.so), PROCS and THREADS (the event MPM's shape: 2 x 64),
-# TODO_UI_DIR and TODO_UI_DIST (the Swagger UI files served at /docs/:
-# ui/ and ui/node_modules/swagger-ui-dist).
+# TODO_UI_DIR and TODO_UI_DIST (where the Swagger UI files are copied
+# from: ui/ and ui/node_modules/swagger-ui-dist; only the page, its script
+# and the files ui/dist.files lists are copied).
+#
+# Nobody but httpd's users reads the instance (it holds users' emails and
+# password hashes): DIR is 0750 and its group is the one httpd's children
+# run as (www-data when we are root; only we otherwise, 0700); data/ is
+# 0700 and the database with its -wal and -shm 0600, owned by the
+# children's user; logs 0640. An existing instance is brought to these
+# modes. DIR must be reachable by the children's user: this script never
+# changes the permissions of a directory above DIR (not ours) and fails,
+# saying so, when one of them shuts that user out.
 #
 # TLS=1 serves HTTPS instead of HTTP on the same address
 # (conf/todo-tls.conf.in), with the certificate and key in TLS_CERT and
@@ -23,40 +33,98 @@ set -eu
 dir=$1
 port=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
+case "$dir" in /*) ;; *) dir=$(pwd)/$dir ;; esac
 
+if [ "$(id -u)" = 0 ]; then
+    # httpd's children run as www-data: they enter DIR through its group.
+    user=www-data
+    group=www-data
+    # The nearest directory above DIR that exists, and the first one on
+    # the way down to it that www-data may not search.
+    above=$(dirname "$dir")
+    while [ ! -d "$above" ]; do above=$(dirname "$above"); done
+    if ! runuser -u "$user" -- sh -c 'cd "$1"' sh "$above" 2>/dev/null; then
+        blocker=/
+        rest=${above#/}
+        while [ -n "$rest" ]; do
+            blocker=${blocker%/}/${rest%%/*}
+            case "$rest" in */*) rest=${rest#*/} ;; *) rest= ;; esac
+            runuser -u "$user" -- sh -c 'cd "$1"' sh "$blocker" \
+                2>/dev/null || break
+        done
+        echo "instance.sh: $user (the user httpd's children run as) cannot" \
+             "reach $dir: $blocker is not searchable by $user" \
+             "($(stat -c '%A %U:%G' "$blocker"))." >&2
+        echo "instance.sh: mod_todo does not change the permissions of" \
+             "directories it does not own: choose an instance directory" \
+             "$user can reach (INSTANCE=/var/lib/mod_todo-dev/NAME, say)," \
+             "or open $blocker to $user yourself." >&2
+        exit 1
+    fi
+else
+    user=$(id -un)
+    group=$(id -gn)
+fi
+
+# Directories above DIR that do not exist yet are made searchable; what
+# is inside DIR is for httpd's users only.
+(umask 022 && mkdir -p "$dir")
+umask 027
 mkdir -p "$dir/data" "$dir/logs" "$dir/run" "$dir/conf.d" "$dir/htdocs"
 dir=$(cd "$dir" && pwd)
+if [ "$(id -u)" = 0 ]; then
+    chown "root:$group" "$dir" "$dir/logs" "$dir/run" "$dir/conf.d" \
+        "$dir/htdocs"
+    chmod 0750 "$dir" "$dir/logs" "$dir/run" "$dir/conf.d" "$dir/htdocs"
+else
+    chmod 0700 "$dir"
+    chmod 0750 "$dir/logs" "$dir/run" "$dir/conf.d" "$dir/htdocs"
+fi
+chown "$user:$group" "$dir/data"
+chmod 0700 "$dir/data"
+for f in "$dir"/data/*; do
+    [ -e "$f" ] && chown "$user:$group" "$f"
+done
 
 if [ ! -s "$dir/jwt.secret" ]; then
     (umask 077 && openssl rand -hex 32 | tr -d '\n' > "$dir/jwt.secret")
 fi
 chmod 600 "$dir/jwt.secret"
 
+# The log files httpd's parent opens (before its children start): made
+# here, so that they have their mode whatever httpd's umask.
+for f in "${ERRORLOG:-$dir/logs/error.log}" "$dir/logs/access.log" \
+    "$dir/logs/access.json"; do
+    case "$f" in "$dir"/logs/*) ;; *) continue ;; esac
+    [ -e "$f" ] || : > "$f"
+    chmod 0640 "$f"
+done
+
+# Swagger UI at /docs/: the page, its script and the files of
+# swagger-ui-dist that ui/dist.files lists, copied into DIR/docs (nothing
+# else of the npm package is served, and the children need not reach the
+# source tree).
 ui_dir=${TODO_UI_DIR:-$top/ui}
 ui_dist=${TODO_UI_DIST:-$ui_dir/node_modules/swagger-ui-dist}
-
-if [ "$(id -u)" = 0 ]; then
-    # httpd's children run as www-data: they must reach and write data/.
-    user=www-data
-    group=www-data
-    chown "$user:$group" "$dir/data"
-    for f in "$dir"/data/*; do
-        [ -e "$f" ] && chown "$user:$group" "$f"
+missing=
+for f in $(cat "$top/ui/dist.files"); do
+    [ -f "$ui_dist/$f" ] || missing="$missing $f"
+done
+rm -rf "$dir/docs.new"
+if [ -z "$missing" ]; then
+    mkdir -p "$dir/docs.new/dist"
+    cp "$ui_dir/index.html" "$ui_dir/swagger-initializer.js" "$dir/docs.new/"
+    for f in $(cat "$top/ui/dist.files"); do
+        cp "$ui_dist/$f" "$dir/docs.new/dist/"
     done
-    # ... and the Swagger UI files they serve at /docs/.
-    for d in "$dir" "$ui_dir" "$ui_dist"; do
-        [ -d "$d" ] || continue
-        while [ "$d" != / ]; do
-            if ! su -s /bin/sh -c "test -x '$d'" "$user" 2>/dev/null; then
-                echo "instance.sh: letting $user traverse $d (chmod o+x)" >&2
-                chmod o+x "$d"
-            fi
-            d=$(dirname "$d")
-        done
-    done
+    chmod -R u=rwX,g=rX,o= "$dir/docs.new"
+    [ "$(id -u)" = 0 ] && chown -R "root:$group" "$dir/docs.new"
+    rm -rf "$dir/docs"
+    mv "$dir/docs.new" "$dir/docs"
 else
-    user=$(id -un)
-    group=$(id -gn)
+    rm -rf "$dir/docs"
+    echo "instance.sh: no Swagger UI: $ui_dist lacks$missing;" \
+         "/docs/ answers 404 (sh scripts/deps.sh ui installs it)" >&2
 fi
 
 db=${DB:-sqlite3}
@@ -65,6 +133,19 @@ sqlite3) params=${DB_PARAMS:-$dir/data/todo.db} ;;
 pgsql) params=${DB_PARAMS:?DB=pgsql needs DB_PARAMS (libpq connection string)} ;;
 *) echo "instance.sh: DB must be sqlite3 or pgsql" >&2; exit 2 ;;
 esac
+
+# The database: made here (empty, which SQLite takes for a new database)
+# so that it is the children's from the start with mode 0600; SQLite gives
+# its -wal and -shm the mode and owner of the database. An existing one,
+# and its -wal and -shm, are brought to the same.
+if [ "$db" = sqlite3 ] && [ "$params" = "$dir/data/todo.db" ]; then
+    [ -e "$params" ] || : > "$params"
+    for f in "$params" "$params-wal" "$params-shm" "$params-journal"; do
+        [ -e "$f" ] || continue
+        chown "$user:$group" "$f"
+        chmod 0600 "$f"
+    done
+fi
 
 tls=${TLS:-0}
 case "$tls" in
@@ -109,7 +190,6 @@ subst() {
         -e "s|@TLS_NAME@|$tls_name|g" \
         -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
         -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
-        -e "s|@UI_DIR@|$ui_dir|g" -e "s|@UI_DIST@|$ui_dist|g" \
         -e "s|@MODULE@|${TODO_MODULE:-$top/build/mod_todo.so}|g" "$1"
 }
 subst "$top/conf/todo-cors.conf.in" > "$dir/todo-cors.conf"

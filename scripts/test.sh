@@ -11,7 +11,7 @@ what=${1:-all}
 status=0
 
 if [ "$what" = all ]; then
-    echo "== static checks (clang-format, core/glue split, docs, cppcheck)"
+    echo "== static checks (clang-format, core/glue split, docs, cppcheck, deps)"
     sh scripts/check.sh || status=1
 fi
 

@@ -53,7 +53,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
-sh scripts/deps.sh >&2 # wrk among the rest, on a fresh machine
+sh scripts/deps.sh serve build pgsql bench >&2 # wrk, the FastAPI peer
 make --no-print-directory build >/dev/null
 
 secs=${1:-10}

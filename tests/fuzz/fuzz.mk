@@ -27,7 +27,11 @@ FUZZ_BINS     = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: fuzz-build
+# clang-14 and its fuzzer runtime (libclang-rt-14-dev, which clang-14
+# only recommends): scripts/deps.sh's fuzz set, with the build set.
+fuzz:
+	sh scripts/deps.sh build fuzz
+	$(MAKE) --no-print-directory fuzz-build
 	FUZZ_TIME=$(FUZZ_TIME) FUZZ_BUILD=$(FUZZ_BUILD) \
 	    sh scripts/fuzz.sh $(FUZZ_TARGETS)
 

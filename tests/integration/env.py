@@ -72,8 +72,9 @@ class PgCluster:
     instance = None
 
     def __init__(self):
+        # 0700 and root's, as mkdtemp makes it: scripts/pg.sh gives it to
+        # the user the cluster runs as.
         self.dir = tempfile.mkdtemp(prefix="mod_todo-pg-")
-        os.chmod(self.dir, 0o755)
         self.port = free_port()
         self.start()
         atexit.register(self.remove)
@@ -158,8 +159,9 @@ class TodoEnv:
         default (TODO_TEST_TLS). rate_limits: keep the shipped rate limits
         (10 a minute); otherwise they are raised out of the suite's way,
         since every test registers and logs in from 127.0.0.1."""
+        # 0700, as mkdtemp makes it: scripts/instance.sh sets the modes
+        # (make run's) that let httpd's children in and nobody else.
         self.dir = tempfile.mkdtemp(prefix="mod_todo-%s-" % name)
-        os.chmod(self.dir, 0o755)  # httpd's children (www-data) enter it
         self.port = free_port()
         self.tls = TLS if tls is None else tls
         self.scheme = "https" if self.tls else "http"
@@ -212,7 +214,9 @@ class TodoEnv:
             [httpd_binary(), "-f", self.conf, "-DFOREGROUND"],
             env=sanitizer_env(),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True)
+            start_new_session=True,
+            # scripts/run.sh's umask: what httpd makes is not for others.
+            preexec_fn=lambda: os.umask(0o027))
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

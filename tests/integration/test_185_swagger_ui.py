@@ -67,6 +67,27 @@ class TestServedByApache:
         # The API itself is unchanged beside it.
         assert env.get("/healthz").json() == {"status": "ok"}
 
+    def test_todo_185_03_only_the_files_the_page_needs(self, env):
+        """/docs/dist/ used to serve the whole npm package: its stock
+        index.html (which loads the petstore example from
+        petstore.swagger.io) and its package.json among them. Only the
+        files in ui/dist.files are there now; the rest is a JSON 404."""
+        for path in ["/docs/dist/index.html", "/docs/dist/package.json",
+                     "/docs/dist/README.md", "/docs/dist/swagger-ui.js",
+                     "/docs/dist/absolute-path.js",
+                     "/docs/dist/swagger-ui-bundle.js.map"]:
+            r = env.session.get(env.base + path)
+            assert r.status_code == 404, path
+            assert r.headers["Content-Type"] == "application/json", path
+            assert r.json() == {"detail": "Not Found"}, path
+        with open(os.path.join(TOP, "ui", "dist.files")) as f:
+            listed = f.read().split()
+        assert "swagger-ui-bundle.js" in listed
+        for name in listed:
+            r = env.session.get(env.base + "/docs/dist/" + name)
+            assert r.status_code == 200, name
+            assert len(r.content) > 0, name
+
 
 NO_BROWSER_TLS = pytest.mark.skipif(
     os.environ.get("TODO_TEST_TLS") == "1",

@@ -178,7 +178,7 @@ class TestDurability:
             assert r.json() == {
                 "detail": "Service Unavailable: database unavailable"}
         finally:
-            os.chmod(fresh.db_path, 0o644)
+            os.chmod(fresh.db_path, 0o600)
 
 
 @sqlite_only

@@ -51,8 +51,7 @@ def stop(proc, sig):
 
 
 def test_todo_950_01_make_run_lifecycle():
-    instance = tempfile.mkdtemp(prefix="mod_todo-run-")
-    os.chmod(instance, 0o755)
+    instance = tempfile.mkdtemp(prefix="mod_todo-run-")  # 0700
     port = free_port()
     base = "%s://127.0.0.1:%d/api/v1" % ("https" if TLS else "http", port)
     cert = os.path.join(instance, "tls.crt")

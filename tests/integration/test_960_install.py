@@ -30,12 +30,17 @@ from env import DB, TOP, free_port
 
 A2ENMOD = "/usr/sbin/a2enmod"
 APACHE2 = "/usr/sbin/apache2"
+# The Apache configuration copied (test_960_11 gives one where todo and dbd
+# are already enabled, as on a machine that runs mod_todo).
+APACHE_SRC = os.environ.get("TODO_TEST_APACHE_CONFDIR", "/etc/apache2")
+# What a2enmod records for the real system (never to be touched here).
+REAL_STATE = "/var/lib/apache2/module"
 
 if os.geteuid() != 0:
     pytest.skip("needs root: installs files owned by www-data and starts "
                 "Debian's apache2 as root, as the service does",
                 allow_module_level=True)
-if not (os.path.exists(A2ENMOD) and os.path.isdir("/etc/apache2")):
+if not (os.path.exists(A2ENMOD) and os.path.isdir(APACHE_SRC)):
     pytest.skip("no Debian apache2 (a2enmod, /etc/apache2) on this machine",
                 allow_module_level=True)
 if DB != "sqlite3" or os.environ.get("TODO_SAN_LOGDIR"):
@@ -105,7 +110,19 @@ class Installed:
             env=env, capture_output=True, text=True)
 
     def copy_apache(self):
-        shutil.copytree("/etc/apache2", self.conf, symlinks=True)
+        """Debian's configuration as the package leaves it with respect to
+        todo and dbd, whatever this machine's own Apache has enabled: the
+        copy's mods-enabled loses them (a system that runs mod_todo has
+        both enabled, and a2enmod would only say "already enabled")."""
+        shutil.copytree(APACHE_SRC, self.conf, symlinks=True)
+        enabled = os.path.join(self.conf, "mods-enabled")
+        for name in os.listdir(enabled):
+            if re.fullmatch(r"(todo|dbd)\.(load|conf)", name):
+                os.unlink(os.path.join(enabled, name))
+        for name in ("todo.load", "todo.conf", "todo.conf.dist"):
+            path = os.path.join(self.conf, "mods-available", name)
+            if os.path.lexists(path):
+                os.unlink(path)
         with open(os.path.join(self.conf, "ports.conf"), "w") as f:
             f.write("Listen 127.0.0.1:%d\n" % self.port)
         avail = os.path.join(self.conf, "mods-available")
@@ -190,10 +207,22 @@ class Installed:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def real_state():
+    """The real system's a2enmod state and mods-enabled, to compare."""
+    out = {}
+    for top in (REAL_STATE, "/etc/apache2/mods-enabled"):
+        for d, _, files in os.walk(top):
+            for f in files:
+                p = os.path.join(d, f)
+                out[p] = os.readlink(p) if os.path.islink(p) else ""
+    return out
+
+
 @pytest.fixture(scope="module")
 def inst():
     """Installed, set up, enabled with a2enmod and serving."""
     i = Installed()
+    i.real_before = real_state()
     try:
         i.install()
         r = i.setup()
@@ -282,8 +311,7 @@ def test_todo_960_04_a2enmod_enables_dbd_too(inst):
     assert "dbd_module (shared)" in r.stdout
     assert "todo_module (shared)" in r.stdout
     # The real system's a2enmod state was left alone.
-    assert not os.path.exists(
-        "/var/lib/apache2/module/enabled_by_admin/todo")
+    assert real_state() == inst.real_before
     assert os.path.exists(os.path.join(
         inst.state, "module", "enabled_by_admin", "todo"))
 
@@ -375,3 +403,50 @@ def test_todo_960_09_uninstall(inst):
             for f in files]
     assert left == []
     shutil.rmtree(dest)
+
+
+def test_todo_960_10_install_without_swagger_ui(inst):
+    """A clone where npm never ran (no ui/node_modules): make install used
+    to stop at install-data, the module and SQL already copied. Now the
+    rest installs, and it says that /docs/ is not there and how to get
+    it."""
+    dest = inst.tmp + "/noui"
+    r = make("install", "DESTDIR=" + dest, "UI_DIST=" + inst.tmp + "/none")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Swagger UI NOT installed (/docs/ will answer 404)" in r.stdout
+    assert "sh scripts/deps.sh ui" in r.stdout
+    assert os.path.isfile(dest + MODULEDIR + "/mod_todo.so")
+    assert os.path.isfile(dest + "/etc/apache2/mods-available/todo.conf")
+    assert os.path.isfile(dest + "/usr/local/share/doc/mod_todo/README.md")
+    assert not os.path.exists(dest + "/usr/local/share/mod_todo/ui")
+    shutil.rmtree(dest)
+
+
+def test_todo_960_11_independent_of_the_systems_apache(tmp_path):
+    """On a machine whose own Apache runs mod_todo (todo and dbd enabled),
+    this file's tests pass all the same: they run here on a copy of
+    /etc/apache2 with both enabled (and a dangling todo.load, as after
+    make uninstall), in a pytest of their own."""
+    if os.environ.get("TODO_TEST_APACHE_CONFDIR"):
+        pytest.skip("already the inner run")
+    dirty = str(tmp_path / "apache2")
+    shutil.copytree("/etc/apache2", dirty, symlinks=True)
+    enabled = os.path.join(dirty, "mods-enabled")
+    for name in ("todo.load", "todo.conf", "dbd.load"):
+        path = os.path.join(enabled, name)
+        if not os.path.lexists(path):
+            os.symlink("../mods-available/" + name, path)
+    with open(os.path.join(dirty, "mods-available", "todo.load"), "w") as f:
+        f.write("LoadModule todo_module /nonexistent/mod_todo.so\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TODO_MODULE", "TODO_SAN_LOGDIR")}
+    env["TODO_TEST_APACHE_CONFDIR"] = dirty
+    r = subprocess.run(
+        ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "-q",
+         "-k", "not 960_11", os.path.abspath(__file__)],
+        cwd=os.path.dirname(os.path.abspath(__file__)), env=env,
+        capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-5000:] + r.stderr[-2000:]
+    others = len([n for n in globals() if n.startswith("test_todo_960_")])
+    assert re.search(r"\b%d passed\b" % (others - 1), r.stdout), \
+        r.stdout[-2000:]

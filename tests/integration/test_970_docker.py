@@ -102,11 +102,28 @@ def test_todo_970_02_runtime_promises():
 
 def test_todo_970_03_runtime_stage_has_the_libraries():
     """Each library mod_todo.so or todoctl links comes from a package the
-    runtime stage installs (or apache2, which brings APR and libc)."""
-    run = " ".join(a for w, a in final_stage() if w == "RUN")
-    m = re.search(r"apt-get install (.*?)(&&|$)", run)
+    runtime stage installs (or apache2, which brings APR and libc). The
+    runtime stage installs scripts/deps.sh's serve set, the one `make run`
+    serves with, and nothing of the build or test sets."""
+    stage = final_stage()
+    run = " ".join(a for w, a in stage if w == "RUN")
+    m = re.search(r"sh (\S*deps\.sh) serve(?:\s|$)", run)
     assert m, run
-    installed = {w for w in m.group(1).split() if not w.startswith("-")}
+    copies = [a.split() for w, a in stage if w == "COPY"]
+    assert ["scripts/deps.sh", m.group(1)] in copies, copies
+    installed = set(subprocess.check_output(
+        ["sh", os.path.join(TOP, "scripts", "deps.sh"), "--list", "serve"],
+        text=True).split())
+    build = set(subprocess.check_output(
+        ["sh", os.path.join(TOP, "scripts", "deps.sh"), "--list", "build"],
+        text=True).split())
+    assert not installed & {"gcc", "make", "apache2-dev", "nodejs", "npm"}
+    assert "apache2-dev" in build
+    # The build stage compiles with the build set (and ui, for Swagger UI),
+    # not with everything the tests need.
+    first = " ".join(a for w, a in dockerfile()[:len(dockerfile()) - len(stage)]
+                     if w == "RUN")
+    assert re.search(r"sh scripts/deps\.sh build ui\s+&&", first), first
     assert {"apache2", "libaprutil1-dbd-sqlite3", "openssl",
             "curl"} <= installed
     from_apache2 = {"libc6", "libapr1", "libaprutil1"}
