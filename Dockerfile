@@ -12,8 +12,9 @@
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY . .
-# The build set (compiler, -dev packages) and ui (npm ci of Swagger UI,
-# which make install copies); SETUP=no: no secret and no database
+# The build set (compiler, -dev packages) and ui (Swagger UI's files,
+# fetched with curl and checked against the lock file; make install copies
+# them); SETUP=no: no secret and no database
 # directory in an image layer.
 RUN sh scripts/deps.sh build ui \
  && make build \

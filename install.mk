@@ -82,8 +82,8 @@ install-data:
 	if [ -n "$$missing" ]; then \
 	    echo "install: Swagger UI NOT installed (/docs/ will answer 404):" \
 	         "$(UI_DIST) lacks$$missing."; \
-	    echo "install: to install it: sh scripts/deps.sh ui" \
-	         "(Node.js, npm, npm ci in ui/), then make install again."; \
+	    echo "install: to install it: sh scripts/deps.sh ui," \
+	         "then make install again."; \
 	else \
 	    set -x; \
 	    $(INSTALL) -d $(DESTDIR)$(DATADIR)/ui/dist && \

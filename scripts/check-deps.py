@@ -54,6 +54,7 @@ RULES = [
     ("scripts/instance.sh", ("serve", "build", "ui")),
     ("scripts/pg.sh", ("serve", "build", "pgsql")),
     ("scripts/install-setup.sh", ("serve", "build")),
+    ("scripts/ui-fetch.sh", ("ui",)),
     ("scripts/embed_*.sh", ("build",)),
     ("scripts/fuzz.sh", ("build", "fuzz")),
     ("tests/bench/*", ("serve", "build", "pgsql", "bench")),

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install the Debian 12 packages of the named sets, asking apt only when
-# something is missing; then, for the sets that need them, the npm packages
-# of ui/ (Swagger UI) and tests/js/ (OpenAPI validator, Playwright) from
-# their committed package-lock.json, when node_modules is missing or stale.
+# something is missing; then, for the sets that need them, Swagger UI's
+# files (ui/, scripts/ui-fetch.sh) and the npm packages of tests/js/
+# (OpenAPI validator, Playwright) from their committed package-lock.json,
+# when node_modules is missing or stale.
 #
 #   deps.sh SET...          install (as root)
 #   deps.sh --list SET...   print the sets' Debian packages, one a line
@@ -13,8 +14,10 @@
 #           health check). The Dockerfile's runtime stage installs this.
 #   build   what `make build` compiles with: gcc, make, apache2-dev (apxs),
 #           the -dev packages
-#   ui      Swagger UI at /docs/: nodejs and npm, then npm ci in ui/. Only
-#           installing needs them, serving does not (the files are static)
+#   ui      Swagger UI at /docs/: swagger-ui-dist's files, fetched from
+#           the npm registry with curl and checked against ui/package-
+#           lock.json's sha512 (scripts/ui-fetch.sh): static files, no
+#           Node.js
 #   pgsql   the PostgreSQL 15 server (`make run DB=pgsql`'s private cluster)
 #   test    what `make test` needs beyond serve, build, ui and pgsql:
 #           pytest and the Python modules the tests import, Chromium,
@@ -42,6 +45,7 @@ fi
 
 PACKAGES=""
 npm_dirs=""
+fetch_ui=0
 for set in "$@"; do
     case "$set" in
     serve)
@@ -52,8 +56,8 @@ libcrypt1 libunistring2 openssl curl" ;;
         PACKAGES="$PACKAGES make gcc apache2-dev libjansson-dev libjwt-dev
 libssl-dev libsqlite3-dev libcrypt-dev libunistring-dev libpq-dev" ;;
     ui)
-        PACKAGES="$PACKAGES nodejs npm"
-        npm_dirs="$npm_dirs ui" ;;
+        PACKAGES="$PACKAGES curl openssl ca-certificates"
+        fetch_ui=1 ;;
     pgsql)
         PACKAGES="$PACKAGES postgresql-15" ;;
     test)
@@ -120,6 +124,10 @@ if [ -n "$missing" ]; then
     esac
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ $fetch_ui = 1 ]; then
+    sh scripts/ui-fetch.sh
 fi
 
 # npm ci where node_modules does not match the committed lock file (a copy
