@@ -1,8 +1,11 @@
 # apxs.mk: how mod_todo is built.
 #
-# The core (mod_todo/todo_*.c, no httpd headers) is compiled once, position
+# The layout (docs/development.md): mod_todo/core/<concern>/todo_*.c|h is
+# the core, which includes no httpd header; mod_todo/httpd/ is the glue;
+# mod_todo/cli/ is todoctl. The core is compiled once, position
 # independent, into build/libtodo.a. That archive is linked into the module
 # (through apxs), into the todoctl CLI and into the cmocka unit tests.
+# Headers are included by name: every core folder is on the include path.
 #
 # Every variable that asks apxs is recursive (=), so nothing runs apxs until
 # a recipe needs it: the top-level Makefile installs apache2-dev first.
@@ -24,17 +27,19 @@ WERROR_CFLAGS = -Wall -Wextra -Werror -Wmissing-prototypes \
 OPT_CFLAGS   ?= -O2 -g
 SAN_CFLAGS   ?=
 CORE_CFLAGS   = $(OPT_CFLAGS) $(SAN_CFLAGS) -fPIC -std=gnu11 \
-                $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen -Imod_todo \
+                $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen $(CORE_INC) \
                 -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 PG_INC        = -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 LIBS          = -ljansson -ljwt -lcrypt -lcrypto -lsqlite3 -lpq -lunistring
 
-CORE_SRC  = $(wildcard mod_todo/todo_*.c)
-CORE_HDR  = $(wildcard mod_todo/todo_*.h)
-GLUE_SRC  = $(wildcard mod_todo/mod_todo*.c)
-GLUE_HDR  = $(wildcard mod_todo/mod_todo*.h)
+CORE_DIRS = $(sort $(dir $(wildcard mod_todo/core/*/*.h)))
+CORE_INC  = $(addprefix -I,$(CORE_DIRS:/=))
+CORE_SRC  = $(wildcard mod_todo/core/*/*.c)
+CORE_HDR  = $(wildcard mod_todo/core/*/*.h)
+GLUE_SRC  = $(wildcard mod_todo/httpd/*.c)
+GLUE_HDR  = $(wildcard mod_todo/httpd/*.h)
 SQL_FILES = $(sort $(wildcard sql/*/*.sql))
-CORE_OBJ  = $(patsubst mod_todo/%.c,$(BUILD)/core/%.o,$(CORE_SRC)) \
+CORE_OBJ  = $(patsubst mod_todo/core/%.c,$(BUILD)/core/%.o,$(CORE_SRC)) \
             $(BUILD)/core/todo_migrations_data.o \
             $(BUILD)/core/todo_openapi_data.o
 
@@ -56,7 +61,7 @@ $(BUILD)/gen/todo_migrations_data.c: $(SQL_FILES) scripts/embed_sql.sh
 	sh scripts/embed_sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/core/todo_migrations_data.o: $(BUILD)/gen/todo_migrations_data.c \
-                                      mod_todo/todo_migrate.h
+                                      mod_todo/core/store/todo_migrate.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CORE_CFLAGS) -c -o $@ $<
@@ -68,12 +73,12 @@ $(BUILD)/gen/todo_openapi_data.c: docs/openapi.json scripts/embed_file.sh
 	    docs/openapi.json > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/core/todo_openapi_data.o: $(BUILD)/gen/todo_openapi_data.c \
-                                   mod_todo/todo_openapi.h
+                                   mod_todo/core/http/todo_openapi.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CORE_CFLAGS) -c -o $@ $<
 
-$(BUILD)/core/%.o: mod_todo/%.c $(CORE_HDR)
+$(BUILD)/core/%.o: mod_todo/core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CORE_CFLAGS) -c -o $@ $<
@@ -84,21 +89,21 @@ $(LIBTODO): $(CORE_OBJ)
 
 # apxs drives libtool: the glue is compiled with the same warnings, the core
 # comes in as the static archive, and only todo_module is exported.
-$(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) mod_todo/mod_todo.map
+$(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) mod_todo/httpd/mod_todo.map
 	@mkdir -p $(BUILD)/apxs
 	cp $(GLUE_SRC) $(GLUE_HDR) $(BUILD)/apxs/
 	@echo "  APXS    $@"
 	@cd $(BUILD)/apxs && $(APXS) -c -o mod_todo.la \
 	    $(foreach f,$(OPT_CFLAGS) $(SAN_CFLAGS) $(WERROR_CFLAGS),-Wc,$(f)) \
-	    -I$(CURDIR)/mod_todo $(PG_INC) \
+	    $(addprefix -I$(CURDIR)/,$(CORE_DIRS:/=)) $(PG_INC) \
 	    $(notdir $(GLUE_SRC)) $(CURDIR)/$(LIBTODO) $(LIBS) \
-	    -Wl,--version-script=$(CURDIR)/mod_todo/mod_todo.map \
+	    -Wl,--version-script=$(CURDIR)/mod_todo/httpd/mod_todo.map \
 	    $(if $(SAN_CFLAGS),-lasan -lubsan) \
 	    > apxs.log 2>&1 || { cat apxs.log; exit 1; }
 	@# rename, never overwrite: a running httpd has the old file mapped
 	cp $(BUILD)/apxs/.libs/mod_todo.so $@.tmp && mv -f $@.tmp $@
 
-$(TODOCTL): mod_todo/todoctl.c $(LIBTODO) $(CORE_HDR)
+$(TODOCTL): mod_todo/cli/todoctl.c $(LIBTODO) $(CORE_HDR)
 	$(CC) $(CORE_CFLAGS) -o $@ $< $(LIBTODO) $(LIBS) \
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
@@ -109,7 +114,9 @@ $(UNIT_BIN): $(UNIT_SRC) tests/unit/test_common.h $(LIBTODO) $(CORE_HDR)
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
 
-FORMAT_FILES = $(wildcard mod_todo/*.c mod_todo/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
+FORMAT_FILES = $(wildcard mod_todo/*/*.c mod_todo/*/*.h mod_todo/core/*/*.c \
+               mod_todo/core/*/*.h tests/unit/*.c tests/unit/*.h \
+               tests/fuzz/*.c tests/fuzz/*.h)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:

@@ -1,7 +1,10 @@
 #!/bin/sh
 # `make check`: static checks that keep the tree honest.
 #  - formatting (clang-format with the repo's .clang-format)
-#  - the core (mod_todo/todo_*.c|h) includes no httpd header
+#  - the layout's rules: nothing under mod_todo/core/ includes an httpd
+#    header or a glue header (mod_todo/httpd/), every core file is a
+#    todo_*.c|h, and docs/development.md's file table is the one the
+#    headers' @file/@brief give (scripts/file-table.sh)
 #  - every directive of the table in todo_directives.h is documented in
 #    docs/configuration.md and appears in conf/todo.conf, both showing the
 #    table's default values
@@ -14,22 +17,41 @@ cd "$(dirname "$0")/.."
 status=0
 
 echo "== clang-format"
-clang-format --dry-run --Werror mod_todo/*.c mod_todo/*.h tests/unit/*.c \
-    tests/fuzz/*.c tests/fuzz/*.h \
-    tests/unit/*.h || status=1
+clang-format --dry-run --Werror mod_todo/*/*.c mod_todo/*/*.h \
+    mod_todo/core/*/*.c mod_todo/core/*/*.h tests/unit/*.c tests/unit/*.h \
+    tests/fuzz/*.c tests/fuzz/*.h || status=1
 
-echo "== core/glue split"
-if grep -l '#include [<"]\(httpd\|http_\|ap_\|mod_dbd\|unixd\)' \
-    mod_todo/todo_*.c mod_todo/todo_*.h; then
-    echo "check: the files above are core (todo_*) but include httpd headers"
+core_inc=$(for d in mod_todo/core/*/; do printf ' -I %s' "${d%/}"; done)
+
+echo "== layout: the core includes nothing of httpd's or the glue's"
+if grep -rl '#include [<"]\(httpd\|http_\|ap_\|mod_dbd\|unixd\|util_\|mod_todo\)' \
+    mod_todo/core; then
+    echo "check: the files above are in mod_todo/core/ but include httpd" \
+         "or glue (mod_todo/httpd/) headers"
     status=1
 fi
+for f in $(find mod_todo/core -type f); do
+    case "$f" in
+    mod_todo/core/*/todo_*.[ch]) ;;
+    *) echo "check: $f: the core holds mod_todo/core/<concern>/todo_*.c|h only"
+       status=1 ;;
+    esac
+done
+for f in $(find mod_todo/httpd -type f); do
+    case "$f" in
+    mod_todo/httpd/mod_todo*.[ch] | mod_todo/httpd/mod_todo.map) ;;
+    *) echo "check: $f: the glue holds mod_todo/httpd/mod_todo*.c|h only"
+       status=1 ;;
+    esac
+done
+echo "== docs/development.md's file table"
+sh scripts/file-table.sh --check || status=1
 
-# The directive table (mod_todo/todo_directives.h), expanded by the C
+# The directive table (todo_directives.h), expanded by the C
 # preprocessor: every name, and every default as a directive spells it.
 table() {
     printf '#include "todo_directives.h"\n%s\n%s()\n' "$1" "$2" |
-        cpp -P -I mod_todo - | tr '@' '\n' | sed 's/ *$//; s/"//g' |
+        cpp -P $core_inc - | tr '@' '\n' | sed 's/ *$//; s/"//g' |
         grep -v '^$'
 }
 
@@ -67,10 +89,10 @@ done
 
 echo "== hand-written config members are merged"
 for f in $(sed -n '/^typedef struct todo_srv_conf_t/,/Filled in by/p' \
-    mod_todo/mod_todo_config.h |
+    mod_todo/httpd/mod_todo_config.h |
     sed -n 's/^ *[a-z_0-9 ]*[ *]\([a-z_]*\)\(\[[A-Z_]*\]\)\{0,1\};.*/\1/p'); do
     grep -q "MERGE_POINTER([A-Za-z]*, $f)\|conf->$f\(\[i\]\)\{0,1\} = .*add->$f" \
-        mod_todo/mod_todo_config.c ||
+        mod_todo/httpd/mod_todo_config.c ||
         { echo "check: todo_srv_conf_t.$f has no merge line"; status=1; }
 done
 
@@ -91,7 +113,7 @@ fi
 if command -v cppcheck >/dev/null 2>&1; then
     echo "== cppcheck"
     cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-        --inline-suppr --std=c11 -I mod_todo -I build/gen \
+        --inline-suppr --std=c11 $core_inc -I mod_todo/httpd -I build/gen \
         mod_todo/ || status=1
 fi
 echo "== dependencies named (scripts/check-deps.py)"

@@ -15,10 +15,10 @@ FUZZ_TARGETS ?= ws router json_task json_user jwt time utf8 query wire
 FUZZ_BUILD    = $(BUILD)/fuzz
 FUZZ_SAN      = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -std=gnu11 \
-                $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen -Imod_todo \
+                $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen $(CORE_INC) \
                 -Itests/fuzz \
                 -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-FUZZ_CORE_OBJ = $(patsubst mod_todo/%.c,$(FUZZ_BUILD)/core/%.o,$(CORE_SRC)) \
+FUZZ_CORE_OBJ = $(patsubst mod_todo/core/%.c,$(FUZZ_BUILD)/core/%.o,$(CORE_SRC)) \
                 $(FUZZ_BUILD)/core/todo_migrations_data.o
 FUZZ_LIB      = $(FUZZ_BUILD)/libtodo_fuzz.a
 FUZZ_BINS     = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
@@ -40,7 +40,7 @@ $(FUZZ_BUILD)/core/todo_migrations_data.o: $(BUILD)/gen/todo_migrations_data.c
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_BUILD)/core/%.o: mod_todo/%.c $(CORE_HDR)
+$(FUZZ_BUILD)/core/%.o: mod_todo/core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<

@@ -1,7 +1,9 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
-/*
- * todoctl: mod_todo's command line, built from the same core.
+/**
+ * @file todoctl.c
+ * @brief todoctl, mod_todo's command line, built from the same core:
+ * migrations up, down and status.
  *
  *   todoctl -d sqlite3 -p /var/lib/mod_todo/todo.db migrate up|down [N]|status
  */

@@ -1,8 +1,9 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
-/*
- * GET <mount>/openapi.json: the embedded OpenAPI document (todo_openapi.c),
- * with servers[0].url set to the mount point of the request.
+/**
+ * @file mod_todo_openapi.c
+ * @brief GET <mount>/openapi.json: the embedded OpenAPI document
+ * (todo_openapi.c), with servers[0].url set to the request's mount point.
  */
 
 #include <apr_strings.h>

@@ -1,5 +1,12 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+/**
+ * @file mod_todo_tasks.c
+ * @brief The /tasks routes: create, bulk create, list, get (with
+ * If-None-Match), update and delete (with If-Match); each write publishes
+ * its event.
+ */
+
 #include <string.h>
 
 #include <apr_strings.h>

@@ -1,10 +1,14 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
-/*
- * mod_todo: a Todo REST backend served by httpd. This file holds the
- * module record and its hooks; the API handler is in mod_todo_handler.c,
- * the configuration in mod_todo_config.c, and everything that does not
- * need httpd in the todo_*.c core.
+/**
+ * @file mod_todo.c
+ * @brief The module record and its hooks: startup (shared memory, the
+ * database, migrations, token keys), the children's start, AuthType Bearer
+ * for any content, and the core's log lines sent to the error log.
+ *
+ * The API handler is in mod_todo_handler.c, the configuration in
+ * mod_todo_config.c, and everything that does not need httpd in the core
+ * (mod_todo/core/).
  */
 
 #include <string.h>

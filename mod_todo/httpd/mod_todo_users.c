@@ -1,5 +1,11 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+/**
+ * @file mod_todo_users.c
+ * @brief The /users routes: list, get, update and delete oneself (a
+ * password change and a deletion end sessions and their streams).
+ */
+
 #include <string.h>
 
 #include <apr_strings.h>

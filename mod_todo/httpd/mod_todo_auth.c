@@ -1,5 +1,11 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+/**
+ * @file mod_todo_auth.c
+ * @brief The /auth routes: register, login (form or JSON, rate limited per
+ * address and per account), refresh, logout, me.
+ */
+
 #include <string.h>
 
 #include <apr_strings.h>

@@ -4,14 +4,16 @@
  * @file todo_jwt.h
  * @brief Access tokens: HS256/384/512 JWTs signed and checked through
  * libjwt 1.10, with every rule of the contract checked here because
- * libjwt 1.10 checks none of them:
+ * libjwt 1.10 checks none of them.
  *
+ * The rules:
  *  - the header's "alg" must be exactly the configured one ("none" and
  *    every other algorithm are refused before libjwt sees the token, and
  *    libjwt's own view of the alg is checked again after);
  *  - the signature must verify with the configured key;
  *  - "exp" must be a JSON integer in the future (with leeway);
  *  - "nbf", when present, a JSON integer not in the future (with leeway);
+ *  - "iat", when present, likewise;
  *  - "iss" and "aud" must match when configured;
  *  - "sub" and "sid" must be UUIDs.
  *

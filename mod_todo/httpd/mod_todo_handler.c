@@ -1,5 +1,12 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+/**
+ * @file mod_todo_handler.c
+ * @brief The API handler: the route table, the mount point, dispatch to
+ * the per-resource handlers, /healthz, /readyz, /metrics, and the log
+ * hook that counts requests and redacts tokens from the access log.
+ */
+
 #include <string.h>
 
 #include <apr_fnmatch.h>
