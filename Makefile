@@ -21,8 +21,8 @@ RUN_DEPS  = serve build $(if $(filter 0,$(UI)),,ui) \
             $(if $(filter pgsql,$(DB)),$(if $(DB_PARAMS),,pgsql))
 TEST_DEPS = serve build ui pgsql test
 
-.PHONY: all run test test-asan test-tls asan-build deps unit integration \
-        check clean docker-test bench
+.PHONY: all run test test-asan test-tls asan-build asan-unit-build deps unit \
+        integration check clean docker-test bench
 
 all: build
 
@@ -37,12 +37,14 @@ run:
 	$(MAKE) --no-print-directory build
 	sh scripts/run.sh
 
-# Every test: static checks, the cmocka unit tests, the integration suite
-# (over HTTP, over HTTPS, on PostgreSQL), and the integration suite again
-# against an ASan+UBSan build.
+# Every test: static checks, the cmocka unit tests (plain and under
+# ASan+UBSan), the integration suite (over HTTP, over HTTPS, on
+# PostgreSQL), and the integration suite again against an ASan+UBSan
+# build. It prints each pass's time and its ten slowest tests. `make
+# check` is the quick loop (under a minute).
 test:
 	sh scripts/deps.sh $(TEST_DEPS)
-	$(MAKE) --no-print-directory build unit-build asan-build
+	$(MAKE) --no-print-directory build unit-build asan-build asan-unit-build
 	sh scripts/test.sh
 
 # What `make test` needs (DEPS="serve build" etc. for other sets).
@@ -72,14 +74,23 @@ test-asan:
 	$(MAKE) --no-print-directory build asan-build
 	sh scripts/test-asan.sh
 
-asan-build:
-	$(MAKE) --no-print-directory BUILD=build/asan OPT_CFLAGS="-O1 -g" \
-	    SAN_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    build/asan/mod_todo.so
+SAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan OPT_CFLAGS="-O1 -g" \
+	    SAN_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer"
 
-# Static checks: formatting, core/glue split, docs that must not drift.
-check: build
+asan-build:
+	$(SAN_MAKE) build/asan/mod_todo.so
+
+# The unit tests built with ASan+UBSan (build/asan/unit_tests).
+asan-unit-build:
+	$(SAN_MAKE) build/asan/unit_tests
+
+# The quick loop, under a minute (what to run before every commit):
+# formatting, the layout rules, the docs and config that must not drift,
+# cppcheck, the dependency check, then the unit tests under ASan+UBSan.
+# `make test` runs all of it and every integration pass.
+check: asan-unit-build
 	sh scripts/check.sh
+	sh scripts/test.sh unit-asan
 
 # Build the Docker image and check it serves as promised (needs a working
 # docker daemon that reaches Debian's archive; not part of `make test`).

@@ -13,8 +13,9 @@ chmod 1777 "$logs" # httpd's children (www-data) write here too
 # blames the module, whose RAND_bytes() happened to create it first. The
 # module runs the same code over HTTPS as over HTTP.
 TODO_MODULE=$(pwd)/build/asan/mod_todo.so TODO_SAN_LOGDIR=$logs \
-    /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
-    --ignore=tests/integration/test_160_tls.py ${PYTEST_ARGS:-}
+    /usr/bin/python3 -m pytest -p no:cacheprovider -q --durations=10 \
+    tests/integration --ignore=tests/integration/test_160_tls.py \
+    ${PYTEST_ARGS:-}
 status=$?
 
 # Which reports are ours: any memory error or UBSan finding, and any leak

@@ -1,46 +1,71 @@
 #!/bin/sh
-# `make test`: static checks, the cmocka unit tests, the integration suite
-# against a real httpd (over HTTP, over HTTPS, on PostgreSQL), and that
-# suite again with an ASan+UBSan module. One part: test.sh unit|integration|
-# tls|pgsql|asan.
-# Each prints its runner's summary; the exit code is non-zero if any failed.
+# `make test`: static checks, the cmocka unit tests (plain, then under
+# ASan+UBSan), the integration suite against a real httpd (over HTTP, over
+# HTTPS, on PostgreSQL), and that suite again with an ASan+UBSan module.
+# One part: test.sh static|unit|unit-asan|integration|tls|pgsql|asan.
+#
+# Each pass prints its runner's summary, pytest's ten slowest tests, and
+# its time; a table of every pass's time and result ends the run. The
+# exit code is non-zero if any failed.
 set -u
 cd "$(dirname "$0")/.."
 
 what=${1:-all}
 status=0
+summary=""
 
-if [ "$what" = all ]; then
-    echo "== static checks (clang-format, core/glue split, docs, cppcheck, deps)"
-    sh scripts/check.sh || status=1
-fi
+# run NAME TITLE COMMAND...: one pass, timed.
+run() {
+    name=$1
+    title=$2
+    shift 2
+    [ "$what" = all ] || [ "$what" = "$name" ] || return 0
+    echo "== $title"
+    start=$(date +%s)
+    if "$@"; then
+        result=ok
+    else
+        result=FAILED
+        status=1
+    fi
+    took=$(($(date +%s) - start))
+    echo "== $name: $result in ${took}s"
+    summary="$summary$(printf '%-10s %-7s %5ss' "$name" "$result" "$took")
+"
+}
 
-if [ "$what" = all ] || [ "$what" = unit ]; then
-    echo "== unit tests (cmocka)"
-    build/unit_tests || status=1
-fi
+# The integration suite with Debian's interpreter (where python3-pytest
+# and python3-requests live); the environment picks the pass.
+suite() {
+    /usr/bin/python3 -m pytest -p no:cacheprovider -q --durations=10 \
+        tests/integration ${PYTEST_ARGS:-}
+}
+# Every instance serves HTTPS with its self-signed certificate, and every
+# client verifies it (tests/integration/env.py).
+suite_tls() { TODO_TEST_TLS=1 suite; }
+suite_pgsql() { TODO_TEST_DB=pgsql suite; }
 
-if [ "$what" = all ] || [ "$what" = integration ]; then
-    echo "== integration tests on SQLite (pytest, real httpd on loopback)"
-    # Debian's interpreter, where python3-pytest and python3-requests live.
-    /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
-        ${PYTEST_ARGS:-} || status=1
-fi
-if [ "$what" = all ] || [ "$what" = tls ]; then
-    echo "== integration tests over HTTPS (SQLite)"
-    # Every instance serves HTTPS with its self-signed certificate, and
-    # every client verifies it (tests/integration/env.py).
-    TODO_TEST_TLS=1 /usr/bin/python3 -m pytest -p no:cacheprovider -q \
-        tests/integration ${PYTEST_ARGS:-} || status=1
-fi
-if [ "$what" = all ] || [ "$what" = pgsql ]; then
-    echo "== integration tests on PostgreSQL (a private cluster, removed after)"
-    TODO_TEST_DB=pgsql /usr/bin/python3 -m pytest -p no:cacheprovider -q \
-        tests/integration ${PYTEST_ARGS:-} || status=1
-fi
+# The unit tests under ASan+UBSan: any report fails the pass.
+unit_asan() {
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        build/asan/unit_tests
+}
 
-if [ "$what" = all ] || [ "$what" = asan ]; then
-    echo "== integration tests again, module built with ASan + UBSan"
-    sh scripts/test-asan.sh || status=1
+run static "static checks (clang-format, layout, docs, cppcheck, deps)" \
+    sh scripts/check.sh
+run unit "unit tests (cmocka)" build/unit_tests
+run unit-asan "unit tests under ASan + UBSan" unit_asan
+run integration "integration tests on SQLite (pytest, real httpd on loopback)" \
+    suite
+run tls "integration tests over HTTPS (SQLite)" suite_tls
+run pgsql "integration tests on PostgreSQL (a private cluster, removed after)" \
+    suite_pgsql
+run asan "integration tests again, module built with ASan + UBSan" \
+    sh scripts/test-asan.sh
+
+if [ -n "$summary" ]; then
+    echo "== passes"
+    printf '%s' "$summary"
 fi
 exit $status

@@ -383,6 +383,7 @@ static void test_refresh_reuse_revokes_session(void **state)
         const char *sid;
         apr_int64_t gen;
         res = todo_result_make(p);
+        memset(&again, 0, sizeof(again));
         assert_int_equal(TODO_EAUTH,
                          todo_auth_refresh(db, p, cfg, t0.refresh_token,
                                            TS_NOW + SEC(2), &again, &revoked,

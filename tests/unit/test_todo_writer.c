@@ -166,7 +166,7 @@ static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group,
 static void run_inserts(apr_pool_t *p, todo_writer_t *w, todo_metrics_t *m,
                         todo_db_t *db, int n)
 {
-    kind_t kinds[MAX_JOBS];
+    kind_t kinds[MAX_JOBS] = {J_INSERT};
     job_arg_t args[MAX_JOBS];
     int i;
 
