@@ -14,6 +14,26 @@ def env():
 
 
 @pytest.fixture
+def make_env():
+    """make(conf="", name="own", **kw): a started TodoEnv of the test's own
+    (kw as TodoEnv's), with @conf installed first; removed after the
+    test."""
+    made = []
+
+    def make(conf="", name="own", **kw):
+        e = TodoEnv(name=name, **kw)
+        made.append(e)
+        if conf:
+            e.install_conf(conf)
+        assert e.start() == 0
+        return e
+
+    yield make
+    for e in made:
+        e.cleanup()
+
+
+@pytest.fixture
 def own_cluster():
     """make(name): a started TodoEnv on a PostgreSQL cluster of its own,
     for tests that stop the cluster; both removed after the test."""

@@ -49,20 +49,8 @@ def raw(e, method, path, body=None, headers=None):
 
 
 @pytest.fixture
-def own(request):
-    envs = []
-
-    def make(conf="", **kw):
-        e = TodoEnv(name="mount", **kw)
-        envs.append(e)
-        if conf:
-            e.install_conf(conf)
-        assert e.start() == 0
-        return e
-
-    yield make
-    for e in envs:
-        e.cleanup()
+def own(make_env):
+    return lambda conf="", **kw: make_env(conf, name="mount", **kw)
 
 
 class TestExactMount:

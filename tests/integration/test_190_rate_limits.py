@@ -16,20 +16,11 @@ from env import TodoEnv
 
 
 @pytest.fixture
-def limited(request):
-    envs = []
-
-    def make(conf="", **kw):
-        e = TodoEnv(name="ratelimit", rate_limits=True, **kw)
-        envs.append(e)
-        if conf:
-            e.install_conf(conf)
-        assert e.start() == 0
-        return e
-
-    yield make
-    for e in envs:
-        e.cleanup()
+def limited(make_env):
+    """An instance with the shipped limits (or tighter ones in conf): the
+    suite's shared instance raises them out of the way."""
+    return lambda conf="", **kw: make_env(conf, name="ratelimit",
+                                          rate_limits=True, **kw)
 
 
 def register(e, tag=None, headers=None, session=None):

@@ -52,19 +52,8 @@ def timed_get(e, path, token=None):
 
 
 @pytest.fixture
-def own():
-    envs = []
-
-    def make(conf="", **kw):
-        e = TodoEnv(name="capacity", **kw)
-        envs.append(e)
-        e.install_conf(conf, name="01-streams.conf")
-        assert e.start() == 0
-        return e
-
-    yield make
-    for e in envs:
-        e.cleanup()
+def own(make_env):
+    return lambda conf="", **kw: make_env(conf, name="capacity", **kw)
 
 
 def test_todo_740_01_idle_streams_leave_workers_for_requests(own):

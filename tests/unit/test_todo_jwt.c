@@ -50,13 +50,12 @@ static const char *sign(apr_pool_t *p, const todo_jwt_config_t *cfg,
     return token;
 }
 
-/* The JSON of segment @a n (0 header, 1 claims) of @a token. */
-static json_t *segment(apr_pool_t *p, const char *token, int n)
+/* The decoded text of segment @a n (0 header, 1 claims) of @a token. */
+static const char *segment_text(apr_pool_t *p, const char *token, int n)
 {
     const char *start = token, *end;
     const unsigned char *raw = NULL;
     apr_size_t len = 0;
-    json_t *j;
 
     while (n--) {
         start = strchr(start, '.') + 1;
@@ -66,7 +65,14 @@ static json_t *segment(apr_pool_t *p, const char *token, int n)
         p, start, end ? end - start : (apr_ssize_t)strlen(start),
         APR_ENCODE_BASE64URL, &len);
     assert_non_null(raw);
-    j = json_loadb((const char *)raw, len, 0, NULL);
+    return apr_pstrmemdup(p, (const char *)raw, len);
+}
+
+/* The JSON of segment @a n of @a token. */
+static json_t *segment(apr_pool_t *p, const char *token, int n)
+{
+    json_t *j = json_loads(segment_text(p, token, n), 0, NULL);
+
     assert_non_null(j);
     return j;
 }
@@ -241,24 +247,6 @@ static void test_token_of_another_alg_config(void **state)
     assert_int_equal(TODO_EAUTH, todo_jwt_verify(p, &c512, sign(p, &c256, &in),
                                                  TS_CONST, &out, &err));
     assert_int_equal(TODO_JWT_BAD_ALG, err);
-}
-
-/* The raw text of segment @a n of @a token. */
-static const char *segment_text(apr_pool_t *p, const char *token, int n)
-{
-    const char *start = token, *end;
-    const unsigned char *raw = NULL;
-    apr_size_t len = 0;
-
-    while (n--) {
-        start = strchr(start, '.') + 1;
-    }
-    end = strchr(start, '.');
-    raw = apr_pdecode_base64_binary(
-        p, start, end ? end - start : (apr_ssize_t)strlen(start),
-        APR_ENCODE_BASE64URL, &len);
-    assert_non_null(raw);
-    return apr_pstrmemdup(p, (const char *)raw, len);
 }
 
 static void test_forged_equals_signed(void **state)
