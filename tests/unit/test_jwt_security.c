@@ -415,32 +415,39 @@ static void test_exp_missing(void **state)
     refused(p, forge(p, HDR_HS256, CLAIMS("")), TODO_JWT_BAD_CLAIMS);
 }
 
+/* A token whose date claim @a name (with @a value) is @a why, or accepted
+ * (TODO_JWT_OK), at TS_CONST with @a leeway. */
+static void date_claim(apr_pool_t *p, const char *name, const char *value,
+                       long leeway, todo_jwt_error_t why)
+{
+    todo_jwt_config_t c = cfg;
+    todo_claims_t claims;
+    const char *token =
+        forge(p, HDR_HS256,
+              apr_pstrcat(
+                  p, "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"jti\":\"j1\"",
+                  EXP_OK, ",\"", name, "\":", value, "}", NULL));
+
+    c.leeway = leeway;
+    if (why != TODO_JWT_OK) {
+        refused_with(p, &c, token, why);
+        return;
+    }
+    assert_int_equal(APR_SUCCESS,
+                     todo_jwt_verify(p, &c, token, TS_CONST, &claims, NULL));
+}
+
 /* nbf in the future: not valid yet (leeway applies); nbf not a number. */
 static void test_nbf_in_future(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
-    todo_jwt_config_t c = cfg;
-    todo_claims_t claims;
 
-    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"nbf\":1475980546")),
-            TODO_JWT_NOT_YET_VALID);
-    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"nbf\":\"1\"")),
-            TODO_JWT_BAD_CLAIMS);
+    date_claim(p, "nbf", "1475980546", 0, TODO_JWT_NOT_YET_VALID);
+    date_claim(p, "nbf", "\"1\"", 0, TODO_JWT_BAD_CLAIMS);
     /* nbf now or past is fine; with leeway a little ahead is too. */
-    assert_int_equal(
-        APR_SUCCESS,
-        todo_jwt_verify(
-            p, &cfg, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"nbf\":1475980545")),
-            TS_CONST, &claims, NULL));
-    c.leeway = 30;
-    assert_int_equal(
-        APR_SUCCESS,
-        todo_jwt_verify(
-            p, &c, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"nbf\":1475980575")),
-            TS_CONST, &claims, NULL));
-    refused_with(p, &c,
-                 forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"nbf\":1475980576")),
-                 TODO_JWT_NOT_YET_VALID);
+    date_claim(p, "nbf", "1475980545", 0, TODO_JWT_OK);
+    date_claim(p, "nbf", "1475980575", 30, TODO_JWT_OK);
+    date_claim(p, "nbf", "1475980576", 30, TODO_JWT_NOT_YET_VALID);
 }
 
 /*
@@ -452,40 +459,16 @@ static void test_nbf_in_future(void **state)
 static void test_iat_in_future(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
-    todo_jwt_config_t c = cfg;
-    todo_claims_t claims;
 
-    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1475980546")),
-            TODO_JWT_NOT_YET_VALID);
-    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":99999999999")),
-            TODO_JWT_NOT_YET_VALID);
-    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":\"1\"")),
-            TODO_JWT_BAD_CLAIMS);
-    refused(p, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1e9")),
-            TODO_JWT_BAD_CLAIMS);
-    /* (CLAIMS carries iat = now; a second "iat" overrides it, the last
-     * duplicate winning.) Now or past is fine; with leeway a little ahead
-     * is too. */
-    assert_int_equal(
-        APR_SUCCESS,
-        todo_jwt_verify(
-            p, &cfg, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1475980545")),
-            TS_CONST, &claims, NULL));
-    assert_int_equal(1475980545L, claims.iat);
-    assert_int_equal(
-        APR_SUCCESS,
-        todo_jwt_verify(
-            p, &cfg, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1000000000")),
-            TS_CONST, &claims, NULL));
-    c.leeway = 30;
-    assert_int_equal(
-        APR_SUCCESS,
-        todo_jwt_verify(
-            p, &c, forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1475980575")),
-            TS_CONST, &claims, NULL));
-    refused_with(p, &c,
-                 forge(p, HDR_HS256, CLAIMS(EXP_OK ",\"iat\":1475980576")),
-                 TODO_JWT_NOT_YET_VALID);
+    date_claim(p, "iat", "1475980546", 0, TODO_JWT_NOT_YET_VALID);
+    date_claim(p, "iat", "99999999999", 0, TODO_JWT_NOT_YET_VALID);
+    date_claim(p, "iat", "\"1\"", 0, TODO_JWT_BAD_CLAIMS);
+    date_claim(p, "iat", "1e9", 0, TODO_JWT_BAD_CLAIMS);
+    /* Now or past is fine; with leeway a little ahead is too. */
+    date_claim(p, "iat", "1475980545", 0, TODO_JWT_OK);
+    date_claim(p, "iat", "1000000000", 0, TODO_JWT_OK);
+    date_claim(p, "iat", "1475980575", 30, TODO_JWT_OK);
+    date_claim(p, "iat", "1475980576", 30, TODO_JWT_NOT_YET_VALID);
 }
 
 /* Wrong iss, when an issuer is configured; missing iss likewise. */
