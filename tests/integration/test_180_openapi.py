@@ -17,7 +17,7 @@ from env import TOP, TodoEnv
 
 DOC = os.path.join(TOP, "docs", "openapi.json")
 CHECK = os.path.join(TOP, "tests", "js", "openapi_check.mjs")
-HANDLER = os.path.join(TOP, "mod_todo", "mod_todo_handler.c")
+HANDLER = os.path.join(TOP, "mod_todo", "httpd", "mod_todo_handler.c")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 # Every documented operation must be routed (none is pending).
