@@ -9,7 +9,8 @@
 #   todoctl          $(BINDIR)/todoctl
 #   migrations       $(DATADIR)/sql/<driver>/*.sql
 #   documentation    $(DOCDIR)/
-#   httpd config     $(APACHE_MODS_AVAILABLE)/todo.load, todo.conf
+#   httpd config     $(APACHE_MODS_AVAILABLE)/todo.load, todo.conf;
+#                    $(APACHE_CONF_AVAILABLE)/todo-cors.conf (CORS)
 #
 # Installing into the live system (DESTDIR empty) then runs
 # scripts/install-setup.sh, what a Debian postinst would do: the database
@@ -23,6 +24,7 @@ DATADIR               ?= $(PREFIX)/share/mod_todo
 DOCDIR                ?= $(PREFIX)/share/doc/mod_todo
 MODULEDIR             ?= $(shell $(APXS) -q LIBEXECDIR)
 APACHE_MODS_AVAILABLE ?= /etc/apache2/mods-available
+APACHE_CONF_AVAILABLE ?= /etc/apache2/conf-available
 STATEDIR              ?= /var/lib/mod_todo
 SECRET_FILE           ?= /etc/mod_todo/jwt.secret
 RUN_USER              ?= www-data
@@ -115,6 +117,17 @@ install-conf:
 	         "the new one is todo.conf.dist"; \
 	fi
 
+	@# CORS for the API (conf-available/todo-cors.conf, `a2enconf
+	@# todo-cors`), off until TODO_CORS_ORIGINS is defined, e.g. in
+	@# mods-available/todo.conf (docs/operations.md, "CORS").
+	$(INSTALL) -d $(DESTDIR)$(APACHE_CONF_AVAILABLE)
+	sed -e 's|@MOUNT@|/api/v1|g' -e 's|@MODDIR@|$(MODULEDIR)|g' \
+	    conf/todo-cors.conf.in \
+	    > $(DESTDIR)$(APACHE_CONF_AVAILABLE)/todo-cors.conf.tmp
+	mv -f $(DESTDIR)$(APACHE_CONF_AVAILABLE)/todo-cors.conf.tmp \
+	    $(DESTDIR)$(APACHE_CONF_AVAILABLE)/todo-cors.conf
+	chmod 644 $(DESTDIR)$(APACHE_CONF_AVAILABLE)/todo-cors.conf
+
 install-setup:
 	STATEDIR=$(STATEDIR) SECRET_FILE=$(SECRET_FILE) RUN_USER=$(RUN_USER) \
 	    RUN_GROUP=$(RUN_GROUP) sh scripts/install-setup.sh
@@ -126,7 +139,12 @@ uninstall:
 	    [ -e "$(dir $(APACHE_MODS_AVAILABLE))mods-enabled/todo.load" ]; then \
 	    echo "a2dismod todo"; a2dismod -q todo; \
 	fi
+	@if [ -z "$(DESTDIR)" ] && command -v a2disconf >/dev/null 2>&1 && \
+	    [ -e "$(dir $(APACHE_CONF_AVAILABLE))conf-enabled/todo-cors.conf" ]; then \
+	    echo "a2disconf todo-cors"; a2disconf -q todo-cors; \
+	fi
 	rm -f $(DESTDIR)$(MODULEDIR)/mod_todo.so $(DESTDIR)$(BINDIR)/todoctl \
+	    $(DESTDIR)$(APACHE_CONF_AVAILABLE)/todo-cors.conf \
 	    $(DESTDIR)$(APACHE_MODS_AVAILABLE)/todo.load \
 	    $(DESTDIR)$(APACHE_MODS_AVAILABLE)/todo.conf \
 	    $(DESTDIR)$(APACHE_MODS_AVAILABLE)/todo.conf.dist

@@ -6,7 +6,8 @@
 #
 #  - a2enmod todo (and dbd with it); the default site and its access log
 #    off: the API is the server; todo-docker.conf (logs to the container's
-#    output) on;
+#    output) and todo-cors.conf (CORS, off until TODO_CORS_ORIGINS is
+#    given) on;
 #  - httpd listens on ${TODO_LISTEN} and reads the secret from
 #    ${TODO_JWT_SECRET_FILE}, both set when it starts (entrypoint.sh);
 #  - the unprivileged user owns every directory httpd writes: there is no
@@ -29,6 +30,8 @@ a2enmod -q todo
 a2dissite -q 000-default
 a2disconf -q other-vhosts-access-log
 a2enconf -q todo-docker
+# CORS, off until the container is given TODO_CORS_ORIGINS (entrypoint.sh).
+a2enconf -q todo-cors
 # shellcheck disable=SC2016 # httpd expands it, at every start
 echo 'Listen ${TODO_LISTEN}' > "$APACHE_CONFDIR/ports.conf"
 sed -i 's|^TodoJWTSecretFile .*|TodoJWTSecretFile ${TODO_JWT_SECRET_FILE}|' \

@@ -6,6 +6,8 @@
 #                         in the data volume, so it outlives the container);
 #                         made if absent: 32 random bytes as hex, mode 0600
 #   TODO_LISTEN           what httpd listens on (default 8080)
+#   TODO_CORS_ORIGINS     the origins CORS allows, a regular expression
+#                         over the Origin header (default: none)
 #
 # Arguments starting with "-" go to apache2 (`docker run IMAGE -t`); any
 # other command runs instead of it (`docker run IMAGE todoctl ...`).
@@ -40,4 +42,11 @@ APACHE_CONFDIR=${APACHE_CONFDIR:-/etc/apache2}
 export APACHE_CONFDIR
 . "$APACHE_CONFDIR/envvars"
 rm -f "$APACHE_PID_FILE"
-exec /usr/sbin/apache2 -d "$APACHE_CONFDIR" -DFOREGROUND "$@"
+# todo-cors.conf applies when TODO_CORS_ORIGINS is defined; httpd reads
+# its value from the environment.
+cors=
+if [ -n "${TODO_CORS_ORIGINS:-}" ]; then
+    export TODO_CORS_ORIGINS
+    cors=-DTODO_CORS_ORIGINS
+fi
+exec /usr/sbin/apache2 -d "$APACHE_CONFDIR" -DFOREGROUND $cors "$@"

@@ -591,10 +591,26 @@ static apr_status_t stream_start(todo_req_t *req, int ws, stream_t **pst,
     return rv;
 }
 
+/* Where the client was: the Last-Event-ID header (EventSource's own
+ * reconnects), else ?last_event_id= (a new EventSource, made after a token
+ * renewal, cannot set headers). */
+static const char *last_event_id(request_rec *r)
+{
+    const char *last = apr_table_get(r->headers_in, "Last-Event-ID");
+
+    if (!last && r->args
+        && APR_SUCCESS
+               != todo_form_get_exact(r->pool, r->args, "last_event_id",
+                                      &last)) {
+        last = NULL;
+    }
+    return last;
+}
+
 int todo_h_events(todo_req_t *req)
 {
     request_rec *r = req->r;
-    const char *last = apr_table_get(r->headers_in, "Last-Event-ID");
+    const char *last = last_event_id(r);
     todo_events_cursor_t resume;
     apr_int64_t last_id = 0;
     int via_protocol, reset = last != NULL;

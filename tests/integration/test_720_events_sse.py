@@ -163,6 +163,38 @@ def test_todo_720_04_last_event_id_resumes_without_loss(senv):
         old.close()
 
 
+def test_todo_720_04b_last_event_id_in_the_query(senv):
+    """A browser renewing its token opens a new EventSource, which cannot
+    send Last-Event-ID: ?last_event_id= resumes just the same (the
+    header wins when both are sent)."""
+    _, tokens, _ = senv.new_session()
+    token = tokens["access_token"]
+    sse = Sse(senv, query="?access_token=" + token)
+    senv.post("/tasks", token, json={"title": "one"})
+    last, _ = sse.task_event()
+    sse.close()
+    senv.post("/tasks", token, json={"title": "two"})
+    again = Sse(senv, query="?access_token=%s&last_event_id=%d" % (token, last))
+    try:
+        assert again.task_event()[1]["task"]["title"] == "two"
+    finally:
+        again.close()
+    both = Sse(senv, token, headers={"Last-Event-ID": str(last)},
+               query="?last_event_id=1")
+    try:
+        assert both.task_event()[1]["task"]["title"] == "two"
+    finally:
+        both.close()
+    # Only that spelling: LAST_EVENT_ID is not the name, so no resume and
+    # no reset, just the events from now on.
+    other = Sse(senv, token, query="?LAST_EVENT_ID=1")
+    try:
+        senv.post("/tasks", token, json={"title": "three"})
+        assert other.task_event()[1]["task"]["title"] == "three"
+    finally:
+        other.close()
+
+
 def test_todo_720_05_auth(senv):
     r = senv.get("/events")
     assert r.status_code == 401 and r.json()["detail"]

@@ -123,6 +123,8 @@ class Installed:
             path = os.path.join(self.conf, "mods-available", name)
             if os.path.lexists(path):
                 os.unlink(path)
+        shutil.copy(self.path("/etc/apache2/conf-available/todo-cors.conf"),
+                    os.path.join(self.conf, "conf-available"))
         with open(os.path.join(self.conf, "ports.conf"), "w") as f:
             f.write("Listen 127.0.0.1:%d\n" % self.port)
         avail = os.path.join(self.conf, "mods-available")
@@ -143,10 +145,10 @@ class Installed:
             with open(os.path.join(avail, name), "w") as f:
                 f.write(text)
 
-    def a2enmod(self, *mods):
+    def a2enmod(self, *mods, tool=A2ENMOD):
         env = dict(os.environ, APACHE_CONFDIR=self.conf,
                    APACHE_STATE_DIRECTORY=self.state)
-        return subprocess.run([A2ENMOD] + list(mods), env=env,
+        return subprocess.run([tool] + list(mods), env=env,
                               capture_output=True, text=True)
 
     def apache_env(self):
@@ -376,6 +378,52 @@ def test_todo_960_07_error_log_clean(inst):
         if m and m.group(1) in ("emerg", "alert", "crit", "error", "warn"):
             bad.append(line.rstrip())
     assert not bad, "\n".join(bad[:5])
+
+
+def test_todo_960_07b_cors_the_documented_way(inst):
+    """The installed configuration ships CORS (conf-available/todo-cors.conf,
+    `a2enconf todo-cors`), off until the admin defines TODO_CORS_ORIGINS in
+    mods-available/todo.conf: then that origin, and only it, is
+    allowed, and only it (or the API's own pages) may open /ws."""
+    pre = {"Origin": "https://app.example.com",
+           "Access-Control-Request-Method": "POST"}
+    evil = dict(pre, Origin="https://evil.example")
+    ws = {"Connection": "Upgrade", "Upgrade": "websocket",
+          "Sec-WebSocket-Version": "13",
+          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    conf = os.path.join(inst.conf, "mods-available", "todo.conf")
+    before = open(conf).read()
+    r = inst.a2enmod("todo-cors", tool="/usr/sbin/a2enconf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    try:
+        inst.stop()
+        inst.start()
+        r = requests.options(inst.api + "/tasks", headers=pre, timeout=10)
+        assert "Access-Control-Allow-Origin" not in r.headers
+        # The documented way: uncomment the Define, with one's origin.
+        assert '#Define TODO_CORS_ORIGINS "^https://app\\.example\\.com$"' \
+            in before
+        with open(conf, "w") as f:
+            f.write(before.replace('#Define TODO_CORS_ORIGINS',
+                                   'Define TODO_CORS_ORIGINS'))
+        assert inst.apache2("-t").returncode == 0
+        inst.stop()
+        inst.start()
+        r = requests.options(inst.api + "/tasks", headers=pre, timeout=10)
+        assert r.status_code == 204
+        assert r.headers["Access-Control-Allow-Origin"] == pre["Origin"]
+        r = requests.options(inst.api + "/tasks", headers=evil, timeout=10)
+        assert "Access-Control-Allow-Origin" not in r.headers
+        assert requests.get(inst.api + "/ws", timeout=10, headers=dict(
+            ws, Origin=evil["Origin"])).status_code == 403
+        assert requests.get(inst.api + "/ws", timeout=10, headers=dict(
+            ws, Origin=pre["Origin"])).status_code == 401  # no token
+    finally:
+        with open(conf, "w") as f:
+            f.write(before)
+        inst.a2enmod("todo-cors", tool="/usr/sbin/a2disconf")
+        inst.stop()
+        inst.start()
 
 
 def test_todo_960_08_reinstall_keeps_an_edited_todo_conf(inst):

@@ -210,6 +210,8 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
         # Debian's /etc/apache2, with the installed todo.* (their paths
         # under DESTDIR) and envvars naming this tree's directories.
         shutil.copytree("/etc/apache2", conf, symlinks=True)
+        shutil.copy(dest + "/etc/apache2/conf-available/todo-cors.conf",
+                    os.path.join(conf, "conf-available"))
         for name in ("todo.load", "todo.conf"):
             text = open(dest + "/etc/apache2/mods-available/" + name).read()
             text = text.replace(moduledir + "/mod_todo.so",
@@ -283,6 +285,11 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
             "password": "correct horse"})
         assert r.status_code == 201, r.text
         assert requests.get(api + "/metrics", timeout=10).status_code == 200
+        # CORS is off by default: no origin is allowed.
+        pre = {"Origin": "https://app.example.com",
+               "Access-Control-Request-Method": "POST"}
+        r = requests.options(api + "/tasks", headers=pre, timeout=10)
+        assert "Access-Control-Allow-Origin" not in r.headers
         out = stop(proc)
         proc = None
         # Logs go to the container's output.
@@ -290,9 +297,13 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
         assert "POST /api/v1/auth/register HTTP/1.1\" 201" in out, out
 
         # A restart (a new container on the same volume) keeps the secret
-        # and the users.
+        # and the users; -e TODO_CORS_ORIGINS allows that origin.
+        run_env["TODO_CORS_ORIGINS"] = r"^https://app\.example\.com$"
         proc = start()
         assert open(secret).read() == key
+        r = requests.options(api + "/tasks", headers=pre, timeout=10)
+        assert r.status_code == 204
+        assert r.headers["Access-Control-Allow-Origin"] == pre["Origin"]
         r = requests.post(api + "/auth/login", timeout=30, data={
             "username": name, "password": "correct horse"})
         assert r.status_code == 200, r.text
