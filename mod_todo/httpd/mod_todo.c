@@ -59,6 +59,39 @@ static void log_print(const char *file, int line, todo_log_level_t level,
 
 /* ---- startup ---- */
 
+/*
+ * check_config runs at every start and restart and for `httpd -t`
+ * (apachectl configtest, which Debian's apache2ctl runs before a graceful
+ * restart): every mistake that would stop the server is found here, with
+ * the file:line to fix, so that -t tells the truth and a graceful restart
+ * with a broken configuration is refused instead of taking every vhost
+ * down.
+ */
+static int todo_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err = todo_dbd_check_config(ptemp, s);
+    server_rec *sp;
+
+    (void)pconf;
+    (void)plog;
+    for (sp = s; !err && sp; sp = sp->next) {
+        if (!todo_srv_conf_get(sp)->secret) {
+            err = apr_psprintf(
+                ptemp,
+                "%s: TodoJWTSecretFile is required: mod_todo signs and "
+                "checks tokens with it (at least 32 bytes, mode 0600)",
+                todo_dbd_where(ptemp, sp, NULL));
+        }
+    }
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     TODO_LOGNO(00034) "mod_todo: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
 static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
@@ -89,13 +122,33 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * real pass only, once, in the parent. */
     if (!err
         && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        int *served = ap_retained_data_get("mod_todo-served");
         err = todo_dbd_migrate(ptemp, s);
+        if (err && served && *served) {
+            /* A restart: a database that cannot be reached now must not
+             * take the whole server down with it. Requests get 503 until
+             * it is back; migrations wait for the next restart. */
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                         TODO_LOGNO(00035) "mod_todo: %s; serving on, with "
+                                           "503 until the database answers",
+                         err);
+            err = NULL;
+        }
     }
     if (!err) {
         err = todo_dbd_create_mutex(pconf, s);
     }
     if (!err) {
         todo_stream_post_config(s);
+    }
+    if (!err
+        && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        int *served = ap_retained_data_get("mod_todo-served");
+        if (!served) {
+            served =
+                ap_retained_data_create("mod_todo-served", sizeof(*served));
+        }
+        *served = 1; /* from now on, a restart */
     }
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
@@ -150,6 +203,7 @@ static void todo_hooks(apr_pool_t *p)
 
     (void)p;
     ap_hook_pre_config(todo_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(todo_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(todo_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     /* Before mod_dbd opens its pool: see todo_dbd_child_init(). */
     ap_hook_child_init(todo_child_init, NULL, before_dbd, APR_HOOK_MIDDLE);

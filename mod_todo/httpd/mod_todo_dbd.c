@@ -1,6 +1,7 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -61,6 +62,92 @@ static const ap_directive_t *vhost_block(server_rec *s)
     return NULL;
 }
 
+/* The last @a name directive at one level of the tree, or NULL. */
+static const ap_directive_t *tree_find(const ap_directive_t *first,
+                                       const char *name)
+{
+    const ap_directive_t *d, *found = NULL;
+
+    for (d = first; d; d = d->next) {
+        if (!strcasecmp(d->directive, name)) {
+            found = d;
+        }
+    }
+    return found;
+}
+
+const char *todo_dbd_where(apr_pool_t *p, server_rec *s, const char *name)
+{
+    const ap_directive_t *vh = vhost_block(s), *d = NULL;
+
+    if (name && vh) {
+        d = tree_find(vh->first_child, name);
+    }
+    if (name && !d) {
+        d = tree_find(ap_conftree, name);
+    }
+    if (!d) {
+        /* Not there at all: say where it is missing from, the vhost or
+         * the <Location> that mounts the API in the main server. */
+        d = vh;
+        for (d = d ? d : ap_conftree; !vh && d; d = d->next) {
+            if (!strcasecmp(d->directive, "<Location")
+                && tree_value(p, d->first_child, "SetHandler")
+                && !strcasecmp(tree_value(p, d->first_child, "SetHandler"),
+                               "todo-api")) {
+                break;
+            }
+        }
+    }
+    if (!d && ap_conftree) {
+        return apr_psprintf(p, "%s", ap_conftree->filename);
+    }
+    return d ? apr_psprintf(p, "%s:%d", d->filename, d->line_num)
+             : "the configuration";
+}
+
+/* Can httpd's User (its children) create and write files in @a dir, and
+ * write @a file if it exists? When httpd is not started as root, the
+ * children are this process's user, and the kernel says. */
+static const char *writable_by_user(apr_pool_t *p, const char *dir,
+                                    const char *file)
+{
+    const char *paths[2] = {dir, file};
+    int i;
+
+    for (i = 0; i < 2; ++i) {
+        struct stat st;
+        unsigned want = i == 0 ? 3 : 6; /* dir: wx; file: rw */
+        unsigned bits;
+
+        if (stat(paths[i], &st) < 0) {
+            if (i == 0) {
+                return apr_psprintf(p, "the directory %s does not exist", dir);
+            }
+            continue; /* no file yet: made at the first start */
+        }
+        if (geteuid() != 0) {
+            if (access(paths[i], i == 0 ? W_OK | X_OK : R_OK | W_OK) < 0) {
+                return apr_psprintf(p, "%s is not writable by %s", paths[i],
+                                    i == 0 ? "this user" : "this user");
+            }
+            continue;
+        }
+        bits = st.st_uid == ap_unixd_config.user_id    ? (st.st_mode >> 6) & 7
+               : st.st_gid == ap_unixd_config.group_id ? (st.st_mode >> 3) & 7
+                                                       : st.st_mode & 7;
+        if ((bits & want) != want) {
+            return apr_psprintf(p,
+                                "%s is not writable by User %s (owner %ld, "
+                                "mode %04o): give it to that user",
+                                paths[i], ap_unixd_config.user_name,
+                                (long)st.st_uid,
+                                (unsigned)(st.st_mode & 07777));
+        }
+    }
+    return NULL;
+}
+
 /* DBDriver/DBDParams as mod_dbd merges them: the vhost's own, else the
  * main server's. */
 static void find_dbd(apr_pool_t *p, server_rec *s, const char **pdriver,
@@ -73,6 +160,62 @@ static void find_dbd(apr_pool_t *p, server_rec *s, const char **pdriver,
 
     *pdriver = driver ? driver : tree_value(p, ap_conftree, "DBDriver");
     *pparams = params ? params : tree_value(p, ap_conftree, "DBDParams");
+}
+
+const char *todo_dbd_check_config(apr_pool_t *p, server_rec *s)
+{
+    server_rec *sp;
+
+    if (!APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire)) {
+        return apr_psprintf(p,
+                            "%s: mod_todo needs mod_dbd, which is not "
+                            "loaded (LoadModule dbd_module, or a2enmod dbd)",
+                            todo_dbd_where(p, s, NULL));
+    }
+    for (sp = s; sp; sp = sp->next) {
+        const char *driver, *params, *dir, *why;
+        todo_dialect_t dialect;
+
+        find_dbd(p, sp, &driver, &params);
+        if (!driver) {
+            return apr_psprintf(p,
+                                "%s: no DBDriver for this server: mod_todo "
+                                "stores its data through mod_dbd (DBDriver "
+                                "sqlite3 and DBDParams /path/to/todo.db)",
+                                todo_dbd_where(p, sp, NULL));
+        }
+        if (APR_SUCCESS != todo_sql_dialect(driver, &dialect)) {
+            return apr_psprintf(p,
+                                "%s: DBDriver %s is not supported by "
+                                "mod_todo (supported: sqlite3, pgsql)",
+                                todo_dbd_where(p, sp, "DBDriver"), driver);
+        }
+        if (!params || !*params) {
+            return apr_psprintf(p, "%s: no DBDParams for DBDriver %s: %s",
+                                todo_dbd_where(p, sp, "DBDriver"), driver,
+                                dialect == TODO_DIALECT_SQLITE3
+                                    ? "the database file's path"
+                                    : "a libpq connection string");
+        }
+        if (dialect != TODO_DIALECT_SQLITE3) {
+            continue; /* a server may be down while the config is tested */
+        }
+        if (params[0] != '/') {
+            return apr_psprintf(p,
+                                "%s: DBDParams %s: give the SQLite file's "
+                                "absolute path",
+                                todo_dbd_where(p, sp, "DBDParams"), params);
+        }
+        dir = apr_pstrndup(p, params,
+                           (apr_size_t)(strrchr(params, '/') - params));
+        why = writable_by_user(p, *dir ? dir : "/", params);
+        if (why) {
+            return apr_psprintf(p, "%s: DBDParams %s: %s",
+                                todo_dbd_where(p, sp, "DBDParams"), params,
+                                why);
+        }
+    }
+    return NULL;
 }
 
 const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,

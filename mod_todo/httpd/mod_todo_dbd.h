@@ -42,6 +42,24 @@ const char *todo_dbd_migrate(apr_pool_t *ptemp, server_rec *s);
 void todo_dbd_pre_config(apr_pool_t *pconf);
 
 /**
+ * check_config (run by `httpd -t` too): what post_config would otherwise
+ * find too late: mod_dbd loaded; every server with a supported DBDriver
+ * and its DBDParams; for SQLite, an absolute path in a directory that
+ * httpd's User can write (and the file, if it exists).
+ * @return NULL, or a message that starts with the file:line to fix
+ */
+const char *todo_dbd_check_config(apr_pool_t *p, server_rec *s);
+
+/**
+ * Where to point an admin for @a name (a directive) of server @a s:
+ * "file:line" of that directive (the vhost's own, else the main
+ * server's), or of what it is missing from (the <VirtualHost>, or the
+ * main server's <Location> with SetHandler todo-api, else the main
+ * configuration file) when @a name is NULL or not there.
+ */
+const char *todo_dbd_where(apr_pool_t *p, server_rec *s, const char *name);
+
+/**
  * post_config: create the global mutex that serialises SQLite writes of
  * every process of this httpd (see todo_db_t in todo_store.h).
  * @return NULL, or an error message
