@@ -129,6 +129,7 @@ int main(void)
     static int (*const groups[])(void) = {
         test_glue_config_run,
         test_glue_shared_run,
+        test_glue_http_run,
     };
     apr_size_t i;
     int failed = 0;
