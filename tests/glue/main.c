@@ -130,6 +130,7 @@ int main(void)
         test_glue_config_run,
         test_glue_shared_run,
         test_glue_http_run,
+        test_glue_handler_run,
     };
     apr_size_t i;
     int failed = 0;
