@@ -490,6 +490,11 @@ static void test_secret_file_directive_reads_the_file(void **state)
                     apr_pstrcat(p, "TodoJWTSecretFile ", open, NULL));
     assert_non_null(strstr(err, "TodoJWTSecretFile: secret file "));
     assert_non_null(strstr(err, "readable or writable by group"));
+    assert_string_equal(
+        "TodoJWTSecretFile cannot occur within "
+        "<Directory/Location/Files> section",
+        directive(s, dc, "/api",
+                  apr_pstrcat(p, "TodoJWTSecretFile ", path, NULL)));
     /* A relative path is below the ServerRoot. */
     err = directive(s, dc, NULL, "TodoJWTSecretFile no-such-secret");
     assert_non_null(strstr(err, STUB_SERVER_ROOT "/no-such-secret"));
