@@ -48,13 +48,20 @@ LIBTODO   = $(BUILD)/libtodo.a
 TODOCTL   = $(BUILD)/todoctl
 UNIT_BIN  = $(BUILD)/unit_tests
 UNIT_SRC  = $(wildcard tests/unit/*.c)
+GLUE_BIN  = $(BUILD)/glue_tests
+GLUE_TEST_SRC = $(wildcard tests/glue/*.c)
+# The glue files the glue's unit tests run; tests/glue/stub.c stands in
+# for httpd and for the other glue files' symbols they call.
+GLUE_TESTED = $(addprefix mod_todo/httpd/,mod_todo_http.c \
+              mod_todo_handler.c mod_todo_shared.c mod_todo_config.c)
 
-.PHONY: build module todoctl unit-build format format-check
+.PHONY: build module todoctl unit-build glue-build format format-check
 
 build: $(MODULE) $(TODOCTL)
 module: $(MODULE)
 todoctl: $(TODOCTL)
 unit-build: $(UNIT_BIN)
+glue-build: $(GLUE_BIN)
 
 $(BUILD)/gen/todo_migrations_data.c: $(SQL_FILES) scripts/embed_sql.sh
 	@mkdir -p $(dir $@)
@@ -114,9 +121,20 @@ $(UNIT_BIN): $(UNIT_SRC) tests/unit/test_common.h $(LIBTODO) $(CORE_HDR)
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
 
+# The glue's unit tests: the glue files of GLUE_TESTED, unchanged and
+# with the module's warnings, linked against httpd's stubs
+# (tests/glue/stub.c) instead of httpd, with the core and cmocka.
+$(GLUE_BIN): $(GLUE_TEST_SRC) $(wildcard tests/glue/*.h) $(GLUE_TESTED) \
+             $(GLUE_HDR) $(LIBTODO) $(CORE_HDR)
+	$(CC) $(CORE_CFLAGS) $(HTTPD_INC) -DLINUX -D_REENTRANT -D_GNU_SOURCE \
+	    -Imod_todo/httpd -Itests/glue -o $@ \
+	    $(GLUE_TEST_SRC) $(GLUE_TESTED) $(LIBTODO) $(LIBS) -lcmocka \
+	    $(shell $(APU_CONFIG) --link-ld --libs) \
+	    $(shell $(APR_CONFIG) --link-ld --libs)
+
 FORMAT_FILES = $(wildcard mod_todo/*/*.c mod_todo/*/*.h mod_todo/core/*/*.c \
                mod_todo/core/*/*.h tests/unit/*.c tests/unit/*.h \
-               tests/fuzz/*.c tests/fuzz/*.h)
+               tests/glue/*.c tests/glue/*.h tests/fuzz/*.c tests/fuzz/*.h)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:

@@ -212,7 +212,7 @@ static int handler_post_config(apr_pool_t *pconf, apr_pool_t *plog,
  * @return the router's status; req->mount stays NULL when no mount point
  *         can be told
  */
-static apr_status_t route_request(todo_req_t *req)
+apr_status_t todo_route_request(todo_req_t *req)
 {
     request_rec *r = req->r;
     const char *base = req->dc->base_path;
@@ -261,7 +261,7 @@ static int todo_handler(request_rec *r)
         return DECLINED;
     }
     req = todo_req_make(r);
-    rv = route_request(req);
+    rv = todo_route_request(req);
     if (!req->mount) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       TODO_LOGNO(00018) "cannot tell the API mount point for "

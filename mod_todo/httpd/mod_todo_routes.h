@@ -17,6 +17,18 @@ typedef int todo_route_fn(todo_req_t *req);
 /* mod_todo_handler.c */
 /** Register the API handler hook (and build the route table). */
 void todo_handler_register_hooks(void);
+/**
+ * The handler's first step: find the API's mount point for req->r and
+ * match the route below it (mod_todo_handler.c explains the rules). An
+ * internal glue API, not static so that the glue's unit tests
+ * (tests/glue) can reach it; the route table must have been built by
+ * todo_handler_register_hooks().
+ * @return APR_SUCCESS with req->match; TODO_EMETHOD with
+ *         req->match.allow; APR_ENOENT. req->mount (%-escaped, from the
+ *         configuration only) and req->path are set when the URI is
+ *         below the mount point, else req->mount stays NULL.
+ */
+apr_status_t todo_route_request(todo_req_t *req);
 int todo_h_healthz(todo_req_t *req);
 int todo_h_readyz(todo_req_t *req);
 int todo_h_metrics(todo_req_t *req);
