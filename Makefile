@@ -44,7 +44,8 @@ run:
 # check` is the quick loop (under a minute).
 test:
 	sh scripts/deps.sh $(TEST_DEPS)
-	$(MAKE) --no-print-directory build unit-build asan-build asan-unit-build
+	$(MAKE) --no-print-directory build unit-build glue-build asan-build \
+	    asan-unit-build
 	sh scripts/test.sh
 
 # What `make test` needs (DEPS="serve build" etc. for other sets).
@@ -57,8 +58,9 @@ deps:
 bench:
 	sh tests/bench/run.sh
 
-unit: unit-build
+unit: unit-build glue-build
 	$(UNIT_BIN)
+	$(GLUE_BIN)
 
 integration: build
 	sh scripts/test.sh integration
@@ -80,9 +82,10 @@ SAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan OPT_CFLAGS="-O1 -g" \
 asan-build:
 	$(SAN_MAKE) build/asan/mod_todo.so
 
-# The unit tests built with ASan+UBSan (build/asan/unit_tests).
+# The unit tests of the core and of the glue built with ASan+UBSan
+# (build/asan/unit_tests, build/asan/glue_tests).
 asan-unit-build:
-	$(SAN_MAKE) build/asan/unit_tests
+	$(SAN_MAKE) build/asan/unit_tests build/asan/glue_tests
 
 # The quick loop, under a minute (what to run before every commit):
 # formatting, the layout rules, the docs and config that must not drift,

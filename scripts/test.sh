@@ -45,16 +45,22 @@ suite() {
 suite_tls() { TODO_TEST_TLS=1 suite; }
 suite_pgsql() { TODO_TEST_DB=pgsql suite; }
 
-# The unit tests under ASan+UBSan: any report fails the pass.
+# The unit tests of the core and of the glue (tests/glue: the glue's
+# request helpers, routing, config and shared memory against a stub of
+# httpd).
+unit() {
+    build/unit_tests && build/glue_tests
+}
+# The same built with ASan+UBSan: any report fails the pass.
 unit_asan() {
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        build/asan/unit_tests
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    build/asan/unit_tests && build/asan/glue_tests
 }
 
 run static "static checks (clang-format, layout, docs, cppcheck, deps)" \
     sh scripts/check.sh
-run unit "unit tests (cmocka)" build/unit_tests
+run unit "unit tests (cmocka): the core, then the glue" unit
 run unit-asan "unit tests under ASan + UBSan" unit_asan
 run integration "integration tests on SQLite (pytest, real httpd on loopback)" \
     suite

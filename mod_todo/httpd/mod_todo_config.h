@@ -57,6 +57,8 @@ typedef struct todo_srv_conf_t {
 
     /* Filled in by child_init, per process. */
     todo_writer_t *writer; /**< SQLite group commit, or NULL */
+    /* Set at run time, per process. */
+    int mount_warned; /**< MT00018 has been said */
 } todo_srv_conf_t;
 
 /** Per directory/location. */

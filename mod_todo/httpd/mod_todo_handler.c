@@ -263,10 +263,21 @@ static int todo_handler(request_rec *r)
     req = todo_req_make(r);
     rv = todo_route_request(req);
     if (!req->mount) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      TODO_LOGNO(00018) "cannot tell the API mount point for "
-                                        "%s; set TodoBasePath",
-                      r->uri);
+        /* Outside TodoBasePath: just not the API. Without it, a
+         * configuration problem, said once per server and process (a
+         * client must not fill the log). */
+        if (!req->dc->base_path
+            && !__atomic_exchange_n(&req->sc->mount_warned, 1,
+                                    __ATOMIC_ACQ_REL)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          TODO_LOGNO(00018) "cannot tell the API mount point "
+                                            "for %s (a <LocationMatch>, a "
+                                            "wildcard, <If> or <Directory> "
+                                            "sets the handler); set "
+                                            "TodoBasePath (said once per "
+                                            "process)",
+                          r->uri);
+        }
         return todo_send_error(
             req, todo_result_fail(req->res, APR_ENOENT, "Not Found"));
     }

@@ -95,7 +95,7 @@ apr_status_t todo_req_rate_limit(todo_req_t *req, todo_rl_kind_t kind,
 
     if (!rule.count
         || todo_rl_take(rates, todo_rl_key(rates, ns[kind], value), &rule,
-                        apr_time_now(), &req->res->retry_after)) {
+                        req->now, &req->res->retry_after)) {
         return APR_SUCCESS;
     }
     todo_metrics_rate_limited(todo_shared_metrics(), kind);

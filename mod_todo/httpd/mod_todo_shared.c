@@ -26,7 +26,7 @@ APLOG_USE_MODULE(todo);
 #define RATE_SLOTS (UINT32_C(1) << 16)
 /* Live streams per user, counted in 2^16 buckets by a hash of the id. */
 #define USER_BUCKETS (1 << 16)
-#define LAYOUT 4 /* bump when the segment's layout changes */
+#define LAYOUT 5 /* bump when the segment's layout changes */
 
 typedef struct {
     uint64_t layout;
@@ -34,11 +34,11 @@ typedef struct {
     pthread_mutex_t events_lock; /* appenders; process-shared, robust */
     uint64_t origin;             /* this server, in messages to others */
     uint64_t next_msgid;         /* its message numbers */
-    uint32_t leader_pid;         /* the process listening for others */
-    int64_t leader_beat;         /* when it last said so */
+    uint64_t leader;             /* the listening process and when it
+                                  * last said so: lease_word() */
     todo_metrics_t metrics;
-    uint16_t user_streams[USER_BUCKETS];
-    uint16_t address_streams[USER_BUCKETS]; /* by client address */
+    uint32_t user_streams[USER_BUCKETS];
+    uint32_t address_streams[USER_BUCKETS]; /* by client address */
     /* then the rate-limit table, then the event ring */
 } shared_t;
 
@@ -143,30 +143,42 @@ uint64_t todo_shared_next_msgid(void)
     return __atomic_add_fetch(&shared->next_msgid, 1, __ATOMIC_ACQ_REL);
 }
 
+/* The lease in one word, so that who holds it and since when change
+ * together: the holder's pid (Linux pids fit 22 bits) over 42 bits of
+ * milliseconds since the epoch (until the year 2109). */
+#define LEASE_MS_BITS 42
+#define LEASE_MS_MASK ((UINT64_C(1) << LEASE_MS_BITS) - 1)
+
+static uint64_t lease_word(uint32_t pid, apr_time_t now)
+{
+    return (uint64_t)pid << LEASE_MS_BITS
+           | ((uint64_t)apr_time_as_msec(now) & LEASE_MS_MASK);
+}
+
 int todo_shared_lease(uint32_t me, apr_time_t now)
 {
-    uint32_t holder = __atomic_load_n(&shared->leader_pid, __ATOMIC_ACQUIRE);
-    int64_t beat = __atomic_load_n(&shared->leader_beat, __ATOMIC_ACQUIRE);
+    uint64_t cur = __atomic_load_n(&shared->leader, __ATOMIC_ACQUIRE);
+    uint32_t holder = (uint32_t)(cur >> LEASE_MS_BITS);
+    apr_time_t beat = apr_time_from_msec((apr_int64_t)(cur & LEASE_MS_MASK));
 
-    if (holder != me
-        && (holder && now - beat < apr_time_from_sec(TODO_LEASE_SECONDS))) {
+    if (holder != me && holder
+        && now - beat < apr_time_from_sec(TODO_LEASE_SECONDS)) {
         return 0;
     }
-    if (holder != me
-        && !__atomic_compare_exchange_n(&shared->leader_pid, &holder, me, 0,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        return 0;
-    }
-    __atomic_store_n(&shared->leader_beat, now, __ATOMIC_RELEASE);
-    return 1;
+    /* Take it, or renew it, only if nobody changed it meanwhile. */
+    return __atomic_compare_exchange_n(&shared->leader, &cur,
+                                       lease_word(me, now), 0, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
 }
 
 void todo_shared_lease_release(uint32_t me)
 {
-    uint32_t holder = me;
+    uint64_t cur = __atomic_load_n(&shared->leader, __ATOMIC_ACQUIRE);
 
-    __atomic_compare_exchange_n(&shared->leader_pid, &holder, 0, 0,
-                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    if ((uint32_t)(cur >> LEASE_MS_BITS) == me) {
+        __atomic_compare_exchange_n(&shared->leader, &cur, 0, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    }
 }
 
 todo_metrics_t *todo_shared_metrics(void)
@@ -232,16 +244,16 @@ void todo_shared_wait(uint32_t seen, apr_interval_time_t timeout)
     futex(&events->wake, FUTEX_WAIT, seen, &ts);
 }
 
-static uint16_t *bucket(uint16_t *table, const char *key)
+static uint32_t *bucket(uint32_t *table, const char *key)
 {
     return &table[todo_fnv1a64(TODO_FNV1A64_INIT, key, strlen(key))
                   % USER_BUCKETS];
 }
 
 /* Count one more in @a counter unless that makes it more than @a max. */
-static int take(uint16_t *counter, int max)
+static int take(uint32_t *counter, int max)
 {
-    if (__atomic_add_fetch(counter, 1, __ATOMIC_ACQ_REL) > max) {
+    if (__atomic_add_fetch(counter, 1, __ATOMIC_ACQ_REL) > (uint32_t)max) {
         __atomic_sub_fetch(counter, 1, __ATOMIC_ACQ_REL);
         return 0;
     }
@@ -252,8 +264,8 @@ todo_stream_verdict_t todo_shared_stream_enter(const char *user,
                                                const char *address,
                                                const todo_stream_quota_t *q)
 {
-    uint16_t *u = bucket(shared->user_streams, user);
-    uint16_t *a = bucket(shared->address_streams, address);
+    uint32_t *u = bucket(shared->user_streams, user);
+    uint32_t *a = bucket(shared->address_streams, address);
 
     if (!todo_metrics_stream_open(&shared->metrics, q->total)) {
         return TODO_STREAM_FULL_SERVER;

@@ -429,7 +429,28 @@ static void test_handler_without_mount_point_warns_and_404s(void **state)
     assert_string_equal("Not Found", ts_detail(r));
     assert_non_null(stub_logged(r, APLOG_WARNING,
                                 "cannot tell the API mount point for "
-                                "/api/v1/healthz; set TodoBasePath"));
+                                "/api/v1/healthz"));
+    assert_non_null(stub_logged(r, APLOG_WARNING, "set TodoBasePath"));
+    /* Said once: a client cannot fill the log with it. */
+    r = handle(state, "GET", "/api/v1/tasks", &status);
+    assert_int_equal(404, r->status);
+    assert_null(stub_logged(r, APLOG_WARNING, "cannot tell"));
+}
+
+/* Outside TodoBasePath is simply not the API: a 404, and no warning. */
+static void test_handler_outside_base_path_is_quiet(void **state)
+{
+    request_rec *r;
+    int status;
+
+    stub_location(TS_SERVER(state), "/", LOCATION, SETHANDLER);
+    post_config(TS_SERVER(state));
+    r = stub_request(TS_SERVER(state), TS_POOL(state), "GET", "/other/x");
+    todo_dir_conf_get(r)->base_path = "/api/v1";
+    status = stub_hook_handler()(r);
+    assert_int_equal(OK, status);
+    assert_int_equal(404, r->status);
+    assert_null(stub_logged(r, APLOG_WARNING, "mount point"));
 }
 
 /* --- /healthz, /readyz, /metrics ------------------------------------- */
@@ -548,6 +569,7 @@ int test_glue_handler_run(void)
         TS_TEST(test_handler_answers_404_for_unknown_routes),
         TS_TEST(test_handler_answers_405_with_allow),
         TS_TEST(test_handler_without_mount_point_warns_and_404s),
+        TS_TEST(test_handler_outside_base_path_is_quiet),
         TS_TEST(test_healthz_and_readyz),
         TS_TEST(test_metrics_answer_loopback_only_by_default),
         TS_TEST(test_log_hook_redacts_access_tokens),
