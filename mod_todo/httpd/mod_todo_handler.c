@@ -123,7 +123,10 @@ static int todo_log_transaction(request_rec *r)
     note = ap_get_module_config(r->request_config, &todo_module);
     todo_metrics_request(todo_shared_metrics(),
                          note ? note->route : TODO_METRICS_ROUTES - 1,
-                         r->status, apr_time_now() - r->request_time);
+                         r->status, apr_time_now() - r->request_time,
+                         note
+                             && (routes[note->route].fn == todo_h_events
+                                 || routes[note->route].fn == todo_h_ws));
     return DECLINED;
 }
 

@@ -32,12 +32,12 @@ static void test_requests_by_route_and_status(void **state)
     todo_metrics_t *m = fresh(p);
     const char *text;
 
-    todo_metrics_request(m, 0, 200, 100);
-    todo_metrics_request(m, 0, 200, 100);
-    todo_metrics_request(m, 0, 404, 100);
-    todo_metrics_request(m, 1, 429, 100);
-    todo_metrics_request(m, -1, 404, 100); /* not routed */
-    todo_metrics_request(m, 0, 999, 100);  /* nonsense status */
+    todo_metrics_request(m, 0, 200, 100, 0);
+    todo_metrics_request(m, 0, 200, 100, 0);
+    todo_metrics_request(m, 0, 404, 100, 0);
+    todo_metrics_request(m, 1, 429, 100, 0);
+    todo_metrics_request(m, -1, 404, 100, 0); /* not routed */
+    todo_metrics_request(m, 0, 999, 100, 0);  /* nonsense status */
     text = todo_metrics_render(m, routes, NROUTES, p);
     has_line(text, "todo_http_requests_total{method=\"GET\",route=\"/tasks/"
                    "{id}\",status=\"200\"} 2");
@@ -45,8 +45,9 @@ static void test_requests_by_route_and_status(void **state)
                    "{id}\",status=\"404\"} 1");
     has_line(text, "todo_http_requests_total{method=\"POST\",route=\"/auth/"
                    "login\",status=\"429\"} 1");
-    has_line(text, "todo_http_requests_total{method=\"\",route=\"unmatched\","
-                   "status=\"404\"} 1");
+    has_line(text,
+             "todo_http_requests_total{method=\"any\",route=\"unmatched\","
+             "status=\"404\"} 1");
     has_line(text, "todo_http_requests_total{method=\"GET\",route=\"/tasks/"
                    "{id}\",status=\"500\"} 1");
     /* Nothing for what never happened. */
@@ -59,10 +60,10 @@ static void test_histogram_is_cumulative(void **state)
     todo_metrics_t *m = fresh(p);
     const char *text;
 
-    todo_metrics_request(m, 1, 200, 500);     /* on the 0.5 ms bound */
-    todo_metrics_request(m, 1, 200, 501);     /* just above */
-    todo_metrics_request(m, 1, 401, 3000000); /* 3 s */
-    todo_metrics_request(m, 1, 200, 9000000); /* beyond 5 s */
+    todo_metrics_request(m, 1, 200, 500, 0);     /* on the 0.5 ms bound */
+    todo_metrics_request(m, 1, 200, 501, 0);     /* just above */
+    todo_metrics_request(m, 1, 401, 3000000, 0); /* 3 s */
+    todo_metrics_request(m, 1, 200, 9000000, 0); /* beyond 5 s */
     text = todo_metrics_render(m, routes, NROUTES, p);
 #define B(le, n)                                                               \
     "todo_http_request_duration_seconds_bucket{method=\"POST\",route=\"/auth/" \
@@ -81,13 +82,31 @@ static void test_histogram_is_cumulative(void **state)
     assert_null(strstr(text, "duration_seconds_count{method=\"GET\""));
 }
 
+/* A stream is counted as a request, but its life (minutes) is not a
+ * request latency: it goes to the stream counters. */
+static void test_streams_stay_out_of_the_latency_histogram(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_metrics_t *m = fresh(p);
+    const char *text;
+
+    todo_metrics_request(m, 0, 200, 90000000, 1); /* a 90 s stream */
+    todo_metrics_request(m, 0, 200, 30000000, 1);
+    text = todo_metrics_render(m, routes, NROUTES, p);
+    has_line(text, "todo_http_requests_total{method=\"GET\",route=\"/tasks/"
+                   "{id}\",status=\"200\"} 2");
+    assert_null(strstr(text, "duration_seconds_count{method=\"GET\""));
+    has_line(text, "todo_realtime_streams_ended_total 2");
+    has_line(text, "todo_realtime_stream_seconds_total 120.000000");
+}
+
 static void test_label_values_escaped(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_metrics_t *m = fresh(p);
     const char *text;
 
-    todo_metrics_request(m, 2, 200, 1);
+    todo_metrics_request(m, 2, 200, 1, 0);
     text = todo_metrics_render(m, routes, NROUTES, p);
     has_line(text, "todo_http_requests_total{method=\"GET\",route=\"/odd\\\""
                    "one\\\\\",status=\"200\"} 1");
@@ -137,6 +156,7 @@ int test_todo_metrics_run(void)
     const struct CMUnitTest tests[] = {
         TS_TEST(test_requests_by_route_and_status),
         TS_TEST(test_histogram_is_cumulative),
+        TS_TEST(test_streams_stay_out_of_the_latency_histogram),
         TS_TEST(test_label_values_escaped),
         TS_TEST(test_auth_rate_db_and_streams),
     };

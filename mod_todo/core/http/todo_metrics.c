@@ -29,7 +29,7 @@ static const char *const rl_kinds[TODO_RL_KINDS] = {
 #define GET(word) __atomic_load_n(&(word), __ATOMIC_RELAXED)
 
 void todo_metrics_request(todo_metrics_t *m, int route, int status,
-                          apr_interval_time_t elapsed)
+                          apr_interval_time_t elapsed, int stream)
 {
     int b;
 
@@ -45,6 +45,12 @@ void todo_metrics_request(todo_metrics_t *m, int route, int status,
     for (b = 0; b < TODO_METRICS_BUCKETS - 1 && elapsed > bucket_us[b]; ++b) {
     }
     ADD(m->requests[route][status - 100], 1);
+    if (stream) {
+        /* A stream lives for minutes: not a request latency. */
+        ADD(m->streams_ended, 1);
+        ADD(m->stream_us, (uint64_t)elapsed);
+        return;
+    }
     ADD(m->latency[route][b], 1);
     ADD(m->latency_sum_us[route], (uint64_t)elapsed);
 }
@@ -161,7 +167,7 @@ static const char *route_labels(apr_pool_t *p,
                                 int r)
 {
     if (r >= nroutes) {
-        return "method=\"\",route=\"unmatched\"";
+        return "method=\"any\",route=\"unmatched\"";
     }
     return apr_psprintf(p, "method=\"%s\",route=\"%s\"",
                         label(p, routes[r].method),
@@ -301,6 +307,14 @@ const char *todo_metrics_render(const todo_metrics_t *m,
            "Live realtime streams (WebSocket and Server-Sent Events).");
     emit(&o, apr_psprintf(p, "todo_realtime_streams %" APR_INT64_T_FMT "\n",
                           (apr_int64_t)GET(m->streams)));
+    counter(&o, "todo_realtime_streams_ended_total",
+            "Realtime streams that have ended (their requests are in "
+            "todo_http_requests_total, their time only here).",
+            GET(m->streams_ended));
+    header(&o, "todo_realtime_stream_seconds_total", "counter",
+           "Time the ended realtime streams lived.");
+    emit(&o, apr_psprintf(p, "todo_realtime_stream_seconds_total %.6f\n",
+                          (double)GET(m->stream_us) / 1e6));
     header(&o, "todo_realtime_streams_refused_total", "counter",
            "Streams answered 429, by the limit that refused them.");
     for (i = TODO_STREAM_ADMITTED + 1; i < TODO_STREAM_VERDICTS; ++i) {

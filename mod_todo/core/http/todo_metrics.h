@@ -53,6 +53,8 @@ typedef struct todo_metrics_t {
     uint64_t db_group_writes;  /**< writes in them */
     int64_t db_group_queued;   /**< writes waiting for a group (gauge) */
     int64_t streams;           /**< live realtime streams (gauge) */
+    uint64_t streams_ended;    /**< streams that ended */
+    uint64_t stream_us;        /**< the time they lived */
     /** streams refused, by todo_stream_verdict_t */
     uint64_t streams_refused[TODO_STREAM_VERDICTS];
 } todo_metrics_t;
@@ -64,9 +66,10 @@ typedef struct todo_metrics_route_t {
 } todo_metrics_route_t;
 
 /** Count one request of route @a route (TODO_METRICS_ROUTES - 1 for
- * none) answered @a status after @a elapsed. */
+ * none) answered @a status after @a elapsed; a @a stream's time goes to
+ * the stream counters, not to the request latency histogram. */
 void todo_metrics_request(todo_metrics_t *m, int route, int status,
-                          apr_interval_time_t elapsed);
+                          apr_interval_time_t elapsed, int stream);
 
 /** Count a 401 for @a reason: "missing_token", a todo_jwt_error_name(),
  * "revoked", "bad_credentials", "bad_refresh", "refresh_reuse". */
