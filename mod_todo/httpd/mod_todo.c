@@ -53,6 +53,11 @@ static void log_print(const char *file, int line, todo_log_level_t level,
 {
     (void)baton;
     (void)p;
+    /* Our own codes (TODO_E*) mean nothing to apr_strerror(): "APR does
+     * not understand this error code". The message says what happened. */
+    if (rv >= APR_OS_START_USERERR && rv < APR_OS_START_USERERR + 1000) {
+        rv = 0;
+    }
     ap_log_error(file, line, APLOG_MODULE_INDEX, log_levels[level], rv,
                  log_server, "%s", msg);
 }

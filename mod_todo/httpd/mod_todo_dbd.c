@@ -106,44 +106,34 @@ const char *todo_dbd_where(apr_pool_t *p, server_rec *s, const char *name)
              : "the configuration";
 }
 
-/* Can httpd's User (its children) create and write files in @a dir, and
- * write @a file if it exists? When httpd is not started as root, the
- * children are this process's user, and the kernel says. */
-static const char *writable_by_user(apr_pool_t *p, const char *dir,
-                                    const char *file)
+/* Can httpd's User (its children) create and write files in the
+ * directory @a path (@a dir), or read and write the file @a path? When
+ * httpd is not started as root, the children are this process's user and
+ * the kernel says. @return NULL, or why not */
+static const char *user_may_write(apr_pool_t *p, const char *path, int dir)
 {
-    const char *paths[2] = {dir, file};
-    int i;
+    unsigned want = dir ? 3 : 6; /* dir: wx; file: rw */
+    struct stat st;
+    unsigned bits;
 
-    for (i = 0; i < 2; ++i) {
-        struct stat st;
-        unsigned want = i == 0 ? 3 : 6; /* dir: wx; file: rw */
-        unsigned bits;
-
-        if (stat(paths[i], &st) < 0) {
-            if (i == 0) {
-                return apr_psprintf(p, "the directory %s does not exist", dir);
-            }
-            continue; /* no file yet: made at the first start */
-        }
-        if (geteuid() != 0) {
-            if (access(paths[i], i == 0 ? W_OK | X_OK : R_OK | W_OK) < 0) {
-                return apr_psprintf(p, "%s is not writable by %s", paths[i],
-                                    i == 0 ? "this user" : "this user");
-            }
-            continue;
-        }
-        bits = st.st_uid == ap_unixd_config.user_id    ? (st.st_mode >> 6) & 7
-               : st.st_gid == ap_unixd_config.group_id ? (st.st_mode >> 3) & 7
-                                                       : st.st_mode & 7;
-        if ((bits & want) != want) {
-            return apr_psprintf(p,
-                                "%s is not writable by User %s (owner %ld, "
-                                "mode %04o): give it to that user",
-                                paths[i], ap_unixd_config.user_name,
-                                (long)st.st_uid,
-                                (unsigned)(st.st_mode & 07777));
-        }
+    if (stat(path, &st) < 0) {
+        return dir ? apr_psprintf(p, "the directory %s does not exist", path)
+                   : NULL; /* no file yet: made at the first start */
+    }
+    if (geteuid() != 0) {
+        return access(path, dir ? W_OK | X_OK : R_OK | W_OK) < 0
+                   ? apr_psprintf(p, "%s is not writable by this user", path)
+                   : NULL;
+    }
+    bits = st.st_uid == ap_unixd_config.user_id    ? (st.st_mode >> 6) & 7
+           : st.st_gid == ap_unixd_config.group_id ? (st.st_mode >> 3) & 7
+                                                   : st.st_mode & 7;
+    if ((bits & want) != want) {
+        return apr_psprintf(p,
+                            "%s is not writable by User %s (owner %ld, mode "
+                            "%04o): give it to that user",
+                            path, ap_unixd_config.user_name, (long)st.st_uid,
+                            (unsigned)(st.st_mode & 07777));
     }
     return NULL;
 }
@@ -208,11 +198,20 @@ const char *todo_dbd_check_config(apr_pool_t *p, server_rec *s)
         }
         dir = apr_pstrndup(p, params,
                            (apr_size_t)(strrchr(params, '/') - params));
-        why = writable_by_user(p, *dir ? dir : "/", params);
+        why = user_may_write(p, *dir ? dir : "/", 1);
         if (why) {
             return apr_psprintf(p, "%s: DBDParams %s: %s",
                                 todo_dbd_where(p, sp, "DBDParams"), params,
                                 why);
+        }
+        /* A read-only file still serves reads (writes answer 503): said,
+         * not refused. */
+        why = user_may_write(p, params, 0);
+        if (why) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp,
+                         TODO_LOGNO(00036) "%s: DBDParams %s: %s; writes will "
+                                           "answer 503",
+                         todo_dbd_where(p, sp, "DBDParams"), params, why);
         }
     }
     return NULL;
@@ -387,9 +386,13 @@ static todo_db_t *open_keeper(apr_pool_t *pchild, server_rec *s,
         rv = todo_db_select(db, pchild, TODO_SQL_PING, &rows, TODO_NO_ARGS);
     }
     if (APR_SUCCESS != rv) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
-                     TODO_LOGNO(00030) "could not open the SQLite database "
-                                       "ahead of mod_dbd's pool");
+        ap_log_error(APLOG_MARK, APLOG_WARNING,
+                     rv >= APR_OS_START_USERERR ? 0 : rv, s,
+                     TODO_LOGNO(00030) "could not open the SQLite database %s "
+                                       "ahead of mod_dbd's pool (see the "
+                                       "line before); requests will answer "
+                                       "503 until it opens",
+                     sc->db_params);
         return NULL;
     }
     return db;

@@ -304,6 +304,7 @@ void todo_handler_register_hooks(void)
 
     route_table_init();
     todo_openapi_register_hooks();
+    todo_logformat_register_hooks();
     ap_hook_post_config(handler_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(todo_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(todo_log_transaction, NULL, before_log,

@@ -33,6 +33,10 @@ int todo_h_healthz(todo_req_t *req);
 int todo_h_readyz(todo_req_t *req);
 int todo_h_metrics(todo_req_t *req);
 
+/* mod_todo_logformat.c */
+/** Register the %{...}J access-log format item (JSON values). */
+void todo_logformat_register_hooks(void);
+
 /* mod_todo_openapi.c */
 /** Register the hook that loads the embedded OpenAPI document. */
 void todo_openapi_register_hooks(void);

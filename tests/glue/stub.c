@@ -731,6 +731,10 @@ void todo_openapi_register_hooks(void)
 {
 }
 
+void todo_logformat_register_hooks(void)
+{
+}
+
 /* The route handlers: each records that the router chose it. */
 #define STUB_ROUTE(name)                                                       \
     int name(todo_req_t *req)                                                  \

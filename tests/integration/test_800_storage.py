@@ -169,7 +169,7 @@ class TestDurability:
         fresh.stop()
         os.chmod(fresh.db_path, 0o444)
         try:
-            fresh.expect_log(r"readonly|read-only|MT0000[1-5]|AH")
+            fresh.expect_log(r"readonly|read-only|MT0000[1-5]|MT00036|AH")
             assert fresh.start() == 0
             r = fresh.post("/auth/register", json={
                 "email": "ro@example.com", "username": "readonly",

@@ -384,6 +384,58 @@ static void test_malloc_chaos_error_body(void **state)
     chaos_loop(TS_POOL(state), chaos_error_body, "error body");
 }
 
+/* Log values: any bytes make a JSON string that parses, UTF-8 kept as it
+ * is, other bytes as U+0080..U+00FF, control characters escaped. */
+static void test_jbuf_log_str_any_bytes(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    static const struct {
+        const char *in;
+        apr_size_t len;
+        const char *out;
+    } cases[] = {
+        {"plain", 5, "\"plain\""},
+        {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},
+        {"caf\xc3", 4, "\"caf\\u00C3\""},                 /* truncated */
+        {"\xff\xfe", 2, "\"\\u00FF\\u00FE\""},            /* never UTF-8 */
+        {"\xed\xa0\x80", 3, "\"\\u00ED\\u00A0\\u0080\""}, /* surrogate */
+        {"\xc0\xaf", 2, "\"\\u00C0\\u00AF\""},            /* overlong */
+        {"q\"b\\", 4, "\"q\\\"b\\\\\""},
+        {"a\nb\x01\x7f", 5, "\"a\\nb\\u0001\x7f\""},
+        {"nul\0x", 5, "\"nul\\u0000x\""},
+        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},
+    };
+    size_t i;
+    unsigned char bytes[256];
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+        todo_jbuf_t b;
+        apr_size_t len;
+        todo_jbuf_init(&b, p, 4);
+        todo_jbuf_log_str(&b, cases[i].in, cases[i].len);
+        assert_string_equal(cases[i].out, todo_jbuf_text(&b, &len));
+    }
+    /* Every byte value, in one string: jansson reads it back. */
+    for (i = 0; i < 256; ++i) {
+        bytes[i] = (unsigned char)i;
+    }
+    {
+        todo_jbuf_t b;
+        apr_size_t len;
+        json_t *j;
+        todo_jbuf_init(&b, p, 4);
+        todo_jbuf_log_str(&b, (const char *)bytes, sizeof(bytes));
+        j = json_loads(todo_jbuf_text(&b, &len),
+                       JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        assert_non_null(j);
+        assert_true(json_is_string(j));
+        json_decref(j);
+        todo_jbuf_init(&b, p, 4);
+        todo_jbuf_log_str(&b, NULL, 0);
+        assert_string_equal("null", todo_jbuf_text(&b, &len));
+    }
+}
+
 int test_todo_json_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +453,7 @@ int test_todo_json_run(void)
                                         chaos_teardown),
         cmocka_unit_test_setup_teardown(test_malloc_chaos_error_body, ts_setup,
                                         chaos_teardown),
+        TS_TEST(test_jbuf_log_str_any_bytes),
     };
     return cmocka_run_group_tests_name("todo_json", tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <unistr.h>
 
 #include "todo_json.h"
 #include "todo_utf8.h"
@@ -126,9 +127,45 @@ static const unsigned char byte_kind[256] = {
     [0x5d ... 0x7f] = 1,
     [0x80 ... 0xff] = 2}; /* 0x22 '"' and 0x5c '\\' are escaped */
 
+static const char hex[] = "0123456789ABCDEF";
+
+/* Write the escape of byte @a c (a control character, '"' or '\\') at
+ * @a out, as jansson writes it. @return the end */
+static char *escape_byte(char *out, unsigned char c)
+{
+    *out++ = '\\';
+    switch (c) {
+    case '"':
+    case '\\':
+        *out++ = (char)c;
+        break;
+    case '\b':
+        *out++ = 'b';
+        break;
+    case '\f':
+        *out++ = 'f';
+        break;
+    case '\n':
+        *out++ = 'n';
+        break;
+    case '\r':
+        *out++ = 'r';
+        break;
+    case '\t':
+        *out++ = 't';
+        break;
+    default: /* the other control characters, and bytes read as Latin-1 */
+        memcpy(out, "u00", 3);
+        out[3] = hex[c >> 4];
+        out[4] = hex[c & 0xf];
+        out += 5;
+        break;
+    }
+    return out;
+}
+
 void todo_jbuf_str(todo_jbuf_t *b, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
     const unsigned char *c;
     unsigned kinds = 0;
     char *out;
@@ -148,40 +185,45 @@ void todo_jbuf_str(todo_jbuf_t *b, const char *s)
             *out++ = (char)*c;
             continue;
         }
-        *out++ = '\\';
-        switch (*c) {
-        case '"':
-        case '\\':
-            *out++ = (char)*c;
-            break;
-        case '\b':
-            *out++ = 'b';
-            break;
-        case '\f':
-            *out++ = 'f';
-            break;
-        case '\n':
-            *out++ = 'n';
-            break;
-        case '\r':
-            *out++ = 'r';
-            break;
-        case '\t':
-            *out++ = 't';
-            break;
-        default: /* the other control characters, as jansson writes them */
-            memcpy(out, "u00", 3);
-            out[3] = hex[*c >> 4];
-            out[4] = hex[*c & 0xf];
-            out += 5;
-            break;
-        }
+        out = escape_byte(out, *c);
     }
     *out++ = '"';
     if ((kinds & 2)
         && todo_utf8_count(s, (apr_size_t)(c - (const unsigned char *)s)) < 0) {
         b->failed = 1;
     }
+    b->len = (apr_size_t)(out - b->buf);
+}
+
+void todo_jbuf_log_str(todo_jbuf_t *b, const char *s, apr_size_t len)
+{
+    const uint8_t *c = (const uint8_t *)s, *end;
+    char *out;
+
+    if (!s) {
+        TODO_JBUF_LIT(b, "null");
+        return;
+    }
+    end = c + len;
+    jbuf_reserve(b, 6 * len + 2);
+    out = b->buf + b->len;
+    *out++ = '"';
+    while (c < end) {
+        ucs4_t uc;
+        int n = *c < 0x80 ? 1 : u8_mbtoucr(&uc, c, (size_t)(end - c));
+        if (n > 1) { /* a whole, valid UTF-8 sequence */
+            memcpy(out, c, (size_t)n);
+            out += n;
+            c += n;
+        }
+        else if (n == 1 && byte_kind[*c] == 1) {
+            *out++ = (char)*c++;
+        }
+        else { /* escaped, or a byte that starts no valid sequence */
+            out = escape_byte(out, *c++);
+        }
+    }
+    *out++ = '"';
     b->len = (apr_size_t)(out - b->buf);
 }
 

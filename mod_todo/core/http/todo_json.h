@@ -93,6 +93,14 @@ void todo_jbuf_raw(todo_jbuf_t *b, const char *s, apr_size_t len);
 /** Append @a s as a JSON string, or null for NULL. */
 void todo_jbuf_str(todo_jbuf_t *b, const char *s);
 
+/**
+ * Append @a len bytes as a JSON string (null for NULL) whatever they are,
+ * for logs: a byte that is not part of valid UTF-8 is written as the
+ * code point of the same value (\u0080 .. \u00FF, its Latin-1 reading),
+ * so the text is always valid JSON and no byte goes unseen.
+ */
+void todo_jbuf_log_str(todo_jbuf_t *b, const char *s, apr_size_t len);
+
 /** Append an integer. */
 void todo_jbuf_int(todo_jbuf_t *b, apr_int64_t v);
 

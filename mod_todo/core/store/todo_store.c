@@ -30,6 +30,27 @@ static apr_status_t db_close(void *data)
     return APR_SUCCESS;
 }
 
+const char *todo_db_describe(apr_pool_t *p, todo_dialect_t dialect,
+                             const char *params)
+{
+    const char *pw, *end;
+
+    if (!params || !*params) {
+        return "(no DBDParams)";
+    }
+    if (dialect == TODO_DIALECT_SQLITE3) {
+        return params;
+    }
+    /* A libpq connection string: everything but the password. */
+    pw = strstr(params, "password=");
+    if (!pw) {
+        return params;
+    }
+    end = pw + strcspn(pw, " \t");
+    return apr_pstrcat(p, apr_pstrmemdup(p, params, (apr_size_t)(pw - params)),
+                       "password=...", end, NULL);
+}
+
 apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
                           todo_db_t **pdb)
 {
@@ -50,9 +71,16 @@ apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
     }
     rv = apr_dbd_open_ex(db->drv, p, params, &db->h, &err);
     if (APR_SUCCESS != rv) {
-        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, rv, p,
-                        TODO_LOGNO(00003) "cannot open %s database: %s", driver,
-                        err ? err : "unknown error");
+        todo_log_perror(
+            TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
+            TODO_LOGNO(00003) "cannot open the %s database %s: %s (%s)", driver,
+            todo_db_describe(p, db->dialect, params),
+            err ? err : "the driver gave no reason",
+            db->dialect == TODO_DIALECT_SQLITE3
+                ? "does its directory exist, and may httpd's User write "
+                  "the directory and the file?"
+                : "is the server up, and do DBDParams name it, the "
+                  "database and a user that may connect?");
         return TODO_EDB;
     }
     apr_pool_cleanup_register(p, db, db_close, apr_pool_cleanup_null);

@@ -112,6 +112,13 @@ apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
 apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts);
 
 /**
+ * The database @a params name, fit for a log line: the SQLite file's
+ * path, or the libpq connection string with its password left out.
+ */
+const char *todo_db_describe(apr_pool_t *p, todo_dialect_t dialect,
+                             const char *params);
+
+/**
  * An identifier of the server session behind the connection: the backend
  * process id for PostgreSQL (it changes when libpq silently reconnects,
  * which drops the server-side prepared statements), 0 for SQLite.
