@@ -6,24 +6,17 @@ execute, see the 201 (tests/js/swagger_ui.mjs, Playwright)."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import uuid
 
-import pytest
-
+from browser import ARTIFACTS, NO_BROWSER_TLS, node_script
 from env import TOP
-
-SCRIPT = os.path.join(TOP, "tests", "js", "swagger_ui.mjs")
-ARTIFACTS = os.path.join(TOP, "build", "artifacts")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 def run_ui(env, username, password, screenshot, title, timeout_ms=15000):
-    if not shutil.which("node") or not os.path.exists(CHROMIUM):
-        pytest.fail("node or chromium is missing: run scripts/deps.sh")
+    script = node_script("swagger_ui.mjs")
     p = subprocess.run(
-        ["node", SCRIPT, env.base, username, password, screenshot, title],
+        ["node", script, env.base, username, password, screenshot, title],
         capture_output=True, text=True, timeout=90,
         env=dict(os.environ, SWAGGER_UI_TIMEOUT=str(timeout_ms)))
     lines = p.stdout.strip().splitlines()
@@ -87,12 +80,6 @@ class TestServedByApache:
             r = env.session.get(env.base + "/docs/dist/" + name)
             assert r.status_code == 200, name
             assert len(r.content) > 0, name
-
-
-NO_BROWSER_TLS = pytest.mark.skipif(
-    os.environ.get("TODO_TEST_TLS") == "1",
-    reason="the browser runs in the plain-HTTP pass: Chromium does not "
-           "trust the harness's self-signed certificate")
 
 
 @NO_BROWSER_TLS

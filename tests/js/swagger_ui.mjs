@@ -8,9 +8,9 @@
 // Prints one JSON line ({"ok":true,"status":201,"task":{...}}) and exits 0,
 // or prints the failure and exits 1; a screenshot is saved either way.
 // Chromium: CHROMIUM (default /usr/bin/chromium), Debian's package.
-import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { launch, step } from "./browser.mjs";
 
 const [base, username, password, shot, title0] = process.argv.slice(2);
 if (!shot) {
@@ -21,13 +21,7 @@ const title = title0 || `Swagger UI task ${Date.now()}`;
 const TIMEOUT = Number(process.env.SWAGGER_UI_TIMEOUT || 15000);
 
 mkdirSync(dirname(shot), { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  // root has no user namespace sandbox here; the page is our own.
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  timeout: 20000,
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
 page.setDefaultTimeout(TIMEOUT);
 const external = [];
@@ -42,16 +36,6 @@ page.on("request", (req) => {
     tokenRequests.push(req.url());
   }
 });
-
-async function step(name, fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    const err = new Error(`${name}: ${e.message.split("\n")[0]}`);
-    err.step = name;
-    throw err;
-  }
-}
 
 let status = 1;
 try {
