@@ -50,6 +50,33 @@ class TestCors:
         assert r.headers["Access-Control-Allow-Origin"] == ALLOWED
 
 
+def test_todo_150_04_foreign_origins_get_no_stream(env):
+    """WebSocket handshakes are outside CORS, and a foreign EventSource is
+    answered (the browser only hides it) while it holds a stream slot: a
+    stream request from an origin neither allowed nor the API's own is
+    refused, without an error-log line per refusal (the autouse fixture
+    fails the test on any)."""
+    _, tokens, _ = env.new_session()
+    token = tokens["access_token"]
+    ws = {"Connection": "Upgrade", "Upgrade": "websocket",
+          "Sec-WebSocket-Version": "13",
+          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    for _ in range(3):
+        r = env.get("/events?access_token=" + token,
+                    headers={"Origin": FOREIGN}, stream=True)
+        assert r.status_code == 403
+        r.close()
+        r = env.get("/ws?access_token=" + token,
+                    headers=dict(ws, Origin=FOREIGN))
+        assert r.status_code == 403
+    # An allowed origin, and the API's own pages, stream.
+    for origin in (ALLOWED, env.base):
+        r = env.get("/events?access_token=" + token,
+                    headers={"Origin": origin}, stream=True)
+        assert r.status_code == 200, origin
+        r.close()
+
+
 def test_todo_150_10_json_access_log(env):
     user, tokens, _ = env.new_session()
     marker = "/tasks?marker=%d" % time.time_ns()
