@@ -402,6 +402,9 @@ int todo_send_error(todo_req_t *req, apr_status_t rv)
     if (status == HTTP_METHOD_NOT_ALLOWED && res->allow) {
         apr_table_setn(req->r->err_headers_out, "Allow", res->allow);
     }
+    else if (status == HTTP_PRECONDITION_FAILED && res->etag) {
+        apr_table_setn(req->r->err_headers_out, "ETag", res->etag);
+    }
     else if (status == HTTP_TOO_MANY_REQUESTS) {
         apr_table_setn(req->r->err_headers_out, "Retry-After",
                        apr_itoa(req->r->pool, res->retry_after));

@@ -69,6 +69,7 @@ typedef struct todo_result_t {
     const char *allow;          /**< Allow header value for 405 */
     int retry_after;            /**< seconds, for 429 */
     const char *auth_reason;    /**< why a 401, as todo_metrics counts it */
+    const char *etag;           /**< for 412: the current version's ETag */
 } todo_result_t;
 
 /** Make an empty (successful) result in @a p. */

@@ -174,6 +174,8 @@ static apr_status_t read_for_write(todo_db_t *db, apr_pool_t *p,
 
     if (APR_SUCCESS == rv && if_match
         && !todo_etag_matches(if_match, todo_task_etag(p, *ptask), 0)) {
+        /* Say which version is current: a client need not GET again. */
+        res->etag = todo_task_etag(p, *ptask);
         rv = todo_result_fail(res, TODO_EPRECOND, STALE);
     }
     return rv;
