@@ -25,6 +25,9 @@ WERROR_CFLAGS = -Wall -Wextra -Werror -Wmissing-prototypes \
                 -Wstrict-prototypes -Wshadow -Wformat=2 -Wvla \
                 -Wwrite-strings -Wnull-dereference -Wformat-security
 OPT_CFLAGS   ?= -O2 -g
+# The project's version (VERSION): in the module's ServerSignature
+# component, todoctl --version and the todo_build_info metric.
+VERSION      := $(shell cat VERSION)
 SAN_CFLAGS   ?=
 CORE_CFLAGS   = $(OPT_CFLAGS) $(SAN_CFLAGS) -fPIC -std=gnu11 \
                 $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen $(CORE_INC) \
@@ -63,6 +66,10 @@ todoctl: $(TODOCTL)
 unit-build: $(UNIT_BIN)
 glue-build: $(GLUE_BIN)
 
+$(BUILD)/gen/todo_version.h: VERSION
+	@mkdir -p $(dir $@)
+	printf '#define TODO_VERSION "%s"\n' "$(VERSION)" > $@.tmp && mv $@.tmp $@
+
 $(BUILD)/gen/todo_migrations_data.c: $(SQL_FILES) scripts/embed_sql.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed_sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
@@ -85,7 +92,7 @@ $(BUILD)/core/todo_openapi_data.o: $(BUILD)/gen/todo_openapi_data.c \
 	@echo "  CC      $<"
 	@$(CC) $(CORE_CFLAGS) -c -o $@ $<
 
-$(BUILD)/core/%.o: mod_todo/core/%.c $(CORE_HDR)
+$(BUILD)/core/%.o: mod_todo/core/%.c $(CORE_HDR) $(BUILD)/gen/todo_version.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CORE_CFLAGS) -c -o $@ $<
@@ -96,12 +103,15 @@ $(LIBTODO): $(CORE_OBJ)
 
 # apxs drives libtool: the glue is compiled with the same warnings, the core
 # comes in as the static archive, and only todo_module is exported.
-$(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) mod_todo/httpd/mod_todo.map
+$(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) \
+           $(BUILD)/gen/todo_version.h \
+           mod_todo/httpd/mod_todo.map
 	@mkdir -p $(BUILD)/apxs
 	cp $(GLUE_SRC) $(GLUE_HDR) $(BUILD)/apxs/
 	@echo "  APXS    $@"
 	@cd $(BUILD)/apxs && $(APXS) -c -o mod_todo.la \
 	    $(foreach f,$(OPT_CFLAGS) $(SAN_CFLAGS) $(WERROR_CFLAGS),-Wc,$(f)) \
+	    -I$(CURDIR)/$(BUILD)/gen \
 	    $(addprefix -I$(CURDIR)/,$(CORE_DIRS:/=)) $(PG_INC) \
 	    $(notdir $(GLUE_SRC)) $(CURDIR)/$(LIBTODO) $(LIBS) \
 	    -Wl,--version-script=$(CURDIR)/mod_todo/httpd/mod_todo.map \

@@ -31,6 +31,7 @@
 #include "mod_todo_shared.h"
 #include "mod_todo_stream.h"
 #include "todo_log.h"
+#include "todo_version.h" /* build/gen, from VERSION */
 
 /* ---- the core's log lines go to the error log ---- */
 
@@ -106,6 +107,8 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     log_server = s;
     todo_log_set(log_is_level, log_print, NULL);
+    /* The Server header's component (ServerTokens Full shows it). */
+    ap_add_version_component(pconf, "mod_todo/" TODO_VERSION);
     err = todo_shared_post_config(
         s, (apr_size_t)todo_conf_event_backlog(todo_srv_conf_get(s)));
     if (!err) {

@@ -40,7 +40,7 @@ $(FUZZ_BUILD)/core/todo_migrations_data.o: $(BUILD)/gen/todo_migrations_data.c
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_BUILD)/core/%.o: mod_todo/core/%.c $(CORE_HDR)
+$(FUZZ_BUILD)/core/%.o: mod_todo/core/%.c $(CORE_HDR) $(BUILD)/gen/todo_version.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<

@@ -4,6 +4,7 @@
 
 #include "test_common.h"
 #include "todo_metrics.h"
+#include "todo_version.h"
 
 static const todo_metrics_route_t routes[] = {
     {"GET", "/tasks/{id}"},
@@ -97,6 +98,7 @@ static void test_streams_stay_out_of_the_latency_histogram(void **state)
                    "{id}\",status=\"200\"} 2");
     assert_null(strstr(text, "duration_seconds_count{method=\"GET\""));
     has_line(text, "todo_realtime_streams_ended_total 2");
+    has_line(text, "todo_build_info{version=\"" TODO_VERSION "\"} 1");
     has_line(text, "todo_realtime_stream_seconds_total 120.000000");
 }
 

@@ -6,6 +6,7 @@
 #include <apr_tables.h>
 
 #include "todo_metrics.h"
+#include "todo_version.h" /* build/gen, from VERSION */
 
 /* Upper bounds of the latency buckets, in microseconds; the last
  * bucket is +Inf. */
@@ -260,6 +261,9 @@ const char *todo_metrics_render(const todo_metrics_t *m,
     if (nroutes > TODO_METRICS_ROUTES - 1) {
         nroutes = TODO_METRICS_ROUTES - 1;
     }
+    header(&o, "todo_build_info", "gauge",
+           "The module's version, as a label (always 1).");
+    emit(&o, "todo_build_info{version=\"" TODO_VERSION "\"} 1\n");
     render_requests(&o, m, routes, nroutes);
     render_latency(&o, m, routes, nroutes);
 
