@@ -18,7 +18,6 @@
 
 #include "todo_stream_admit.h"
 
-
 /** Routes the table can count: the module's routes, then "unmatched". */
 #define TODO_METRICS_ROUTES 32
 /** HTTP statuses 100-599. */
