@@ -314,6 +314,32 @@ static apr_status_t stream_authenticate(stream_t *st, int *pvia_protocol)
     return rv;
 }
 
+/*
+ * Is the stream's session still live? Revocations made by this server
+ * reach streams at once through the event ring; this catches the others
+ * (todoctl, a database edited by hand, another server on the same SQLite
+ * file) within a heartbeat. A database that does not answer ends
+ * nothing. @return 0 if the session is over
+ */
+static int session_live(stream_t *st)
+{
+    ap_dbd_t *dbd = NULL;
+    todo_db_t *db = todo_dbd_open(st->r, st->req->sc, &dbd);
+    apr_status_t rv;
+
+    if (!db) {
+        return 1;
+    }
+    rv = todo_auth_session_live(db, st->scratch, st->who.sid, st->who.user->id);
+    todo_dbd_close(st->r, dbd);
+    apr_pool_clear(st->scratch);
+    if (rv == TODO_EAUTH) {
+        todo_stream_end(&st->s, TODO_WS_CLOSE_REVOKED, "session revoked");
+        return 0;
+    }
+    return 1;
+}
+
 static apr_status_t stream_leave(void *data)
 {
     stream_t *st = data;
@@ -540,8 +566,9 @@ static void stream_loop(stream_t *st)
         case TODO_STREAM_CLOSE:
             return;
         case TODO_STREAM_PING:
-            if (!(st->ws ? send_frame(st, TODO_WS_PING, "", 0)
-                         : send_raw(st, ": ping\n\n", 8))) {
+            if (!session_live(st)
+                || !(st->ws ? send_frame(st, TODO_WS_PING, "", 0)
+                            : send_raw(st, ": ping\n\n", 8))) {
                 return;
             }
             continue;

@@ -2,6 +2,7 @@
 stream of the owner gets each event, whichever httpd process holds it or
 handled the write; nobody else does; Last-Event-ID resumes."""
 
+import base64
 import json
 import queue
 import threading
@@ -247,6 +248,27 @@ def test_todo_720_06b_refresh_reuse_ends_the_sessions_streams(senv):
     finally:
         sse.close()
         keep.close()
+
+
+def test_todo_720_06c_revoked_elsewhere_ends_within_a_heartbeat(senv):
+    """A session revoked without this server's knowing (todoctl, another
+    server on the same SQLite file, the database edited by hand) sends no
+    event; streams recheck their session at each heartbeat (1 s here)
+    and end."""
+    user, tokens, _ = senv.new_session()
+    sse = Sse(senv, tokens["access_token"])
+    try:
+        assert sse.status == 200
+        sid = json.loads(base64.urlsafe_b64decode(
+            tokens["access_token"].split(".")[1] + "==="))["sid"]
+        n = senv.sql({"sqlite3": "UPDATE sessions SET revoked_at = "
+                                 "'2026-01-01T00:00:00.000000Z' WHERE id = ?",
+                      "pgsql": "UPDATE sessions SET revoked_at = now() "
+                               "WHERE id = ?::uuid"}, sid)
+        assert n in (1, "")
+        assert sse.closed.wait(5), "stream outlived its revoked session"
+    finally:
+        sse.close()
 
 
 def test_todo_720_07_heartbeat_comments(senv):

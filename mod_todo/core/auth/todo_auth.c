@@ -275,6 +275,19 @@ apr_status_t todo_auth_logout(todo_db_t *db, apr_pool_t *p, const char *sid,
                         TODO_ARGS(todo_time_format(p, now), sid));
 }
 
+apr_status_t todo_auth_session_live(todo_db_t *db, apr_pool_t *p,
+                                    const char *sid, const char *user_id)
+{
+    todo_rows_t *rows;
+    apr_status_t rv = todo_db_select(db, p, TODO_SQL_SESSION_PRINCIPAL, &rows,
+                                     TODO_ARGS(sid, user_id));
+
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    return rows->nrows == 1 ? APR_SUCCESS : TODO_EAUTH;
+}
+
 apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
                                     const todo_auth_config_t *cfg,
                                     const char *token, apr_time_t now,

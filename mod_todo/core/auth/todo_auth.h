@@ -129,6 +129,14 @@ apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
                                     todo_principal_t *out,
                                     todo_jwt_error_t *perr, todo_result_t *res);
 
+/**
+ * Is session @a sid of @a user_id still live (not revoked or expired, its
+ * user active)? The same query every request's token check makes.
+ * @return APR_SUCCESS, TODO_EAUTH if not, or TODO_EDB
+ */
+apr_status_t todo_auth_session_live(todo_db_t *db, apr_pool_t *p,
+                                    const char *sid, const char *user_id);
+
 /** Make the refresh token of (@a sid, @a generation). */
 const char *todo_auth_refresh_token(apr_pool_t *p,
                                     const todo_auth_config_t *cfg,
