@@ -66,7 +66,7 @@ def test_todo_050_02_a_missing_python_package_fails(tmp_path, package,
 @pytest.mark.parametrize("package, command, where", [
     ("wrk", "command wrk", "tests/integration/test_990_soak.py"),
     ("prometheus", "command promtool", "tests/integration/test_195_metrics.py"),
-    ("chromium", "command /usr/bin/chromium", "tests/js/swagger_ui.mjs"),
+    ("chromium", "command /usr/bin/chromium", "tests/js/browser.mjs"),
     ("postgresql-15", "command initdb", "scripts/pg.sh"),
     ("clang-format", "command clang-format", "scripts/check.sh"),
     # The image's runtime installs the serve set alone: its entrypoint

@@ -96,7 +96,7 @@ def test_todo_195_03_unmatched_routes(menv):
     before = parse(scrape(menv))
     assert menv.get("/no/such/route").status_code == 404
     after = parse(scrape(menv))
-    labels = {"method": "", "route": "unmatched", "status": "404"}
+    labels = {"method": "any", "route": "unmatched", "status": "404"}
     assert value(after, "todo_http_requests_total", **labels) - \
         value(before, "todo_http_requests_total", **labels) == 1
 
