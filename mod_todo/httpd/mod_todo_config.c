@@ -71,6 +71,7 @@ void *todo_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_POINTER(TodoJWTSecretFile, secret_file)
     MERGE_POINTER(TodoJWTSecretFile, secret)
     conf->secret_len = add->secret ? add->secret_len : base->secret_len;
+    MERGE_POINTER(TodoJWTVerifySecretFile, verify_secrets)
     for (i = 0; i < TODO_RL_KINDS; ++i) {
         conf->rate_limits[i] = add->rate_limits[i].count == TODO_UNSET
                                    ? base->rate_limits[i]
@@ -147,7 +148,7 @@ todo_rl_rule_t todo_conf_rate_limit(const todo_srv_conf_t *sc,
 
 int todo_conf_same_tokens(const todo_srv_conf_t *a, const todo_srv_conf_t *b)
 {
-    if (a->secret != b->secret) {
+    if (a->secret != b->secret || a->verify_secrets != b->verify_secrets) {
         return 0;
     }
     TODO_SRV_INTS(SAME_INT_IF_TOKEN)
@@ -167,6 +168,11 @@ const char *todo_srv_conf_finish(apr_pool_t *p, todo_srv_conf_t *sc)
     auth->jwt.alg = (todo_jwt_alg_t)todo_conf_jwt_alg(sc);
     auth->jwt.key = sc->secret;
     auth->jwt.key_len = sc->secret_len;
+    if (sc->verify_secrets) {
+        auth->jwt.n_verify_keys = sc->verify_secrets->nelts;
+        memcpy(auth->jwt.verify_keys, sc->verify_secrets->elts,
+               sizeof(todo_jwt_key_t) * (apr_size_t)sc->verify_secrets->nelts);
+    }
     auth->jwt.issuer = sc->issuer;
     auth->jwt.audience = sc->audience;
     auth->jwt.leeway = (long)todo_conf_leeway(sc);
@@ -321,6 +327,39 @@ static const char *todo_conf_set_secret_file(cmd_parms *cmd, void *dc,
                                        &sc->secret, &sc->secret_len));
 }
 
+static const char *todo_conf_add_verify_secret_file(cmd_parms *cmd, void *dc,
+                                                    const char *arg)
+{
+    todo_srv_conf_t *sc = srv_of(cmd);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    todo_jwt_key_t key;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!path) {
+        return named(cmd, "invalid path");
+    }
+    if (!sc->verify_secrets) {
+        sc->verify_secrets = apr_array_make(cmd->pool, TODO_JWT_MAX_VERIFY_KEYS,
+                                            sizeof(todo_jwt_key_t));
+    }
+    if (sc->verify_secrets->nelts >= TODO_JWT_MAX_VERIFY_KEYS) {
+        return named(cmd, apr_psprintf(cmd->pool,
+                                       "at most %d verification secrets: "
+                                       "retire the oldest",
+                                       TODO_JWT_MAX_VERIFY_KEYS));
+    }
+    err = todo_secret_load(cmd->pool, path, TODO_JWT_MIN_SECRET, &key.bytes,
+                           &key.len);
+    if (!err) {
+        *(todo_jwt_key_t *)apr_array_push(sc->verify_secrets) = key;
+    }
+    return named(cmd, err);
+}
+
 static const char *todo_conf_set_rate_limit(cmd_parms *cmd, void *dc,
                                             const char *kind, const char *count,
                                             const char *seconds)
@@ -408,6 +447,11 @@ const command_rec todo_cmds[] = {
                 "TodoJWTSecretFile", todo_conf_set_secret_file, NULL, RSRC_CONF,
                 "File holding the HMAC secret for tokens (>= 32 bytes, "
                 "mode 0600; required)"),
+    AP_INIT_TAKE1("TodoJWTVerifySecretFile", todo_conf_add_verify_secret_file,
+                  NULL, RSRC_CONF,
+                  "File holding a secret that tokens may still be signed "
+                  "with (a rotation's previous one): checked, never used "
+                  "to sign; up to 3 (default: none)"),
     AP_INIT_TAKE3("TodoRateLimit", todo_conf_set_rate_limit, NULL, RSRC_CONF,
                   "register|login|login-account|password COUNT SECONDS: at "
                   "most COUNT requests per SECONDS per client address (per "

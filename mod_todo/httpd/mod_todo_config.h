@@ -42,6 +42,8 @@ typedef struct todo_srv_conf_t {
     const char *secret_file;     /**< TodoJWTSecretFile */
     const unsigned char *secret; /**< its bytes, read at config time */
     apr_size_t secret_len;
+    /** TodoJWTVerifySecretFile: todo_jwt_key_t each, or NULL */
+    apr_array_header_t *verify_secrets;
     /** TodoRateLimit, by todo_rl_kind_t (count TODO_UNSET: default) */
     todo_rl_rule_t rate_limits[TODO_RL_KINDS];
 

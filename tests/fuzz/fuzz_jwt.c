@@ -14,11 +14,20 @@
 
 static const unsigned char key[] =
     "fuzz-secret-of-at-least-32-bytes-0123456789";
+static const unsigned char old_key[] =
+    "the-previous-fuzz-secret-also-32-bytes-long";
 
 static void fuzz_one(apr_pool_t *p, const uint8_t *data, size_t size)
 {
-    todo_jwt_config_t cfg = {TODO_JWT_HS256, key,        sizeof(key) - 1,
-                             "mod_todo",     "todo-api", 30};
+    /* A rotation's previous secret too: each token tries both keys. */
+    todo_jwt_config_t cfg = {.alg = TODO_JWT_HS256,
+                             .key = key,
+                             .key_len = sizeof(key) - 1,
+                             .verify_keys = {{old_key, sizeof(old_key) - 1}},
+                             .n_verify_keys = 1,
+                             .issuer = "mod_todo",
+                             .audience = "todo-api",
+                             .leeway = 30};
     todo_jwt_error_t err = TODO_JWT_OK;
     todo_claims_t claims;
     apr_status_t rv;

@@ -358,6 +358,12 @@ static void test_same_tokens_compares_the_secret_by_identity(void **state)
     assert_false(todo_conf_same_tokens(a, b));
     b->secret = a->secret;
     assert_true(todo_conf_same_tokens(a, b));
+    /* Verification secrets likewise: a host that accepts an old secret
+     * does not share keys with one that does not. */
+    a->verify_secrets = apr_array_make(p, 1, sizeof(todo_jwt_key_t));
+    assert_false(todo_conf_same_tokens(a, b));
+    b->verify_secrets = a->verify_secrets;
+    assert_true(todo_conf_same_tokens(a, b));
 }
 
 /* --- the directive handlers ----------------------------------------- */
@@ -500,6 +506,37 @@ static void test_secret_file_directive_reads_the_file(void **state)
     assert_non_null(strstr(err, STUB_SERVER_ROOT "/no-such-secret"));
 }
 
+static void test_verify_secret_files_add_up_to_three(void **state)
+{
+    server_rec *s = TS_SERVER(state);
+    apr_pool_t *p = TS_POOL(state);
+    todo_dir_conf_t *dc = srv_dir_conf(s);
+    const char *path =
+        ts_write_file(p, "old", SECRET "\n", sizeof(SECRET), 0600);
+    const char *line = apr_pstrcat(p, "TodoJWTVerifySecretFile ", path, NULL);
+    todo_srv_conf_t *sc = srv_conf(s);
+    const todo_jwt_key_t *keys;
+    int i;
+
+    for (i = 0; i < TODO_JWT_MAX_VERIFY_KEYS; ++i) {
+        set(s, dc, line);
+    }
+    assert_int_equal(TODO_JWT_MAX_VERIFY_KEYS, sc->verify_secrets->nelts);
+    keys = (const todo_jwt_key_t *)sc->verify_secrets->elts;
+    assert_int_equal(sizeof(SECRET) - 1, keys[2].len);
+    assert_memory_equal(SECRET, keys[2].bytes, keys[2].len);
+    assert_string_equal("TodoJWTVerifySecretFile: at most 3 verification "
+                        "secrets: retire the oldest",
+                        directive(s, dc, NULL, line));
+    /* The signing secret, then these, reach the token keys. */
+    sc->secret = (const unsigned char *)SECRET;
+    sc->secret_len = sizeof(SECRET) - 1;
+    sc->bcrypt_cost = 4;
+    assert_null(todo_srv_conf_finish(p, sc));
+    assert_int_equal(TODO_JWT_MAX_VERIFY_KEYS, sc->auth->jwt.n_verify_keys);
+    assert_ptr_equal(keys[1].bytes, sc->auth->jwt.verify_keys[1].bytes);
+}
+
 static void test_finish_needs_a_secret_and_builds_the_keys(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
@@ -549,6 +586,7 @@ int test_glue_config_run(void)
         TS_TEST(test_flag_and_string_directives),
         TS_TEST(test_rate_limit_directive_refuses_what_it_cannot_read),
         TS_TEST(test_secret_file_directive_reads_the_file),
+        TS_TEST(test_verify_secret_files_add_up_to_three),
         TS_TEST(test_finish_needs_a_secret_and_builds_the_keys),
     };
 

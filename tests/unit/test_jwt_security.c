@@ -82,8 +82,9 @@ const char *ts_jwt_forge(apr_pool_t *p, const char *header, const char *claims,
     return apr_pstrcat(p, input, ".", ts_b64url(p, mac, mac_len), NULL);
 }
 
-static const todo_jwt_config_t cfg = {
-    TODO_JWT_HS256, (const unsigned char *)KEY, sizeof(KEY) - 1, NULL, NULL, 0};
+static const todo_jwt_config_t cfg = {.alg = TODO_JWT_HS256,
+                                      .key = (const unsigned char *)KEY,
+                                      .key_len = sizeof(KEY) - 1};
 
 static const char *forge(apr_pool_t *p, const char *header, const char *claims)
 {

@@ -533,6 +533,51 @@ static void test_refresh_token_forgeries(void **state)
                                           TS_NOW + SEC(2), &out, &res));
 }
 
+/* A secret rotation signs nobody out: with the new secret signing and the
+ * old one listed to verify, the old access token still authenticates and
+ * the old refresh token still refreshes, its successor made with the new
+ * secret; once the old secret is dropped its tokens stop. */
+static void test_rotation_keeps_sessions(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_auth_config_t *before = auth_config(p, 0), *after, *later;
+    todo_user_t *ada = register_user(db, p, "ada@example.com", "Ada");
+    todo_tokens_t t0, t1, out;
+    todo_result_t *res;
+    const char *sid;
+    apr_int64_t gen;
+
+    t0 = login(db, p, before, "ada", TS_NOW);
+    after = auth_config(p, 0);
+    after->jwt.key = (const unsigned char *)"fedcba9876543210fedcba9876543210";
+    after->jwt.verify_keys[0].bytes = before->jwt.key;
+    after->jwt.verify_keys[0].len = before->jwt.key_len;
+    after->jwt.n_verify_keys = 1;
+    assert_int_equal(APR_SUCCESS, todo_auth_config_init(p, after));
+    later = auth_config(p, 0);
+    later->jwt.key = after->jwt.key;
+    assert_int_equal(APR_SUCCESS, todo_auth_config_init(p, later));
+
+    accepted(db, p, after, t0.access_token, TS_NOW + SEC(1), ada);
+    assert_int_equal(APR_SUCCESS, refresh(db, p, after, t0.refresh_token,
+                                          TS_NOW + SEC(2), &t1, &res));
+    /* The successor is the new secret's alone. */
+    accepted(db, p, later, t1.access_token, TS_NOW + SEC(3), ada);
+    assert_int_equal(APR_SUCCESS, todo_auth_refresh_parse(
+                                      p, later, t1.refresh_token, &sid, &gen));
+    assert_int_equal(1, gen);
+    assert_int_equal(TODO_EAUTH, todo_auth_refresh_parse(
+                                     p, before, t1.refresh_token, &sid, &gen));
+    /* Retired: the old secret's tokens are refused. */
+    t0 = login(db, p, before, "ada", TS_NOW);
+    assert_int_equal(
+        TODO_EAUTH, authenticate(db, p, later, t0.access_token, TS_NOW + SEC(1),
+                                 &(todo_principal_t){0}, NULL, &res));
+    assert_int_equal(TODO_EAUTH, refresh(db, p, later, t0.refresh_token,
+                                         TS_NOW + SEC(1), &out, &res));
+}
+
 static void test_refresh_unknown_session(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
@@ -645,6 +690,7 @@ int test_todo_auth_run(void)
         TS_TEST(test_refresh_expired_session),
         TS_TEST(test_refresh_token_forgeries),
         TS_TEST(test_refresh_unknown_session),
+        TS_TEST(test_rotation_keeps_sessions),
         TS_TEST(test_password_change_revokes_other_sessions),
         TS_TEST(test_deleted_user_tokens_stop_working),
     };

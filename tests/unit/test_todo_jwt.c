@@ -287,6 +287,60 @@ static void test_issued_header_fast_path(void **state)
     }
 }
 
+/* A rotation: the new secret signs, the old one still verifies what it
+ * signed; a secret in neither place verifies nothing. */
+static void test_rotation_verify_keys(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    static const char old_key[] = "old-secret-old-secret-old-secret";
+    static const char new_key[] = "new-secret-new-secret-new-secret-new";
+    todo_jwt_config_t before = config(TODO_JWT_HS256), after = before, gone;
+    todo_claims_t in = claims_at(TS_CONST, 900), out;
+    todo_jwt_error_t err = TODO_JWT_OK;
+    const char *old_token, *new_token;
+
+    before.key = (const unsigned char *)old_key;
+    before.key_len = sizeof(old_key) - 1;
+    after.key = (const unsigned char *)new_key;
+    after.key_len = sizeof(new_key) - 1;
+    after.verify_keys[0].bytes = (const unsigned char *)KEY;
+    after.verify_keys[0].len = sizeof(KEY) - 1;
+    after.verify_keys[1].bytes = before.key;
+    after.verify_keys[1].len = before.key_len;
+    after.n_verify_keys = 2;
+    old_token = sign(p, &before, &in);
+    new_token = sign(p, &after, &in);
+    /* Signed with the signing key, not with a verification key. */
+    assert_int_equal(TODO_EAUTH, todo_jwt_verify(p, &before, new_token,
+                                                 TS_CONST, &out, &err));
+    assert_int_equal(TODO_JWT_BAD_SIGNATURE, err);
+    assert_int_equal(APR_SUCCESS, todo_jwt_verify(p, &after, new_token,
+                                                  TS_CONST, &out, NULL));
+    /* The previous secret's token, found after another verify key. */
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(APR_SUCCESS, todo_jwt_verify(p, &after, old_token,
+                                                  TS_CONST, &out, NULL));
+    assert_string_equal(SUB, out.sub);
+    /* Its claims are still checked. */
+    assert_int_equal(TODO_EAUTH, todo_jwt_verify(p, &after, old_token,
+                                                 TS_CONST + 901, &out, &err));
+    assert_int_equal(TODO_JWT_EXPIRED, err);
+    /* Retired: the old secret listed nowhere. */
+    gone = after;
+    gone.n_verify_keys = 1;
+    assert_int_equal(
+        TODO_EAUTH, todo_jwt_verify(p, &gone, old_token, TS_CONST, &out, &err));
+    assert_int_equal(TODO_JWT_BAD_SIGNATURE, err);
+    /* A verification key shorter than the minimum is never used. */
+    gone.verify_keys[0].bytes = (const unsigned char *)"short";
+    gone.verify_keys[0].len = 5;
+    before.key = gone.verify_keys[0].bytes;
+    before.key_len = 5;
+    assert_int_equal(APR_SUCCESS, todo_jwt_sign(p, &before, &in, &old_token));
+    assert_int_equal(
+        TODO_EAUTH, todo_jwt_verify(p, &gone, old_token, TS_CONST, &out, &err));
+}
+
 int test_todo_jwt_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +354,7 @@ int test_todo_jwt_run(void)
         TS_TEST(test_claims_canonicalised),
         TS_TEST(test_token_of_another_alg_config),
         TS_TEST(test_forged_equals_signed),
+        TS_TEST(test_rotation_verify_keys),
     };
     return cmocka_run_group_tests_name("todo_jwt", tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 
 #define BAD_CREDENTIALS "Incorrect username or password"
 #define BAD_REFRESH "Invalid refresh token"
+#define REFRESH_KEY_LABEL "mod_todo refresh token v1"
 
 static void hmac256(const unsigned char *key, apr_size_t key_len,
                     const char *msg, unsigned char out[32])
@@ -30,11 +31,16 @@ apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg)
 {
     unsigned char random[24];
     apr_status_t rv;
+    int i;
 
     /* A key of its own for refresh tokens, so a MAC over "<sid>.<gen>"
      * can never double as anything signed with the JWT key. */
-    hmac256(cfg->jwt.key, cfg->jwt.key_len, "mod_todo refresh token v1",
+    hmac256(cfg->jwt.key, cfg->jwt.key_len, REFRESH_KEY_LABEL,
             cfg->refresh_key);
+    for (i = 0; i < cfg->jwt.n_verify_keys; ++i) {
+        hmac256(cfg->jwt.verify_keys[i].bytes, cfg->jwt.verify_keys[i].len,
+                REFRESH_KEY_LABEL, cfg->verify_refresh_keys[i]);
+    }
     rv = todo_random_bytes(random, sizeof(random));
     if (APR_SUCCESS != rv) {
         return rv;
@@ -46,18 +52,36 @@ apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg)
         cfg->bcrypt_cost, &cfg->dummy_hash);
 }
 
-const char *todo_auth_refresh_token(apr_pool_t *p,
-                                    const todo_auth_config_t *cfg,
-                                    const char *sid, apr_int64_t generation)
+static const char *refresh_token_with(apr_pool_t *p,
+                                      const unsigned char key[32],
+                                      const char *sid, apr_int64_t generation)
 {
     unsigned char mac[32];
     const char *msg = apr_psprintf(p, "%s.%" APR_INT64_T_FMT, sid, generation);
 
-    hmac256(cfg->refresh_key, sizeof(cfg->refresh_key), msg, mac);
+    hmac256(key, 32, msg, mac);
     return apr_pstrcat(p, msg, ".",
                        apr_pencode_base64_binary(p, mac, sizeof(mac),
                                                  APR_ENCODE_BASE64URL, NULL),
                        NULL);
+}
+
+const char *todo_auth_refresh_token(apr_pool_t *p,
+                                    const todo_auth_config_t *cfg,
+                                    const char *sid, apr_int64_t generation)
+{
+    return refresh_token_with(p, cfg->refresh_key, sid, generation);
+}
+
+/* Is @a token (@a len bytes) the refresh token of (sid, gen) under
+ * @a key? Equal lengths first (public), then the MAC in constant time. */
+static int refresh_mac_ok(apr_pool_t *p, const unsigned char key[32],
+                          const char *sid, apr_int64_t gen, const char *token,
+                          apr_size_t len)
+{
+    const char *expect = refresh_token_with(p, key, sid, gen);
+
+    return strlen(expect) == len && todo_ct_equal(expect, token, len);
 }
 
 apr_status_t todo_auth_refresh_parse(apr_pool_t *p,
@@ -65,9 +89,10 @@ apr_status_t todo_auth_refresh_parse(apr_pool_t *p,
                                      const char *token, const char **psid,
                                      apr_int64_t *pgeneration)
 {
-    const char *dot1, *dot2, *expect;
+    const char *dot1, *dot2;
     apr_int64_t gen;
     apr_size_t len;
+    int ok, i;
 
     if (!token || (len = strlen(token)) > TODO_REFRESH_MAX_LEN
         || !(dot1 = strchr(token, '.')) || !(dot2 = strchr(dot1 + 1, '.'))) {
@@ -82,9 +107,12 @@ apr_status_t todo_auth_refresh_parse(apr_pool_t *p,
                    0, APR_INT64_MAX, &gen)) {
         return TODO_EAUTH;
     }
-    expect = todo_auth_refresh_token(p, cfg, *psid, gen);
-    /* Equal lengths first (public), then the MAC in constant time. */
-    if (strlen(expect) != len || !todo_ct_equal(expect, token, len)) {
+    ok = refresh_mac_ok(p, cfg->refresh_key, *psid, gen, token, len);
+    for (i = 0; !ok && i < cfg->jwt.n_verify_keys; ++i) {
+        ok = refresh_mac_ok(p, cfg->verify_refresh_keys[i], *psid, gen, token,
+                            len);
+    }
+    if (!ok) {
         return TODO_EAUTH;
     }
     *pgeneration = gen;

@@ -11,7 +11,9 @@
  *
  * Refresh tokens are "<sid>.<generation>.<mac>", where mac is
  * base64url(HMAC-SHA256(refresh key, "<sid>.<generation>")) and the
- * refresh key is derived from the JWT secret. The database keeps only the
+ * refresh key is derived from the JWT secret (and one from each
+ * verification secret checks tokens made before a rotation; the
+ * successor is always made with the signing one). The database keeps only the
  * session's current generation: a refresh moves it on by one (a
  * compare-and-set, so two racing refreshes cannot both win), and a token
  * of an older generation is reuse, which revokes the whole session —
@@ -40,7 +42,9 @@ typedef struct todo_auth_config_t {
     long refresh_grace; /**< seconds; 0 = every reuse revokes */
     int bcrypt_cost;
     const char *dummy_hash; /**< bcrypt of a random password, same cost */
-    unsigned char refresh_key[32];
+    unsigned char refresh_key[32]; /**< from jwt.key: signs and checks */
+    /** From jwt.verify_keys: refresh tokens made before a rotation. */
+    unsigned char verify_refresh_keys[TODO_JWT_MAX_VERIFY_KEYS][32];
 } todo_auth_config_t;
 
 /** An issued pair. */
@@ -59,7 +63,7 @@ typedef struct todo_principal_t {
 
 /**
  * Finish @a cfg once its jwt member and TTLs are set: derive the refresh
- * key and hash a random dummy password at bcrypt_cost (for logins of
+ * keys and hash a random dummy password at bcrypt_cost (for logins of
  * unknown users). Takes one bcrypt's time.
  */
 apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg);

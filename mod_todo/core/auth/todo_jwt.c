@@ -195,6 +195,29 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
     return TODO_JWT_OK;
 }
 
+/* libjwt verifies while it decodes: try the signing key, then each
+ * verification key. Keys shorter than the minimum are never used. */
+static int decode_with_any_key(const todo_jwt_config_t *cfg, const char *token,
+                               jwt_t **pjwt)
+{
+    int i;
+
+    if (cfg->key && cfg->key_len >= TODO_JWT_MIN_SECRET
+        && !jwt_decode(pjwt, token, cfg->key, (int)cfg->key_len) && *pjwt) {
+        return 1;
+    }
+    for (i = 0; i < cfg->n_verify_keys && i < TODO_JWT_MAX_VERIFY_KEYS; ++i) {
+        const todo_jwt_key_t *k = &cfg->verify_keys[i];
+
+        *pjwt = NULL;
+        if (k->bytes && k->len >= TODO_JWT_MIN_SECRET
+            && !jwt_decode(pjwt, token, k->bytes, (int)k->len) && *pjwt) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
                                const char *token, long now, todo_claims_t *out)
 {
@@ -225,10 +248,9 @@ static todo_jwt_error_t verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
     if (!header_alg_ok(p, cfg, token, (apr_size_t)(dot1 - token))) {
         return TODO_JWT_BAD_ALG;
     }
-    if (!cfg->key || cfg->key_len < TODO_JWT_MIN_SECRET
-        || jwt_decode(&jwt, token, cfg->key, (int)cfg->key_len) || !jwt) {
-        /* A forged or tampered token, or one whose alg libjwt cannot
-         * verify with an HMAC key. */
+    if (!decode_with_any_key(cfg, token, &jwt)) {
+        /* A forged or tampered token, one signed with a retired secret,
+         * or one whose alg libjwt cannot verify with an HMAC key. */
         return TODO_JWT_BAD_SIGNATURE;
     }
     apr_pool_cleanup_register(p, jwt, jwt_cleanup, apr_pool_cleanup_null);

@@ -10,7 +10,9 @@
  *  - the header's "alg" must be exactly the configured one ("none" and
  *    every other algorithm are refused before libjwt sees the token, and
  *    libjwt's own view of the alg is checked again after);
- *  - the signature must verify with the configured key;
+ *  - the signature must verify with the signing key or one of the
+ *    verification keys (a rotation's previous secret: tokens signed with
+ *    it stay valid until they expire, new ones are signed with the new);
  *  - "exp" must be a JSON integer in the future (with leeway);
  *  - "nbf", when present, a JSON integer not in the future (with leeway);
  *  - "iat", when present, likewise;
@@ -29,14 +31,28 @@
 /** Shortest HMAC secret accepted, in bytes. */
 #define TODO_JWT_MIN_SECRET 32
 
+/** Most keys accepted besides the signing key (TodoJWTVerifySecretFile):
+ * a forged token costs at most this many more HMACs. */
+#define TODO_JWT_MAX_VERIFY_KEYS 3
+
+/** An HMAC key. */
+typedef struct todo_jwt_key_t {
+    const unsigned char *bytes; /**< at least TODO_JWT_MIN_SECRET of them */
+    apr_size_t len;
+} todo_jwt_key_t;
+
 /** The algorithms the module can be configured with. */
 typedef enum { TODO_JWT_HS256, TODO_JWT_HS384, TODO_JWT_HS512 } todo_jwt_alg_t;
 
 /** Signing and checking parameters, built once per process. */
 typedef struct todo_jwt_config_t {
     todo_jwt_alg_t alg;
-    const unsigned char *key; /**< at least TODO_JWT_MIN_SECRET bytes */
+    const unsigned char *key; /**< signs and verifies: at least
+                               * TODO_JWT_MIN_SECRET bytes */
     apr_size_t key_len;
+    /** Also accepted when verifying, tried in order after key. */
+    todo_jwt_key_t verify_keys[TODO_JWT_MAX_VERIFY_KEYS];
+    int n_verify_keys;
     const char *issuer;   /**< NULL: not issued, not checked */
     const char *audience; /**< NULL: not issued, not checked */
     long leeway;          /**< seconds of clock skew tolerated */

@@ -101,6 +101,7 @@
  * names, for the documentation checks. */
 #define TODO_SPECIAL_NAMES(X)                                                  \
     X(TodoJWTSecretFile)                                                       \
+    X(TodoJWTVerifySecretFile)                                                 \
     X(TodoRateLimit)                                                           \
     X(TodoBasePath)                                                            \
     X(TodoMetricsAllow)
