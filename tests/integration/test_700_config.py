@@ -99,6 +99,13 @@ def edit_conf(e, pattern, replacement):
         f.write(conf)
 
 
+def sqlite_params(e, params):
+    """Make the instance SQLite's (the PostgreSQL pass runs these too),
+    with DBDParams @params."""
+    edit_conf(e, r"^DBDriver .*$", "DBDriver sqlite3")
+    edit_conf(e, r"^DBDParams .*$", "DBDParams " + params)
+
+
 def line_of(e, directive):
     """The line of httpd.conf where @directive is (1-based)."""
     for i, line in enumerate(open(e.conf).read().splitlines(), 1):
@@ -144,8 +151,7 @@ class TestConfigTestTellsTheTruth:
                 or "line %d of %s" % (at, fresh.conf) in out), out
 
     def test_todo_700_33_database_in_a_missing_directory(self, fresh):
-        edit_conf(fresh, r"^DBDParams .*$",
-                  'DBDParams "%s/nowhere/todo.db"' % fresh.dir)
+        sqlite_params(fresh, '"%s/nowhere/todo.db"' % fresh.dir)
         at = line_of(fresh, "DBDParams")
         code, out = fresh.config_test()
         assert code != 0, out
@@ -156,12 +162,12 @@ class TestConfigTestTellsTheTruth:
     def test_todo_700_34_database_directory_the_user_cannot_write(self, fresh):
         d = os.path.join(fresh.dir, "rootonly")
         os.mkdir(d, 0o755)
-        edit_conf(fresh, r"^DBDParams .*$", 'DBDParams "%s/todo.db"' % d)
+        sqlite_params(fresh, '"%s/todo.db"' % d)
         code, out = fresh.config_test()
         assert code != 0 and "not writable by User www-data" in out, out
 
     def test_todo_700_35_relative_sqlite_path(self, fresh):
-        edit_conf(fresh, r"^DBDParams .*$", "DBDParams data/todo.db")
+        sqlite_params(fresh, "data/todo.db")
         code, out = fresh.config_test()
         assert code != 0 and "absolute path" in out, out
 
