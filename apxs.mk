@@ -50,9 +50,9 @@ MODULE    = $(BUILD)/mod_todo.so
 LIBTODO   = $(BUILD)/libtodo.a
 TODOCTL   = $(BUILD)/todoctl
 UNIT_BIN  = $(BUILD)/unit_tests
-UNIT_SRC  = $(wildcard tests/unit/*.c)
+UNIT_SRC  = $(wildcard tests/unit/*.c) tests/common/ts_runner.c
 GLUE_BIN  = $(BUILD)/glue_tests
-GLUE_TEST_SRC = $(wildcard tests/glue/*.c)
+GLUE_TEST_SRC = $(wildcard tests/glue/*.c) tests/common/ts_runner.c
 # The glue files the glue's unit tests run; tests/glue/stub.c stands in
 # for httpd and for the other glue files' symbols they call.
 GLUE_TESTED = $(addprefix mod_todo/httpd/,mod_todo_http.c \
@@ -125,8 +125,10 @@ $(TODOCTL): mod_todo/cli/todoctl.c $(LIBTODO) $(CORE_HDR)
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
 
-$(UNIT_BIN): $(UNIT_SRC) tests/unit/test_common.h $(LIBTODO) $(CORE_HDR)
-	$(CC) $(CORE_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ \
+$(UNIT_BIN): $(UNIT_SRC) tests/unit/test_common.h tests/common/ts_runner.h \
+             $(LIBTODO) $(CORE_HDR)
+	$(CC) $(CORE_CFLAGS) -Wno-missing-prototypes -Itests/unit -Itests/common \
+	    -o $@ \
 	    $(UNIT_SRC) $(LIBTODO) $(LIBS) -lcmocka \
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
@@ -134,17 +136,19 @@ $(UNIT_BIN): $(UNIT_SRC) tests/unit/test_common.h $(LIBTODO) $(CORE_HDR)
 # The glue's unit tests: the glue files of GLUE_TESTED, unchanged and
 # with the module's warnings, linked against httpd's stubs
 # (tests/glue/stub.c) instead of httpd, with the core and cmocka.
-$(GLUE_BIN): $(GLUE_TEST_SRC) $(wildcard tests/glue/*.h) $(GLUE_TESTED) \
-             $(GLUE_HDR) $(LIBTODO) $(CORE_HDR)
+$(GLUE_BIN): $(GLUE_TEST_SRC) $(wildcard tests/glue/*.h) \
+             tests/common/ts_runner.h $(GLUE_TESTED) $(GLUE_HDR) $(LIBTODO) \
+             $(CORE_HDR)
 	$(CC) $(CORE_CFLAGS) $(HTTPD_INC) -DLINUX -D_REENTRANT -D_GNU_SOURCE \
-	    -Imod_todo/httpd -Itests/glue -o $@ \
+	    -Imod_todo/httpd -Itests/glue -Itests/common -o $@ \
 	    $(GLUE_TEST_SRC) $(GLUE_TESTED) $(LIBTODO) $(LIBS) -lcmocka \
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
 
 FORMAT_FILES = $(wildcard mod_todo/*/*.c mod_todo/*/*.h mod_todo/core/*/*.c \
                mod_todo/core/*/*.h tests/unit/*.c tests/unit/*.h \
-               tests/glue/*.c tests/glue/*.h tests/fuzz/*.c tests/fuzz/*.h)
+               tests/glue/*.c tests/glue/*.h tests/common/*.c tests/common/*.h \
+               tests/fuzz/*.c tests/fuzz/*.h)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:

@@ -25,6 +25,7 @@
 
 #include "stub.h"
 #include "todo_store.h"
+#include "ts_runner.h"
 
 /** The requests' clock (stub.h's STUB_TIME). */
 #define TS_NOW apr_time_from_sec(STUB_TIME)
@@ -54,12 +55,6 @@ int ts_teardown(void **state);
 /** A test with the fixture. */
 #define TS_TEST(f) cmocka_unit_test_setup_teardown(f, ts_setup, ts_teardown)
 
-/**
- * Open ":memory:" SQLite in @a p, migrate it and prepare every
- * statement. Fails the test on error.
- */
-todo_db_t *ts_memdb(apr_pool_t *p);
-
 /** The response body of @a r, parsed (owned by r->pool); fails the test
  * unless it is JSON. */
 json_t *ts_response_json(request_rec *r);
@@ -67,11 +62,6 @@ json_t *ts_response_json(request_rec *r);
 /** The "detail" string of @a r's JSON error body; fails the test unless
  * there is one. */
 const char *ts_detail(request_rec *r);
-
-/** Write @a len bytes to a fresh file in this run's private temp dir,
- * with @a mode. @return its path, from @a p */
-const char *ts_write_file(apr_pool_t *p, const char *name, const void *data,
-                          apr_size_t len, int mode);
 
 /* The groups, one per glue file. Each returns its number of failures. */
 int test_glue_http_run(void);

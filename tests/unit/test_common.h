@@ -23,6 +23,7 @@
 
 #include "todo_password.h"
 #include "todo_store.h"
+#include "ts_runner.h"
 
 /** Constant time to make tests consistent (libjwt's, 2016-10-09). */
 #define TS_CONST 1475980545L
@@ -45,17 +46,6 @@ int ts_teardown(void **state);
 
 /** A test with the pool fixture. */
 #define TS_TEST(f) cmocka_unit_test_setup_teardown(f, ts_setup, ts_teardown)
-
-/**
- * Open ":memory:" SQLite in @a p, migrate it, apply busy 1000 ms /
- * synchronous FULL and prepare every statement. Fails the test on error.
- */
-todo_db_t *ts_memdb(apr_pool_t *p);
-
-/** Write @a len bytes to a fresh file in this run's private temp dir, with
- * @a mode; @return its path, from @a p. */
-const char *ts_write_file(apr_pool_t *p, const char *name, const void *data,
-                          apr_size_t len, int mode);
 
 /**
  * Build a compact JWS by hand, without libjwt: base64url(@a header) "."
