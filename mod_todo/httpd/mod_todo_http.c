@@ -14,6 +14,7 @@
 #include "mod_todo_shared.h"
 #include "todo_json.h"
 #include "todo_log.h"
+#include "todo_ratelimit_db.h"
 #include "todo_validate.h"
 
 APLOG_USE_MODULE(todo);
@@ -92,10 +93,31 @@ apr_status_t todo_req_rate_limit(todo_req_t *req, todo_rl_kind_t kind,
     todo_rl_rule_t rule = todo_conf_rate_limit(req->sc, kind);
     static const char *const ns[TODO_RL_KINDS] = {
         "register-ip", "login-ip", "login-account", "password-account"};
+    apr_status_t rv;
+    int admitted;
 
-    if (!rule.count
-        || todo_rl_take(rates, todo_rl_key(rates, ns[kind], value), &rule,
-                        req->now, &req->res->retry_after)) {
+    if (!rule.count) {
+        return APR_SUCCESS;
+    }
+    if (req->sc->dialect == TODO_DIALECT_PGSQL) {
+        /* Every server of the fleet counts in the database. */
+        rv = todo_req_db(req);
+        if (APR_SUCCESS == rv) {
+            rv = todo_rl_db_take(
+                req->db, req->r->pool,
+                todo_rl_db_key(req->r->pool, req->sc->auth->rate_key, ns[kind],
+                               value),
+                &rule, req->now, &admitted, &req->res->retry_after);
+        }
+        if (APR_SUCCESS != rv) {
+            return todo_req_fail_db(req);
+        }
+    }
+    else {
+        admitted = todo_rl_take(rates, todo_rl_key(rates, ns[kind], value),
+                                &rule, req->now, &req->res->retry_after);
+    }
+    if (admitted) {
         return APR_SUCCESS;
     }
     todo_metrics_rate_limited(todo_shared_metrics(), kind);

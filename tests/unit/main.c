@@ -38,10 +38,11 @@ int main(void)
         test_todo_auth_run,         test_todo_fold_run,
         test_todo_task_run,         test_todo_task_query_run,
         test_todo_task_store_run,   test_todo_ratelimit_run,
-        test_todo_metrics_run,      test_todo_events_run,
-        test_todo_event_wire_run,   test_todo_openapi_run,
-        test_todo_ws_run,           test_todo_writer_run,
-        test_todo_stream_admit_run, test_todo_stream_run,
+        test_todo_ratelimit_db_run, test_todo_metrics_run,
+        test_todo_events_run,       test_todo_event_wire_run,
+        test_todo_openapi_run,      test_todo_ws_run,
+        test_todo_writer_run,       test_todo_stream_admit_run,
+        test_todo_stream_run,
     };
 
     return ts_run_groups("unit", suites, sizeof(suites) / sizeof(suites[0]),

@@ -82,6 +82,7 @@ int test_todo_store_run(void);
 int test_todo_user_run(void);
 int test_todo_auth_run(void);
 int test_todo_ratelimit_run(void);
+int test_todo_ratelimit_db_run(void);
 int test_todo_metrics_run(void);
 int test_todo_events_run(void);
 int test_todo_event_wire_run(void);

@@ -37,6 +37,8 @@ apr_status_t todo_auth_config_init(apr_pool_t *p, todo_auth_config_t *cfg)
      * can never double as anything signed with the JWT key. */
     hmac256(cfg->jwt.key, cfg->jwt.key_len, REFRESH_KEY_LABEL,
             cfg->refresh_key);
+    hmac256(cfg->jwt.key, cfg->jwt.key_len, "mod_todo rate limit v1",
+            cfg->rate_key);
     for (i = 0; i < cfg->jwt.n_verify_keys; ++i) {
         hmac256(cfg->jwt.verify_keys[i].bytes, cfg->jwt.verify_keys[i].len,
                 REFRESH_KEY_LABEL, cfg->verify_refresh_keys[i]);

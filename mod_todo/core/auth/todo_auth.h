@@ -45,6 +45,8 @@ typedef struct todo_auth_config_t {
     unsigned char refresh_key[32]; /**< from jwt.key: signs and checks */
     /** From jwt.verify_keys: refresh tokens made before a rotation. */
     unsigned char verify_refresh_keys[TODO_JWT_MAX_VERIFY_KEYS][32];
+    /** From jwt.key: hashes the keys of database rate limits. */
+    unsigned char rate_key[32];
 } todo_auth_config_t;
 
 /** An issued pair. */

@@ -194,6 +194,27 @@ static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_TASK_COUNT_ALL,
      {"SELECT coalesce((SELECT n FROM task_counts WHERE user_id = %s), 0)",
       "SELECT count(*) FROM tasks WHERE user_id = %s::uuid"}},
+    /* GCRA in one statement: the key's arrival time moves on by the
+     * interval from max(itself, now) unless that passes now + period
+     * (then no row changes: refused). Arguments: key, now + interval,
+     * interval, interval, now + period (milliseconds). */
+    {TODO_SQL_RATE_TAKE,
+     {"INSERT INTO rate_limits AS r (key, tat)"
+      " VALUES (%s, CAST(%s AS INTEGER)) ON CONFLICT (key) DO UPDATE"
+      " SET tat = max(r.tat + CAST(%s AS INTEGER), excluded.tat)"
+      " WHERE max(r.tat + CAST(%s AS INTEGER), excluded.tat)"
+      " <= CAST(%s AS INTEGER)",
+      "INSERT INTO rate_limits AS r (key, tat) VALUES (%s, %lld)"
+      " ON CONFLICT (key) DO UPDATE"
+      " SET tat = greatest(r.tat + %lld, excluded.tat)"
+      " WHERE greatest(r.tat + %lld, excluded.tat) <= %lld"}},
+    {TODO_SQL_RATE_TAT,
+     {"SELECT tat FROM rate_limits WHERE key = %s",
+      "SELECT tat FROM rate_limits WHERE key = %s"}},
+    /* A key whose arrival time has passed is as good as absent. */
+    {TODO_SQL_RATE_PRUNE,
+     {"DELETE FROM rate_limits WHERE tat < CAST(%s AS INTEGER)",
+      "DELETE FROM rate_limits WHERE tat < %lld"}},
     {TODO_SQL_TASK_COUNT,
      {"SELECT count(*) FROM tasks" TASK_FILTER,
       "SELECT count(*) FROM tasks" TASK_FILTER_PG}},

@@ -54,6 +54,9 @@ typedef struct todo_sql_stmt_t {
 #define TODO_SQL_TASK_DELETE_USER "todo_task_delete_user"
 #define TODO_SQL_TASK_COUNT "todo_task_count"
 #define TODO_SQL_TASK_COUNT_ALL "todo_task_count_all"
+#define TODO_SQL_RATE_TAKE "todo_rate_take"
+#define TODO_SQL_RATE_TAT "todo_rate_tat"
+#define TODO_SQL_RATE_PRUNE "todo_rate_prune"
 
 /**
  * The label of the task list statement for a sort key (as
