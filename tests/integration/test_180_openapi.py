@@ -70,6 +70,16 @@ def routed_elsewhere(doc, method, path):
     return False
 
 
+def as_shipped(doc):
+    """What the mount point changes, put back as the file has it."""
+    doc["servers"][0]["url"] = "/api/v1"
+    flow = doc["components"]["securitySchemes"]["OAuth2PasswordBearer"][
+        "flows"]["password"]
+    flow["tokenUrl"] = "/api/v1/auth/login"
+    flow["refreshUrl"] = "/api/v1/auth/refresh"
+    return doc
+
+
 def write_json(obj):
     fd, path = tempfile.mkstemp(suffix=".json", prefix="mod_todo-openapi-")
     with os.fdopen(fd, "w") as f:
@@ -121,8 +131,17 @@ class TestServed:
             assert r.status_code == 200
             doc = r.json()
             assert doc["servers"][0]["url"] == "/todo"
-            doc["servers"][0]["url"] = "/api/v1"
-            assert doc == shipped()
+            # The OAuth2 URLs follow: absolute paths below the mount
+            # point, so every tool resolves them to the same place.
+            flow = doc["components"]["securitySchemes"][
+                "OAuth2PasswordBearer"]["flows"]["password"]
+            assert flow["tokenUrl"] == "/todo/auth/login"
+            assert flow["refreshUrl"] == "/todo/auth/refresh"
+            assert as_shipped(doc) == shipped()
+            # ... and answer there.
+            assert e.session.post(e.base + "/todo/auth/login", data={
+                "username": "nobody", "password": "nothing at all"}
+            ).status_code == 401
             other = e.get("/openapi.json")
             assert other.json()["servers"][0]["url"] == "/api/v1"
             assert other.headers["ETag"] != r.headers["ETag"]
