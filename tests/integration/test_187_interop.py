@@ -5,7 +5,10 @@ from tests/js's package-lock.json, on the document as served:
   rules are replaced, and why): no error, no warning;
 - Prism proxies a real instance (`prism proxy --errors`) while a scenario
   goes through every operation and every status the document gives it,
-  and reports no violation; what Prism cannot carry is listed, with why.
+  and reports no violation; what Prism cannot carry is listed, with why;
+- openapi-typescript generates a client's types (default flags),
+  tests/js/client_scenario.ts is compiled against them with `tsc --strict`
+  and run against the instance with openapi-fetch and EventSource.
 
 Each check is shown able to fail on a document broken on purpose.
 
@@ -33,6 +36,9 @@ JS = os.path.join(TOP, "tests", "js")
 MODULES = os.path.join(JS, "node_modules")
 REDOCLY = os.path.join(MODULES, "@redocly", "cli", "bin", "cli.js")
 PRISM = os.path.join(MODULES, "@stoplight", "prism-cli", "dist", "index.js")
+OPENAPI_TS = os.path.join(MODULES, "openapi-typescript", "bin", "cli.js")
+TSC = os.path.join(MODULES, "typescript", "bin", "tsc")
+SCENARIO = os.path.join(JS, "client_scenario.ts")
 REDOCLY_YAML = os.path.join(TOP, "redocly.yaml")
 DOC = os.path.join(TOP, "docs", "openapi.json")
 METHODS = ["get", "put", "post", "delete", "options", "head", "patch",
@@ -53,7 +59,7 @@ NODE_ENV = dict(os.environ, REDOCLY_TELEMETRY="off",
 def need_tools():
     if not shutil.which("node"):
         pytest.fail("node is not installed: run scripts/deps.sh")
-    for path in (REDOCLY, PRISM):
+    for path in (REDOCLY, PRISM, OPENAPI_TS, TSC):
         if not os.path.exists(path):
             pytest.fail("%s is missing: run scripts/deps.sh" % path)
 
@@ -619,3 +625,97 @@ def test_todo_187_11_prism_scenario_can_fail(make_env, workdir):
         assert prism.complaints()
     finally:
         prism.stop()
+
+
+# ---- a generated TypeScript client -----------------------------------------
+
+TSCONFIG = {
+    "compilerOptions": {
+        "strict": True, "target": "es2022", "module": "nodenext",
+        "moduleResolution": "nodenext", "lib": ["es2022", "dom"],
+        "types": []},
+}
+
+
+def generate_and_compile(workdir, variants):
+    """For each {name: document}: openapi-typescript's types of it and
+    client_scenario.ts in workdir/name; one `tsc --strict` over all.
+    @return {name: [tsc's errors in that directory]}"""
+    for name, doc in variants.items():
+        d = os.path.join(workdir, name)
+        os.mkdir(d)
+        write(d, "openapi.json", doc)
+        shutil.copy(SCENARIO, d)
+        with open(os.path.join(d, "package.json"), "w") as f:
+            json.dump({"type": "module"}, f)
+    # Default flags; run where no redocly.yaml is (it would read it).
+    gens = [subprocess.Popen(
+        ["node", OPENAPI_TS, "openapi.json", "-o", "api.d.ts"],
+        cwd=os.path.join(workdir, name), env=NODE_ENV,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for name in variants]
+    for g in gens:
+        out = g.communicate(timeout=120)[0]
+        assert g.returncode == 0, out
+    config = dict(TSCONFIG, include=["*/client_scenario.ts", "*/api.d.ts"])
+    with open(os.path.join(workdir, "tsconfig.json"), "w") as f:
+        json.dump(config, f)
+    p = node(TSC, "-p", "tsconfig.json", cwd=workdir)
+    errors = {name: [] for name in variants}
+    for line in p.stdout.splitlines():
+        name = line.split("/", 1)[0]
+        if name in errors and "error TS" in line:
+            errors[name].append(line)
+    assert (p.returncode != 0) == any(errors.values()), p.stdout
+    return errors
+
+
+def test_todo_187_20_generated_client(env, workdir):
+    """openapi-typescript + openapi-fetch, `tsc --strict`, then the
+    scenario against the server: register, form login, a task with only
+    a title, list, PATCH with If-Match, a 422's loc, and the task.created
+    event's task.title from /events (?access_token=, EventSource)."""
+    need_tools()
+    doc = env.get("/openapi.json").json()
+
+    def broken(change):
+        d = copy.deepcopy(doc)
+        change(d["components"]["schemas"])
+        return d
+
+    # The same compilation shows the check can fail: each of these
+    # documents breaks the scenario's types.
+    variants = {
+        "served": doc,
+        "loc-a-tuple": broken(lambda s: s["ValidationErrorItem"][
+            "properties"].update(loc={
+                "type": "array", "minItems": 1, "prefixItems": [
+                    {"type": "string"}], "items": False})),
+        "event-task-only-an-id": broken(lambda s: s["TaskWrittenEvent"][
+            "properties"].update(task=s["TaskDeletedEvent"]["properties"][
+                "task"])),
+        "title-required-defaults": broken(lambda s: s["TaskCreate"][
+            "properties"]["priority"].update(default="medium")),
+    }
+    errors = generate_and_compile(workdir, variants)
+    assert errors.pop("served") == []
+    for name, errs in errors.items():
+        assert errs, "%s still type-checks" % name
+
+    tag = uuid.uuid4().hex[:10]
+    p = node(os.path.join(workdir, "served", "client_scenario.js"),
+             env.api, tag, timeout=60)
+    lines = p.stdout.strip().splitlines()
+    assert lines, "client_scenario.js printed nothing:\n" + p.stderr
+    out = json.loads(lines[-1])
+    assert out["ok"] and p.returncode == 0, out
+    assert out["task"]["status"] == "pending"
+    assert out["task"]["priority"] == "medium"
+    assert out["task"]["id"] in out["listed"]
+    assert out["updated"] == "in_progress" and out["stale"] == 412
+    assert out["bulk"] == 422
+    assert out["loc"] == ["body", "tasks", 1, "title"]
+    assert out["event_title"] == "Buy milk " + tag
+    assert out["event_user"] == out["user"]
+    # Task events are unnamed: a listener for "task.created" hears nothing.
+    assert out["named_listener_calls"] == 0
