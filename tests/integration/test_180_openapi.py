@@ -3,6 +3,7 @@
 node, tests/js/), describing exactly the routes the module answers, with
 schemas that the module's real responses satisfy."""
 
+import asyncio
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import tempfile
 import uuid
 
 import pytest
+import websockets
 
 from env import TOP, TodoEnv
 
@@ -451,6 +453,92 @@ def test_todo_180_31_response_check_can_fail(env):
     assert "password_hash" in text or "additionalProperties" in text
     assert "header Location missing" in text
     assert "header WWW-Authenticate missing" in text
+
+
+class SSE:
+    """An SSE client's view of /events: each event's id, event and data
+    fields (data parsed as JSON), and its raw lines."""
+
+    def __init__(self, env, token, last_event_id=None):
+        headers = {"Authorization": "Bearer " + token}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        self.session = env.client()
+        self.r = self.session.get(env.url("/events"), headers=headers,
+                                  stream=True, timeout=10)
+        assert self.r.status_code == 200, self.r.text
+        # Kept: a dropped iterator closes the connection.
+        self.lines = self.r.iter_lines(chunk_size=1, decode_unicode=True)
+
+    def next(self):
+        """The next event (a block with data), as {fields, "lines"}."""
+        fields, lines = {}, []
+        for line in self.lines:
+            if line == "":
+                if "data" in fields:
+                    fields["data"] = json.loads(fields["data"])
+                    return fields, lines
+                fields, lines = {}, []
+                continue
+            lines.append(line)
+            if line.startswith(":"):
+                continue
+            name, _, value = line.partition(":")
+            fields[name] = value[1:] if value.startswith(" ") else value
+        raise AssertionError("the stream ended")
+
+    def close(self):
+        self.r.close()
+        self.session.close()
+
+
+def test_todo_180_32_streams_carry_what_the_document_says(env):
+    """What no proxy carries (Prism reads whole bodies and does not
+    upgrade): /events read as an SSE client reads it is an EventStream
+    (task events unnamed, each with an id; only the reset named), and the
+    messages of /ws are TaskEvents."""
+    _, tokens, _ = env.new_session()
+    tok = tokens["access_token"]
+    values = []
+    sse = SSE(env, tok, last_event_id="1")  # long gone: a reset first
+    try:
+        async def over_ws():
+            url = env.api.replace("http", "ws", 1) + "/ws"
+            async with websockets.connect(
+                    url, ssl=env.ssl_context(),
+                    extra_headers={"Authorization": "Bearer " + tok}) as ws:
+                task = await asyncio.to_thread(lambda: env.post(
+                    "/tasks", tok, json={"title": "streamed"}).json())
+                await asyncio.to_thread(lambda: env.patch(
+                    "/tasks/" + task["id"], tok, json={"status": "completed"}))
+                await asyncio.to_thread(lambda: env.delete(
+                    "/tasks/" + task["id"], tok))
+                return [json.loads(await asyncio.wait_for(ws.recv(), 5))
+                        for _ in range(3)]
+
+        messages = asyncio.new_event_loop().run_until_complete(over_ws())
+        events = [sse.next() for _ in range(4)]
+    finally:
+        sse.close()
+    assert [m["type"] for m in messages] == [
+        "task.created", "task.updated", "task.deleted"]
+    values += [{"pointer": "#/components/schemas/TaskEvent", "value": m}
+               for m in messages]
+    (reset, reset_lines), tasks = events[0], events[1:]
+    assert reset == {"event": "reset", "data": {"type": "stream.reset"}}
+    assert reset_lines[0] == "event: reset"
+    for fields, lines in tasks:
+        assert not [l for l in lines if l.startswith("event:")], lines
+        assert [l.split(":")[0] for l in lines] == ["id", "data"], lines
+    assert [f["data"] for f, _ in tasks] == messages
+    values.append({"pointer": "#/components/schemas/EventStream",
+                   "value": [f for f, _ in events]})
+    path = write_json(values)
+    try:
+        out = node_check("values", DOC, path)
+    finally:
+        os.unlink(path)
+    assert out["valid"], json.dumps(out["errors"], indent=1)[:4000]
 
 
 class TestInputsAgree:

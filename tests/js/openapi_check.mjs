@@ -16,6 +16,10 @@
 //     the path does not list must be a 405 {"detail"} with an Allow
 //     header, which info.description promises and no operation lists.
 //
+//   node tests/js/openapi_check.mjs values DOC.json VALUES.json
+//     Values against the document's schemas: VALUES.json is a list of
+//     {pointer ("#/components/schemas/TaskEvent"), value}.
+//
 // Prints one JSON line {"valid": bool, "errors": [...]}; exits 0 if valid.
 import { readFileSync } from "node:fs";
 import { Validator } from "@seriousme/openapi-schema-validator";
@@ -167,10 +171,19 @@ function responses() {
   }
 }
 
+function values() {
+  const ajv = makeAjv();
+  for (const { pointer, value } of JSON.parse(readFileSync(samplesPath, "utf8"))) {
+    const check = ajv.compile({ $ref: "doc" + pointer });
+    if (!check(value)) errors.push({ at: pointer, value, errors: check.errors });
+  }
+}
+
 try {
   if (mode === "validate") await validate();
+  else if (mode === "values") values();
   else if (mode === "responses") responses();
-  else throw new Error("usage: openapi_check.mjs validate DOC | responses DOC SAMPLES");
+  else throw new Error("usage: openapi_check.mjs validate DOC | responses DOC SAMPLES | values DOC VALUES");
 } catch (e) {
   errors.push({ error: e.message });
 }
