@@ -2,8 +2,9 @@
 # Install the Debian 12 packages of the named sets, asking apt only when
 # something is missing; then, for the sets that need them, Swagger UI's
 # files (ui/, scripts/ui-fetch.sh) and the npm packages of tests/js/
-# (OpenAPI validator, Playwright) from their committed package-lock.json,
-# when node_modules is missing or stale.
+# (OpenAPI validator, Playwright, Redocly CLI, Prism, openapi-typescript,
+# openapi-fetch, TypeScript, eventsource) from their committed
+# package-lock.json, when node_modules is missing or stale.
 #
 #   deps.sh SET...          install (as root)
 #   deps.sh --list SET...   print the sets' Debian packages, one a line

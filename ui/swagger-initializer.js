@@ -9,34 +9,13 @@
  *
  * Authorization persists across reloads (localStorage). "Authorize" offers
  * the OAuth2 password flow (username or email, and password: the UI posts
- * them to the document's tokenUrl) and a plain bearer token.
+ * them to the document's tokenUrl, an absolute path below the mount point
+ * that the served document carries, so it needs no help here) and a plain
+ * bearer token.
  */
 window.addEventListener("load", function () {
   "use strict";
   var specUrl = new URL("../api/v1/openapi.json", window.location.href);
-
-  /*
-   * OpenAPI 3.1 resolves a relative tokenUrl/refreshUrl ("auth/login")
-   * against the document's own URL, i.e. next to ".../openapi.json";
-   * Swagger UI resolves it against the server URL, which is relative
-   * ("/api/v1") and so leaves it relative to this page. Send token requests where the document means
-   * them to go.
-   */
-  function tokenUrlFix(req) {
-    var here = window.location.href;
-    var spec = window.ui && window.ui.specSelectors.specJson().toJS();
-    var schemes = (spec && spec.components && spec.components.securitySchemes) || {};
-    Object.keys(schemes).forEach(function (name) {
-      var password = schemes[name].flows && schemes[name].flows.password;
-      ["tokenUrl", "refreshUrl"].forEach(function (key) {
-        var relative = password && password[key];
-        if (relative && new URL(req.url, here).href === new URL(relative, here).href) {
-          req.url = new URL(relative, specUrl).href;
-        }
-      });
-    });
-    return req;
-  }
 
   window.ui = SwaggerUIBundle({
     url: specUrl.href,
@@ -49,7 +28,6 @@ window.addEventListener("load", function () {
     oauth2RedirectUrl: new URL("dist/oauth2-redirect.html", window.location.href).href,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     plugins: [SwaggerUIBundle.plugins.DownloadUrl],
-    layout: "StandaloneLayout",
-    requestInterceptor: tokenUrlFix
+    layout: "StandaloneLayout"
   });
 });

@@ -3,6 +3,7 @@
 node, tests/js/), describing exactly the routes the module answers, with
 schemas that the module's real responses satisfy."""
 
+import asyncio
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import tempfile
 import uuid
 
 import pytest
+import websockets
 
 from env import TOP, TodoEnv
 
@@ -30,9 +32,25 @@ def shipped():
 
 
 def documented(doc):
-    """{(METHOD, path template)} of every operation in the document."""
+    """{(METHOD, path template)} of every operation in the document but
+    HEAD (the router routes GET, and answers HEAD wherever it does)."""
     return {(m.upper(), path) for path, item in doc["paths"].items()
             for m in item if m.upper() in METHODS}
+
+
+def documented_heads(doc):
+    """{path template} of every HEAD operation in the document."""
+    return {path for path, item in doc["paths"].items() if "head" in item}
+
+
+def as_shipped(doc):
+    """What the mount point changes, put back as the file has it."""
+    doc["servers"][0]["url"] = "/api/v1"
+    flow = doc["components"]["securitySchemes"]["OAuth2PasswordBearer"][
+        "flows"]["password"]
+    flow["tokenUrl"] = "/api/v1/auth/login"
+    flow["refreshUrl"] = "/api/v1/auth/refresh"
+    return doc
 
 
 def route_table():
@@ -121,8 +139,17 @@ class TestServed:
             assert r.status_code == 200
             doc = r.json()
             assert doc["servers"][0]["url"] == "/todo"
-            doc["servers"][0]["url"] = "/api/v1"
-            assert doc == shipped()
+            # The OAuth2 URLs follow: absolute paths below the mount
+            # point, so every tool resolves them to the same place.
+            flow = doc["components"]["securitySchemes"][
+                "OAuth2PasswordBearer"]["flows"]["password"]
+            assert flow["tokenUrl"] == "/todo/auth/login"
+            assert flow["refreshUrl"] == "/todo/auth/refresh"
+            assert as_shipped(doc) == shipped()
+            # ... and answer there.
+            assert e.session.post(e.base + "/todo/auth/login", data={
+                "username": "nobody", "password": "nothing at all"}
+            ).status_code == 401
             other = e.get("/openapi.json")
             assert other.json()["servers"][0]["url"] == "/api/v1"
             assert other.headers["ETag"] != r.headers["ETag"]
@@ -174,12 +201,18 @@ class TestRoutesMatch:
         routes = route_table()
         assert routes - doc_ops == set(), "routes missing from the document"
         assert doc_ops - routes <= PENDING, "documented but not routed"
+        # A documented HEAD is a GET route's (the router answers HEAD on
+        # every GET route; docs/api.md says which the document declares).
+        assert documented_heads(shipped()) == {"/events"}
+        assert {("GET", p) for p in documented_heads(shipped())} <= routes
 
     def test_todo_180_21_every_documented_operation_is_answered(self, env):
         """No documented operation meets the router's 404 or 405 (without
         a token the protected ones answer 401; the public ones answer,
         or refuse the empty body with 422)."""
-        for method, path in sorted(documented(shipped())):
+        ops = documented(shipped()) | {
+            ("HEAD", p) for p in documented_heads(shipped())}
+        for method, path in sorted(ops):
             r = env.request(method, concrete(path), json={} if method in (
                 "POST", "PUT", "PATCH") else None)
             if (method, path) in PENDING and r.status_code == 404:
@@ -202,7 +235,32 @@ class TestRoutesMatch:
                 r = env.request(method, url)
                 assert r.status_code == 405, (method, path, r.status_code)
                 allow = {a.strip() for a in r.headers["Allow"].split(",")}
-                assert allow - {"HEAD"} == listed, (path, allow)
+                # HEAD is allowed wherever GET is, declared or not.
+                assert allow - {"HEAD"} == listed - {"HEAD"}, (path, allow)
+                assert ("HEAD" in allow) == ("GET" in listed), (path, allow)
+                assert listed - allow == set(), (path, allow)
+
+    def test_todo_180_24_security_tells_the_truth(self, env):
+        """An operation with `security: []` answers without a token; any
+        other refuses a request without one (401), and every one of those
+        names a way to send it."""
+        doc = shipped()
+        for path, item in doc["paths"].items():
+            for m, op in item.items():
+                if m.upper() not in METHODS + ["HEAD"]:
+                    continue
+                assert "security" in op, (m, path)
+                r = env.request(m.upper(), concrete(path), json={} if m in (
+                    "post", "put", "patch") else None, headers={
+                        "Upgrade": "websocket", "Connection": "Upgrade",
+                        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                        "Sec-WebSocket-Version": "13"} if path == "/ws"
+                    else None)
+                if op["security"] == []:
+                    assert r.status_code != 401, (m, path)
+                else:
+                    assert r.status_code == 401, (m, path, r.status_code)
+                    assert all(len(req) == 1 for req in op["security"])
 
     def test_todo_180_23_unknown_paths_are_not_documented(self, env):
         doc = shipped()
@@ -296,6 +354,7 @@ def test_todo_180_30_real_responses_match_the_document(env):
       "&sort=due_date&order=asc&page=1&page_size=5", token=tok)
     s("GET", "/tasks", "/tasks?sort=nope&order=up&completed=maybe",
       token=tok)  # 422
+    s("GET", "/tasks", "/tasks?q=%ff", token=tok)  # 400
     tid = "/tasks/" + task["id"]
     etag = s("GET", "/tasks/{id}", tid, token=tok).headers["ETag"]
     s("GET", "/tasks/{id}", tid, token=tok,
@@ -311,6 +370,29 @@ def test_todo_180_30_real_responses_match_the_document(env):
     s("DELETE", "/tasks/{id}", tid, token=tok, headers={"If-Match": etag})
     s("DELETE", "/tasks/{id}", tid, token=tok)  # 204
     s("DELETE", "/tasks", token=tok)  # 405
+    # Inputs the document once refused and the server always took.
+    s("GET", "/tasks", "/tasks?completed=Yes&due_before=2027-01-01 00:00:00",
+      token=tok)
+    s("POST", "/tasks", token=tok, json={"title": "naive",
+                                         "due_date": "2026-12-01T09:00:00"})
+    # HEAD: declared on /events, answered as GET elsewhere, without body.
+    s("HEAD", "/healthz")
+    s("HEAD", "/openapi.json")
+    s("HEAD", "/tasks", token=tok)
+    s("HEAD", "/tasks/{id}", "/tasks/" + str(uuid.uuid4()), token=tok)  # 404
+    s("HEAD", "/events", "/events?access_token=" + tok)  # 200, at once
+    s("HEAD", "/events", token="garbage")  # 401
+    s("HEAD", "/ws", token=tok)  # 400: a HEAD is no handshake
+    # The streams' refusals (their 200 and 101 stay open: test_720, 730).
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+               "Sec-WebSocket-Version": "13"}
+    s("GET", "/events", token="garbage")  # 401
+    s("GET", "/events", "/events?Access_Token=" + tok)  # 401: exact name
+    s("GET", "/ws", token=tok)  # 400: not an upgrade
+    s("GET", "/ws", token=tok, headers=dict(
+        upgrade, **{"Sec-WebSocket-Version": "8"}))  # 426
+    s("GET", "/ws", "/ws?access_token=garbage", headers=upgrade)  # 401
     s("POST", "/auth/logout", token=tok)  # 204
     s("GET", "/auth/me", token=tok)  # 401: the session is revoked
     tok2 = env.login(me["email"], me["password"])["access_token"]
@@ -320,10 +402,21 @@ def test_todo_180_30_real_responses_match_the_document(env):
     for want in [("POST", "/auth/register", 409),
                  ("POST", "/auth/register", 413),
                  ("POST", "/auth/register", 415),
-                 ("GET", "/users", 400), ("PATCH", "/users/{id}", 403),
+                 ("GET", "/users", 400), ("GET", "/tasks", 400),
+                 ("PATCH", "/users/{id}", 403),
                  ("GET", "/tasks/{id}", 304), ("PATCH", "/tasks/{id}", 412),
-                 ("DELETE", "/tasks", 405), ("DELETE", "/users/{id}", 204)]:
+                 ("DELETE", "/tasks", 405), ("DELETE", "/users/{id}", 204),
+                 ("GET", "/tasks", 200), ("POST", "/tasks", 201),
+                 ("HEAD", "/events", 200), ("HEAD", "/events", 401),
+                 ("HEAD", "/ws", 400), ("HEAD", "/tasks/{id}", 404),
+                 ("GET", "/events", 401), ("GET", "/ws", 400),
+                 ("GET", "/ws", 426), ("GET", "/ws", 401)]:
         assert want in statuses, want
+    loc = [i["body"]["detail"][0]["loc"] for i in s.items
+           if i["path"] == "/tasks/bulk" and i["status"] == 422][0]
+    assert loc == ["body", "tasks", 1, "title"]  # 4 parts: not a tuple
+    ws = [i for i in s.items if i["path"] == "/ws" and i["status"] == 426]
+    assert ws[0]["headers"]["Sec-WebSocket-Version"] == "13"
     path = write_json(s.items)
     try:
         out = node_check("responses", DOC, path)
@@ -360,3 +453,149 @@ def test_todo_180_31_response_check_can_fail(env):
     assert "password_hash" in text or "additionalProperties" in text
     assert "header Location missing" in text
     assert "header WWW-Authenticate missing" in text
+
+
+class SSE:
+    """An SSE client's view of /events: each event's id, event and data
+    fields (data parsed as JSON), and its raw lines."""
+
+    def __init__(self, env, token, last_event_id=None):
+        headers = {"Authorization": "Bearer " + token}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        self.session = env.client()
+        self.r = self.session.get(env.url("/events"), headers=headers,
+                                  stream=True, timeout=10)
+        assert self.r.status_code == 200, self.r.text
+        # Kept: a dropped iterator closes the connection.
+        self.lines = self.r.iter_lines(chunk_size=1, decode_unicode=True)
+
+    def next(self):
+        """The next event (a block with data), as {fields, "lines"}."""
+        fields, lines = {}, []
+        for line in self.lines:
+            if line == "":
+                if "data" in fields:
+                    fields["data"] = json.loads(fields["data"])
+                    return fields, lines
+                fields, lines = {}, []
+                continue
+            lines.append(line)
+            if line.startswith(":"):
+                continue
+            name, _, value = line.partition(":")
+            fields[name] = value[1:] if value.startswith(" ") else value
+        raise AssertionError("the stream ended")
+
+    def close(self):
+        self.r.close()
+        self.session.close()
+
+
+def test_todo_180_32_streams_carry_what_the_document_says(env):
+    """What no proxy carries (Prism reads whole bodies and does not
+    upgrade): /events read as an SSE client reads it is an EventStream
+    (task events unnamed, each with an id; only the reset named), and the
+    messages of /ws are TaskEvents."""
+    _, tokens, _ = env.new_session()
+    tok = tokens["access_token"]
+    values = []
+    sse = SSE(env, tok, last_event_id="1")  # long gone: a reset first
+    try:
+        async def over_ws():
+            url = env.api.replace("http", "ws", 1) + "/ws"
+            async with websockets.connect(
+                    url, ssl=env.ssl_context(),
+                    extra_headers={"Authorization": "Bearer " + tok}) as ws:
+                task = await asyncio.to_thread(lambda: env.post(
+                    "/tasks", tok, json={"title": "streamed"}).json())
+                await asyncio.to_thread(lambda: env.patch(
+                    "/tasks/" + task["id"], tok, json={"status": "completed"}))
+                await asyncio.to_thread(lambda: env.delete(
+                    "/tasks/" + task["id"], tok))
+                return [json.loads(await asyncio.wait_for(ws.recv(), 5))
+                        for _ in range(3)]
+
+        messages = asyncio.new_event_loop().run_until_complete(over_ws())
+        events = [sse.next() for _ in range(4)]
+    finally:
+        sse.close()
+    assert [m["type"] for m in messages] == [
+        "task.created", "task.updated", "task.deleted"]
+    values += [{"pointer": "#/components/schemas/TaskEvent", "value": m}
+               for m in messages]
+    (reset, reset_lines), tasks = events[0], events[1:]
+    assert reset == {"event": "reset", "data": {"type": "stream.reset"}}
+    assert reset_lines[0] == "event: reset"
+    for fields, lines in tasks:
+        assert not [l for l in lines if l.startswith("event:")], lines
+        assert [l.split(":")[0] for l in lines] == ["id", "data"], lines
+    assert [f["data"] for f, _ in tasks] == messages
+    values.append({"pointer": "#/components/schemas/EventStream",
+                   "value": [f for f, _ in events]})
+    path = write_json(values)
+    try:
+        out = node_check("values", DOC, path)
+    finally:
+        os.unlink(path)
+    assert out["valid"], json.dumps(out["errors"], indent=1)[:4000]
+
+
+class TestInputsAgree:
+    """The document accepts what the server accepts, and refuses what it
+    refuses: it once refused `completed=yes` and a due date without an
+    offset (`format: date-time`), both of which the server takes."""
+
+    DATES = [
+        "2026-12-01T09:00:00Z", "2026-12-01t09:00:00z",
+        "2026-12-01 09:00:00", "2026-12-01T09:00:00",
+        "2026-12-01T09:00:00.5+01:00", "2026-12-01T09:00:00.123456789-23:59",
+        "2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "0004-02-29T00:00:00Z",
+        "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
+        "2023-04-30T23:59:59Z", "2023-12-31T00:00:00+00:00",
+        # refused by both
+        "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2100-02-29T00:00:00Z",
+        "0000-01-01T00:00:00Z", "2023-04-31T00:00:00Z", "2023-13-01T00:00:00Z",
+        "2023-00-10T00:00:00Z", "2023-01-00T00:00:00Z", "2023-01-01T24:00:00Z",
+        "2023-01-01T23:60:00Z", "2023-01-01T23:59:60Z", "2023-01-01",
+        "2023-01-01T09:00Z", "2023-01-01T09:00:00.Z",
+        "2023-01-01T09:00:00+0100", "2023-01-01T09:00:00+24:00",
+        "2023-01-01T09:00:00+01:60", "2023-01-01T09:00:00 Z",
+        "2023-1-01T09:00:00Z", "20230-01-01T09:00:00Z",
+        "2023-01-01X09:00:00Z", "2023-01-01T09:00:00ZZ", "",
+        "２０２３-01-01T09:00:00Z",
+    ]
+    # What the pattern cannot say (the description does): the offset
+    # carries the instant out of the years 0001-9999 in UTC.
+    OUT_OF_RANGE = ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"]
+    BOOLS = ["true", "false", "TRUE", "False", "1", "0", "yes", "No", "ON",
+             "off", "t", "F", "y", "N", "", "maybe", "2", "tru", "yess",
+             "true ", "10", "n0"]
+
+    def test_todo_180_40_due_dates(self, env):
+        doc = shipped()
+        pattern = re.compile(
+            doc["components"]["schemas"]["DateTimeInput"]["pattern"])
+        tok = env.new_session()[1]["access_token"]
+        for value in self.DATES + self.OUT_OF_RANGE:
+            r = env.get("/tasks", tok, params={"due_before": value})
+            assert r.status_code in (200, 422), r.text
+            server = r.status_code == 200
+            document = bool(pattern.search(value))
+            if value in self.OUT_OF_RANGE:
+                assert document and not server, value
+            else:
+                assert document == server, (value, document, server)
+
+    def test_todo_180_41_completed_spellings(self, env):
+        doc = shipped()
+        param = [p for p in doc["paths"]["/tasks"]["get"]["parameters"]
+                 if p.get("name") == "completed"][0]
+        pattern = re.compile([s for s in param["schema"]["anyOf"]
+                              if s["type"] == "string"][0]["pattern"])
+        tok = env.new_session()[1]["access_token"]
+        for value in self.BOOLS:
+            r = env.get("/tasks", tok, params={"completed": value})
+            assert r.status_code in (200, 422), r.text
+            assert bool(pattern.search(value)) == (r.status_code == 200), \
+                value

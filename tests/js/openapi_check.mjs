@@ -11,7 +11,14 @@
 //     {method, path (the document's template), status, content_type,
 //     headers, body}. Each status must be documented for its operation,
 //     each JSON body must validate against the documented schema, and each
-//     header the response documents must be there.
+//     header the response documents must be there. A HEAD the document
+//     does not declare is held to the GET operation (no body); a method
+//     the path does not list must be a 405 {"detail"} with an Allow
+//     header, which info.description promises and no operation lists.
+//
+//   node tests/js/openapi_check.mjs values DOC.json VALUES.json
+//     Values against the document's schemas: VALUES.json is a list of
+//     {pointer ("#/components/schemas/TaskEvent"), value}.
 //
 // Prints one JSON line {"valid": bool, "errors": [...]}; exits 0 if valid.
 import { readFileSync } from "node:fs";
@@ -109,13 +116,25 @@ function responses() {
   const samples = JSON.parse(readFileSync(samplesPath, "utf8"));
   for (const s of samples) {
     const where = `${s.method} ${s.path} -> ${s.status}`;
-    let op = doc.paths?.[s.path]?.[s.method.toLowerCase()];
-    let base = ["paths", s.path, s.method.toLowerCase(), "responses", String(s.status)];
-    if (!op && doc.paths?.[s.path] && s.status === 405) {
-      // A method the path does not list: answered as every operation
-      // documents its 405.
-      op = { responses: { 405: { $ref: "#/components/responses/MethodNotAllowed" } } };
-      base = ["components", "responses", "MethodNotAllowed"];
+    let method = s.method.toLowerCase();
+    let op = doc.paths?.[s.path]?.[method];
+    if (!op && method === "head" && doc.paths?.[s.path]?.get) {
+      // HEAD is answered on every GET route, declared or not.
+      method = "get";
+      op = doc.paths[s.path].get;
+      if (s.body !== null && s.body !== "" && s.body !== undefined) {
+        errors.push({ at: where, error: "a body in a HEAD answer" });
+      }
+    }
+    const base = ["paths", s.path, method, "responses", String(s.status)];
+    if (!op && doc.paths?.[s.path]) {
+      // A method the path does not list.
+      const allow = Object.entries(s.headers || {}).find(([k]) => k.toLowerCase() === "allow");
+      const check = ajv.compile({ $ref: "doc#/components/schemas/HTTPError" });
+      if (s.status !== 405) errors.push({ at: where, error: "an unlisted method is not 405" });
+      else if (!allow) errors.push({ at: where, error: "header Allow missing" });
+      else if (!check(s.body)) errors.push({ at: where, body: s.body, errors: check.errors });
+      continue;
     }
     if (!op) {
       errors.push({ at: where, error: "operation not documented" });
@@ -145,17 +164,26 @@ function responses() {
       errors.push({ at: where, error: `media type ${media} not documented`, documented: Object.keys(resp.content) });
       continue;
     }
-    if (media === "application/json") {
+    if (media === "application/json" && s.method.toLowerCase() !== "head") {
       const check = ajv.compile({ $ref: "doc" + ptr(rparts.concat("content", media, "schema")) });
       if (!check(s.body)) errors.push({ at: where, body: s.body, errors: check.errors });
     }
   }
 }
 
+function values() {
+  const ajv = makeAjv();
+  for (const { pointer, value } of JSON.parse(readFileSync(samplesPath, "utf8"))) {
+    const check = ajv.compile({ $ref: "doc" + pointer });
+    if (!check(value)) errors.push({ at: pointer, value, errors: check.errors });
+  }
+}
+
 try {
   if (mode === "validate") await validate();
+  else if (mode === "values") values();
   else if (mode === "responses") responses();
-  else throw new Error("usage: openapi_check.mjs validate DOC | responses DOC SAMPLES");
+  else throw new Error("usage: openapi_check.mjs validate DOC | responses DOC SAMPLES | values DOC VALUES");
 } catch (e) {
   errors.push({ error: e.message });
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_strings.h>
 #include <jansson.h>
 
 #include "test_common.h"
@@ -41,6 +42,34 @@ static const char *server_url(json_t *doc)
         json_array_get(json_object_get(doc, "servers"), 0), "url"));
 }
 
+/* The password flow of the OAuth2 scheme. */
+static json_t *password_flow(json_t *doc)
+{
+    return json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(json_object_get(doc, "components"),
+                                            "securitySchemes"),
+                            "OAuth2PasswordBearer"),
+            "flows"),
+        "password");
+}
+
+static const char *flow_url(json_t *doc, const char *key)
+{
+    return json_string_value(json_object_get(password_flow(doc), key));
+}
+
+/* Put back what the mount point changes, as the document ships it. */
+static void as_shipped(json_t *doc)
+{
+    json_object_set_new(json_array_get(json_object_get(doc, "servers"), 0),
+                        "url", json_string("/api/v1"));
+    json_object_set_new(password_flow(doc), "tokenUrl",
+                        json_string("/api/v1/auth/login"));
+    json_object_set_new(password_flow(doc), "refreshUrl",
+                        json_string("/api/v1/auth/refresh"));
+}
+
 /* What is served, for the mount it ships with, is the embedded document
  * itself: nothing lost or changed but the whitespace. */
 static void test_embedded_document_served_as_is(void **state)
@@ -59,6 +88,10 @@ static void test_embedded_document_served_as_is(void **state)
     assert_true(json_equal(want, got));
     assert_string_equal("3.1.0",
                         json_string_value(json_object_get(got, "openapi")));
+    /* Cut for servers[0].url, tokenUrl and refreshUrl. */
+    assert_int_equal(4, doc->nparts);
+    assert_string_equal("/api/v1/auth/login", flow_url(got, "tokenUrl"));
+    assert_string_equal("/api/v1/auth/refresh", flow_url(got, "refreshUrl"));
     json_decref(got);
 
     /* NULL means the shipped url. */
@@ -69,8 +102,10 @@ static void test_embedded_document_served_as_is(void **state)
     json_decref(want);
 }
 
-/* Mounted elsewhere: servers[0].url is the mount point, and only that
- * changed. */
+/* Mounted elsewhere: servers[0].url is the mount point, the OAuth2 URLs
+ * are below it, and nothing else changed. A relative tokenUrl would have
+ * needed none of this, and meant /auth/login to OpenAPI 3.1 tools (the
+ * server URL's parent) and the page's own path to others. */
 static void test_other_mount_point(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
@@ -81,14 +116,18 @@ static void test_other_mount_point(void **state)
 
     got = parse(text, len);
     assert_string_equal("/todo", server_url(got));
-    json_object_set_new(json_array_get(json_object_get(got, "servers"), 0),
-                        "url", json_string("/api/v1"));
+    assert_string_equal("/todo/auth/login", flow_url(got, "tokenUrl"));
+    assert_string_equal("/todo/auth/refresh", flow_url(got, "refreshUrl"));
+    as_shipped(got);
     assert_true(json_equal(want, got));
     json_decref(got);
 
+    /* Mounted at the root. */
     text = todo_openapi_render(doc, p, "", &len);
     got = parse(text, len);
     assert_string_equal("", server_url(got));
+    assert_string_equal("/auth/login", flow_url(got, "tokenUrl"));
+    assert_string_equal("/auth/refresh", flow_url(got, "refreshUrl"));
     json_decref(got);
     json_decref(want);
 }
@@ -111,6 +150,8 @@ static void test_mount_point_is_json_escaped(void **state)
         text = todo_openapi_render(doc, p, urls[i], &len);
         got = parse(text, len);
         assert_string_equal(urls[i], server_url(got));
+        assert_string_equal(apr_pstrcat(p, urls[i], "/auth/login", NULL),
+                            flow_url(got, "tokenUrl"));
         json_decref(got);
     }
 }
@@ -125,6 +166,7 @@ static void test_invalid_utf8_mount_keeps_shipped_url(void **state)
     json_t *got = parse(text, len);
 
     assert_string_equal("/api/v1", server_url(got));
+    assert_string_equal("/api/v1/auth/login", flow_url(got, "tokenUrl"));
     json_decref(got);
     assert_string_equal(todo_openapi_etag(doc, p, "/bad\xff"),
                         todo_openapi_etag(doc, p, "/api/v1"));
@@ -152,6 +194,91 @@ static void test_etag(void **state)
     assert_string_equal("", other->version);
 }
 
+/* The ETag covers what the mount point goes into: two documents that
+ * differ only after it in a tokenUrl have different tags, and so do two
+ * that differ in which URLs it goes into. */
+static void test_etag_covers_flow_urls(void **state)
+{
+    static const char *const texts[] = {
+        "{\"openapi\":\"3.1.0\",\"servers\":[{\"url\":\"/v\"}],"
+        "\"components\":{\"securitySchemes\":{\"o\":{\"flows\":{\"password\":"
+        "{\"tokenUrl\":\"/v/login\"}}}}}}",
+        "{\"openapi\":\"3.1.0\",\"servers\":[{\"url\":\"/v\"}],"
+        "\"components\":{\"securitySchemes\":{\"o\":{\"flows\":{\"password\":"
+        "{\"tokenUrl\":\"/v/token\"}}}}}}",
+        "{\"openapi\":\"3.1.0\",\"servers\":[{\"url\":\"/v\"}],"
+        "\"components\":{\"securitySchemes\":{\"o\":{\"flows\":{\"password\":"
+        "{\"tokenUrl\":\"/w/login\"}}}}}}",
+    };
+    apr_pool_t *p = TS_POOL(state);
+    const char *etags[3];
+    todo_openapi_t *doc;
+    apr_size_t i;
+
+    for (i = 0; i < 3; ++i) {
+        doc = NULL;
+        assert_int_equal(
+            APR_SUCCESS,
+            todo_openapi_load(p, texts[i], strlen(texts[i]), &doc, NULL));
+        etags[i] = todo_openapi_etag(doc, p, "/m");
+    }
+    assert_string_not_equal(etags[0], etags[1]);
+    assert_string_not_equal(etags[0], etags[2]);
+    assert_string_not_equal(etags[1], etags[2]);
+}
+
+/* Which OAuth2 URLs follow the mount point: those below the shipped
+ * servers[0].url, in any scheme and flow. Other absolute ones are served
+ * as written; a relative one is refused (see test_load_refuses). */
+static void test_flow_urls(void **state)
+{
+    static const char text[] =
+        "{\"openapi\":\"3.1.0\",\"servers\":[{\"url\":\"/v1\"}],"
+        "\"components\":{\"securitySchemes\":{"
+        "\"a\":{\"type\":\"oauth2\",\"flows\":{"
+        "\"password\":{\"tokenUrl\":\"/v1/auth/login\","
+        "\"refreshUrl\":\"/v1x/refresh\",\"scopes\":{}},"
+        "\"authorizationCode\":{\"authorizationUrl\":\"/v1/authorize\","
+        "\"tokenUrl\":\"https://idp.example.com/v1/token\","
+        "\"refreshUrl\":\"//idp.example.com/v1/refresh\",\"scopes\":{}}}},"
+        "\"b\":{\"type\":\"oauth2\",\"flows\":{\"clientCredentials\":{"
+        "\"tokenUrl\":\"/other/token\",\"scopes\":{}}}},"
+        "\"c\":{\"type\":\"http\",\"scheme\":\"bearer\"}}}}";
+    apr_pool_t *p = TS_POOL(state);
+    todo_openapi_t *doc = NULL;
+    const char *why = NULL, *out;
+    apr_size_t len;
+    json_t *got, *flows, *code;
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_openapi_load(p, text, strlen(text), &doc, &why));
+    assert_int_equal(4, doc->nparts);
+    out = todo_openapi_render(doc, p, "/m", &len);
+    got = parse(out, len);
+    flows = json_object_get(
+        json_object_get(json_object_get(json_object_get(got, "components"),
+                                        "securitySchemes"),
+                        "a"),
+        "flows");
+    code = json_object_get(flows, "authorizationCode");
+    assert_string_equal("/m", server_url(got));
+    assert_string_equal("/m/auth/login",
+                        json_string_value(json_object_get(
+                            json_object_get(flows, "password"), "tokenUrl")));
+    /* Not below "/v1/": another path that only starts alike. */
+    assert_string_equal("/v1x/refresh",
+                        json_string_value(json_object_get(
+                            json_object_get(flows, "password"), "refreshUrl")));
+    assert_string_equal("/m/authorize", json_string_value(json_object_get(
+                                            code, "authorizationUrl")));
+    assert_string_equal("https://idp.example.com/v1/token",
+                        json_string_value(json_object_get(code, "tokenUrl")));
+    assert_string_equal("//idp.example.com/v1/refresh",
+                        json_string_value(json_object_get(code, "refreshUrl")));
+    assert_non_null(strstr(out, "\"tokenUrl\":\"/other/token\""));
+    json_decref(got);
+}
+
 /* Only a 3.1 document with a servers[0].url string can be served. */
 static void test_load_refuses(void **state)
 {
@@ -172,8 +299,21 @@ static void test_load_refuses(void **state)
          "servers[0].url"},
         {"{\"openapi\":\"3.1.0\",\"servers\":[{\"url\":1}]}", "servers[0].url"},
         {"{\"openapi\":\"3.1.0\",\"servers\":[{\"url\":\"/\"}],"
-         "\"x\":\"@@todo_openapi_server_url@@\"}",
+         "\"x\":\"@@todo_openapi_mount@@\"}",
          "dumped"},
+        /* A relative tokenUrl: "/api/auth/login" to OpenAPI 3.1 tools
+         * under "/api/v1", the page's own path to others. */
+        {"{\"openapi\":\"3.1.0\",\"servers\":[{\"url\":\"/api/v1\"}],"
+         "\"components\":{\"securitySchemes\":{\"o\":{\"type\":\"oauth2\","
+         "\"flows\":{\"password\":{\"tokenUrl\":\"auth/login\","
+         "\"scopes\":{}}}}}}}",
+         "securitySchemes.o.flows.password.tokenUrl \"auth/login\" is "
+         "relative"},
+        {"{\"openapi\":\"3.1.0\",\"servers\":[{\"url\":\"/api/v1\"}],"
+         "\"components\":{\"securitySchemes\":{\"o\":{\"type\":\"oauth2\","
+         "\"flows\":{\"password\":{\"tokenUrl\":\"/api/v1/auth/login\","
+         "\"refreshUrl\":\"./auth/refresh\",\"scopes\":{}}}}}}}",
+         "refreshUrl \"./auth/refresh\" is relative"},
     };
     apr_pool_t *p = TS_POOL(state);
     todo_openapi_t *doc;
@@ -215,6 +355,8 @@ int test_todo_openapi_run(void)
         TS_TEST(test_mount_point_is_json_escaped),
         TS_TEST(test_invalid_utf8_mount_keeps_shipped_url),
         TS_TEST(test_etag),
+        TS_TEST(test_etag_covers_flow_urls),
+        TS_TEST(test_flow_urls),
         TS_TEST(test_load_refuses),
         TS_TEST(test_embedded_length),
     };
