@@ -525,9 +525,13 @@ class streaming:
 
 def degraded_phase(s, e, tok):
     """The database unreachable and /metrics closed: every 503 and 403."""
+    # A directory where the database file should be: httpd -t accepts
+    # it (its directory is there), SQLite cannot open it.
+    gone = os.path.join(e.dir, "data", "gone.db")
+    os.makedirs(gone)
     e.install_conf('DBDParams "%s"\nTodoAutoMigrate Off\n'
                    "<Location /api/v1>\n    TodoMetricsAllow none\n"
-                   "</Location>\n" % os.path.join(e.dir, "gone", "todo.db"),
+                   "</Location>\n" % gone,
                    name="zz-degraded.conf")
     e.expect_log(r".")  # every failed connection is logged, as it should
     assert e.restart() == 0
