@@ -9,7 +9,7 @@
  *
  * Authorization persists across reloads (localStorage). "Authorize" offers
  * the OAuth2 password flow (username or email, and password: the UI posts
- * them to the document's tokenUrl, an absolute path below the mount point
+ * them to the document's tokenUrl, an absolute URL below the mount point
  * that the served document carries, so it needs no help here) and a plain
  * bearer token.
  */

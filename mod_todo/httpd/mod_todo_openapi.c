@@ -3,12 +3,14 @@
 /**
  * @file mod_todo_openapi.c
  * @brief GET <mount>/openapi.json: the embedded OpenAPI document
- * (todo_openapi.c), with servers[0].url set to the request's mount point.
+ * (todo_openapi.c), with servers[0].url set to the absolute URL of the
+ * request's mount point.
  */
 
 #include <apr_strings.h>
 #include <httpd.h>
 #include <http_config.h>
+#include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
 #include <util_filter.h>
@@ -55,13 +57,18 @@ int todo_h_openapi(todo_req_t *req)
     request_rec *r = req->r;
     apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
     apr_bucket_brigade *bb;
-    const char *etag, *inm, *body;
+    const char *etag, *inm, *body, *url;
     apr_size_t len;
 
     if (!openapi) {
         return todo_send_error(req, APR_EGENERAL);
     }
-    etag = todo_openapi_etag(openapi, r->pool, req->mount);
+    /* An absolute URL, as httpd makes self-referential ones (scheme, then
+     * ServerName or Host by UseCanonicalName): tools resolve the OAuth2
+     * URLs against servers[0].url, and a page on another origin resolves
+     * a relative one against itself. */
+    url = ap_construct_url(r->pool, req->mount, r);
+    etag = todo_openapi_etag(openapi, r->pool, url);
     apr_table_setn(r->headers_out, "ETag", etag);
     /* Revalidate every time: an upgraded module may serve a new one. */
     apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
@@ -70,7 +77,7 @@ int todo_h_openapi(todo_req_t *req)
         r->status = HTTP_NOT_MODIFIED;
         return OK;
     }
-    body = todo_openapi_render(openapi, r->pool, req->mount, &len);
+    body = todo_openapi_render(openapi, r->pool, url, &len);
     r->status = HTTP_OK;
     ap_set_content_type(r, "application/json");
     ap_set_content_length(r, (apr_off_t)len);

@@ -25,6 +25,8 @@ class TestCors:
         assert "POST" in r.headers["Access-Control-Allow-Methods"]
         allowed = r.headers["Access-Control-Allow-Headers"].lower()
         assert "authorization" in allowed and "content-type" in allowed
+        # Swagger UI's token request carries X-Requested-With.
+        assert "x-requested-with" in allowed
         assert "Origin" in r.headers["Vary"]
 
     def test_todo_150_02_foreign_origin_gets_nothing(self, env):

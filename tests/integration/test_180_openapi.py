@@ -105,8 +105,15 @@ class TestServed:
         r = env.get("/openapi.json")
         assert r.status_code == 200
         assert r.headers["Content-Type"] == "application/json"
-        assert r.json() == shipped()
-        assert r.json()["servers"][0]["url"] == "/api/v1"
+        doc = r.json()
+        # Absolute URLs, as httpd makes self-referential ones: a page on
+        # another origin resolves a relative server or tokenUrl against
+        # itself (test_186_20: a stock Swagger UI does).
+        assert doc["servers"][0]["url"] == env.api
+        flow = doc["components"]["securitySchemes"][
+            "OAuth2PasswordBearer"]["flows"]["password"]
+        assert flow["tokenUrl"] == env.api + "/auth/login"
+        assert as_shipped(doc) == shipped()
         assert r.json()["openapi"].startswith("3.1.")
         assert r.headers["Cache-Control"] == "no-cache"
         assert re.match(r'^"[0-9a-f]{16}-[0-9a-f]{8}"$', r.headers["ETag"])
@@ -138,21 +145,44 @@ class TestServed:
             r = e.session.get(e.base + "/todo/openapi.json")
             assert r.status_code == 200
             doc = r.json()
-            assert doc["servers"][0]["url"] == "/todo"
-            # The OAuth2 URLs follow: absolute paths below the mount
+            assert doc["servers"][0]["url"] == e.base + "/todo"
+            # The OAuth2 URLs follow: absolute URLs below the mount
             # point, so every tool resolves them to the same place.
             flow = doc["components"]["securitySchemes"][
                 "OAuth2PasswordBearer"]["flows"]["password"]
-            assert flow["tokenUrl"] == "/todo/auth/login"
-            assert flow["refreshUrl"] == "/todo/auth/refresh"
+            assert flow["tokenUrl"] == e.base + "/todo/auth/login"
+            assert flow["refreshUrl"] == e.base + "/todo/auth/refresh"
             assert as_shipped(doc) == shipped()
             # ... and answer there.
             assert e.session.post(e.base + "/todo/auth/login", data={
                 "username": "nobody", "password": "nothing at all"}
             ).status_code == 401
             other = e.get("/openapi.json")
-            assert other.json()["servers"][0]["url"] == "/api/v1"
+            assert other.json()["servers"][0]["url"] == e.api
             assert other.headers["ETag"] != r.headers["ETag"]
+            # The host is the request's (UseCanonicalName Off, httpd's
+            # default), as in httpd's own redirects...
+            h = e.get("/openapi.json", headers={"Host": "api.example:8443"})
+            assert h.json()["servers"][0]["url"] == "%s://api.example:8443" \
+                "/api/v1" % e.scheme
+            assert h.headers["ETag"] != other.headers["ETag"]
+        finally:
+            e.cleanup()
+
+    def test_todo_180_05_canonical_name(self, env):
+        """... or the ServerName, with UseCanonicalName On."""
+        e = TodoEnv(name="openapi-canonical")
+        try:
+            e.install_conf("ServerName https://api.example.com:443\n"
+                           "UseCanonicalName On\n")
+            assert e.start() == 0
+            doc = e.get("/openapi.json",
+                        headers={"Host": "evil.example"}).json()
+            assert doc["servers"][0]["url"] == \
+                "https://api.example.com/api/v1"
+            # Over TLS, mod_ssl says the test certificate is not that
+            # name's: true, and beside the point.
+            e.expect_log(r"AH01909")
             assert not e.unexpected_log_lines()
         finally:
             e.cleanup()

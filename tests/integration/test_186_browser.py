@@ -316,3 +316,42 @@ def test_todo_186_11_a_refused_stream_is_renewed_too(renew_env):
     assert out["renewals"] == 1 and out["opens"] == 1
     assert logged(e, "GET", API + "/events?access_token=[redacted]", 401)
     clean_error_log(e)
+
+
+@NO_BROWSER_TLS
+def test_todo_186_20_stock_swagger_ui_on_another_origin(cors_env):
+    """swagger-ui-dist as an admin downloads it (its own index.html and
+    initializer, tests/js/stock-swagger-ui/, with only its url set to the
+    API's document), served from an origin CORS allows: "Authorize" logs
+    in with the OAuth2 password flow (the token request goes to the API,
+    not to the page's server) and "Try it out" on POST /tasks gets a 201
+    (tests/js/swagger_ui.mjs)."""
+    e = cors_env
+    stock = os.path.join(e.dir, "pages", "swagger")
+    shutil.copytree(os.path.join(TOP, "ui", "node_modules",
+                                 "swagger-ui-dist"), stock)
+    for name in ("index.html", "swagger-initializer.js"):
+        with open(os.path.join(JS, "stock-swagger-ui", name)) as f:
+            text = f.read().replace("@SPEC_URL@", e.api + "/openapi.json")
+        with open(os.path.join(stock, name), "w") as f:
+            f.write(text)
+    page = e.page["allowed"].replace("/index.html", "/swagger/index.html")
+    user, password = e.new_user()
+    title = "stock UI " + uuid.uuid4().hex[:8]
+    p = subprocess.run(
+        ["node", node_script("swagger_ui.mjs"), e.base, user["username"],
+         password, os.path.join(e.dir, "stock-swagger-ui.png"), title],
+        capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, SWAGGER_UI_PAGE=page))
+    lines = p.stdout.strip().splitlines()
+    assert lines, "swagger_ui.mjs printed nothing:\n" + p.stderr
+    out = json.loads(lines[-1])
+    assert p.returncode == 0 and out["ok"], out
+    assert out["task"]["title"] == title
+    assert out["tokenRequests"] == [e.api + "/auth/login"], out
+    # Preflighted, then posted, at the API: the access log has both.
+    assert logged(e, "OPTIONS", API + "/tasks", 204) or \
+        logged(e, "OPTIONS", API + "/tasks", 200)
+    assert logged(e, "POST", API + "/tasks", 201)
+    assert logged(e, "POST", API + "/auth/login", 200)
+    clean_error_log(e)

@@ -11,7 +11,8 @@
  * so each answer carries the mount point it was asked under instead, in
  * servers[0].url and in every OAuth2 URL (tokenUrl, refreshUrl,
  * authorizationUrl) that starts with the shipped servers[0].url and a
- * '/'. Those URLs are absolute paths, so every tool resolves them alike:
+ * '/'. The glue passes the mount point as an absolute URL, so every tool
+ * (and a page on another origin) resolves them alike:
  * a relative one ("auth/login") is resolved against the server URL by
  * OpenAPI 3.1 ("/api/auth/login") and against their own page by some
  * tools, and is refused here.
