@@ -62,8 +62,8 @@ libssl-dev libsqlite3-dev libcrypt-dev libunistring-dev libpq-dev" ;;
     pgsql)
         PACKAGES="$PACKAGES postgresql-15" ;;
     test)
-        PACKAGES="$PACKAGES python3 python3-pytest python3-requests
-python3-websockets python3-prometheus-client prometheus chromium
+        PACKAGES="$PACKAGES python3 python3-pytest python3-pytest-xdist
+python3-requests python3-websockets python3-prometheus-client prometheus chromium
 postgresql-client-15 sqlite3 wrk libcmocka-dev clang-format cppcheck procps
 binutils nodejs npm"
         npm_dirs="$npm_dirs tests/js" ;;

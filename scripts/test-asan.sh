@@ -12,9 +12,9 @@ chmod 1777 "$logs" # httpd's children (www-data) write here too
 # LeakSanitizer finds OpenSSL's process-wide random generator alive and
 # blames the module, whose RAND_bytes() happened to create it first. The
 # module runs the same code over HTTPS as over HTTP.
+# shellcheck disable=SC2086 # PYTEST_ARGS is words
 TODO_MODULE=$(pwd)/build/asan/mod_todo.so TODO_SAN_LOGDIR=$logs \
-    /usr/bin/python3 -m pytest -p no:cacheprovider -q --durations=10 \
-    tests/integration --ignore=tests/integration/test_160_tls.py \
+    sh scripts/integration.sh --ignore=tests/integration/test_160_tls.py \
     ${PYTEST_ARGS:-}
 status=$?
 

@@ -34,11 +34,11 @@ run() {
 "
 }
 
-# The integration suite with Debian's interpreter (where python3-pytest
-# and python3-requests live); the environment picks the pass.
+# The integration suite (scripts/integration.sh: parallel, then the
+# serial files); the environment picks the pass.
 suite() {
-    /usr/bin/python3 -m pytest -p no:cacheprovider -q --durations=10 \
-        tests/integration ${PYTEST_ARGS:-}
+    # shellcheck disable=SC2086 # PYTEST_ARGS is words
+    sh scripts/integration.sh ${PYTEST_ARGS:-}
 }
 # Every instance serves HTTPS with its self-signed certificate, and every
 # client verifies it (tests/integration/env.py).

@@ -12,6 +12,7 @@ it: `env.verify` for requests, `env.ssl_context()` for raw sockets.
 
 import atexit
 import http.client
+import itertools
 import json
 import os
 import re
@@ -47,10 +48,31 @@ BENIGN = [
 ]
 
 
+# Ports below the kernel's ephemeral range (32768-60999), a range of
+# its own for each pytest-xdist worker (gw0, gw1, ...) and one for a run
+# without workers: the suite's parallel workers never pick the same port,
+# and no client connection's port is ever one of them.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER.startswith("gw") and int(_WORKER[2:]) < 5:
+    _PORTS = (10000 + 4000 * int(_WORKER[2:]), 4000)
+else:
+    _PORTS = (30000, 2700)
+_next_port = itertools.count()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port nobody listens on, not given out before by
+    this process (unless its whole range has been)."""
+    base, span = _PORTS
+    for _ in range(span):
+        port = base + next(_next_port) % span
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in %d-%d" % (base, base + span - 1))
 
 
 def httpd_binary():
