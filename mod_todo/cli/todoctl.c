@@ -494,8 +494,6 @@ static int read_line(const char *prompt, char *buf, size_t size)
     size_t len;
 
     if (tty && 0 == tcgetattr(STDIN_FILENO, &saved_tty)) {
-        fputs(prompt, stderr);
-        fflush(stderr);
         quiet = saved_tty;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         quiet.c_lflag |= ECHONL;
@@ -503,7 +501,11 @@ static int read_line(const char *prompt, char *buf, size_t size)
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGHUP, on_signal);
+        /* Echo off before the prompt: what is typed once it shows is
+         * neither echoed nor flushed away. */
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        fputs(prompt, stderr);
+        fflush(stderr);
     }
     ok = fgets(buf, (int)size, stdin) != NULL;
     restore_tty();

@@ -373,3 +373,56 @@ def test_todo_951_11_man_page_and_docs_name_every_command():
     r = subprocess.run(["groff", "-man", "-Tutf8", "-wall", MAN],
                        capture_output=True, text=True)
     assert "todoctl" in r.stdout and "user disable" in r.stdout
+
+
+def test_todo_951_12_password_asked_twice_without_echo(ctl_env):
+    """On a terminal, user password asks twice and echoes nothing."""
+    import select
+    e = ctl_env
+    user, _, old = e.new_session()
+
+    def on_a_terminal(first, second):
+        master, slave = os.openpty()
+        p = subprocess.Popen(
+            [TODOCTL, "-f", e.conf, "user", "password", user["username"]],
+            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        seen = b""
+
+        def until(text):
+            nonlocal seen
+            deadline = time.time() + 20
+            while text not in seen and time.time() < deadline:
+                if select.select([master], [], [], 0.2)[0]:
+                    try:
+                        seen += os.read(master, 4096)
+                    except OSError:  # EIO: the child is gone
+                        break
+            assert text in seen, seen
+
+        try:
+            until(b"New password for %s: " % user["username"].encode())
+            os.write(master, first.encode() + b"\n")
+            until(b"Again: ")
+            os.write(master, second.encode() + b"\n")
+            code = p.wait(timeout=30)
+            until(b"\n")
+            try:
+                while select.select([master], [], [], 0.2)[0]:
+                    seen += os.read(master, 4096)
+            except OSError:
+                pass
+        finally:
+            os.close(master)
+            if p.poll() is None:
+                p.kill()
+        assert first.encode() not in seen and second.encode() not in seen
+        return code, seen.decode()
+
+    code, out = on_a_terminal("typed once 1", "typed twice 2")
+    assert code == 1 and "the two passwords differ" in out
+    assert try_login(e, user["username"], old).status_code == 200
+    code, out = on_a_terminal("typed at a tty", "typed at a tty")
+    assert code == 0 and "password set" in out, out
+    assert try_login(e, user["username"], old).status_code == 401
+    assert try_login(e, user["username"], "typed at a tty").status_code == 200
