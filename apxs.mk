@@ -120,7 +120,8 @@ $(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) \
 	@# rename, never overwrite: a running httpd has the old file mapped
 	cp $(BUILD)/apxs/.libs/mod_todo.so $@.tmp && mv -f $@.tmp $@
 
-$(TODOCTL): mod_todo/cli/todoctl.c $(LIBTODO) $(CORE_HDR)
+$(TODOCTL): mod_todo/cli/todoctl.c $(LIBTODO) $(CORE_HDR) \
+            $(BUILD)/gen/todo_version.h
 	$(CC) $(CORE_CFLAGS) -o $@ $< $(LIBTODO) $(LIBS) \
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)

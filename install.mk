@@ -6,7 +6,7 @@
 # other layouts (RHEL's conf.modules.d, an httpd built from source).
 #
 #   module           $(MODULEDIR)/mod_todo.so        (apxs -q LIBEXECDIR)
-#   todoctl          $(BINDIR)/todoctl
+#   todoctl          $(BINDIR)/todoctl, its manual $(MANDIR)/man1/todoctl.1
 #   migrations       $(DATADIR)/sql/<driver>/*.sql
 #   documentation    $(DOCDIR)/
 #   httpd config     $(APACHE_MODS_AVAILABLE)/todo.load, todo.conf;
@@ -22,6 +22,7 @@ PREFIX                ?= /usr/local
 BINDIR                ?= $(PREFIX)/bin
 DATADIR               ?= $(PREFIX)/share/mod_todo
 DOCDIR                ?= $(PREFIX)/share/doc/mod_todo
+MANDIR                ?= $(PREFIX)/share/man
 MODULEDIR             ?= $(shell $(APXS) -q LIBEXECDIR)
 APACHE_MODS_AVAILABLE ?= /etc/apache2/mods-available
 APACHE_CONF_AVAILABLE ?= /etc/apache2/conf-available
@@ -65,6 +66,8 @@ install-module: $(MODULE)
 install-bin: $(TODOCTL)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 755 $(TODOCTL) $(DESTDIR)$(BINDIR)/todoctl
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 644 man/todoctl.1 $(DESTDIR)$(MANDIR)/man1/todoctl.1
 
 # Data under $(DATADIR): the migrations (also embedded in the module and
 # todoctl; these are for reading, and for running by hand with psql).
@@ -144,6 +147,7 @@ uninstall:
 	    echo "a2disconf todo-cors"; a2disconf -q todo-cors; \
 	fi
 	rm -f $(DESTDIR)$(MODULEDIR)/mod_todo.so $(DESTDIR)$(BINDIR)/todoctl \
+	    $(DESTDIR)$(MANDIR)/man1/todoctl.1 \
 	    $(DESTDIR)$(APACHE_CONF_AVAILABLE)/todo-cors.conf \
 	    $(DESTDIR)$(APACHE_MODS_AVAILABLE)/todo.load \
 	    $(DESTDIR)$(APACHE_MODS_AVAILABLE)/todo.conf \

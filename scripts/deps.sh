@@ -65,7 +65,7 @@ libssl-dev libsqlite3-dev libcrypt-dev libunistring-dev libpq-dev" ;;
         PACKAGES="$PACKAGES python3 python3-pytest python3-pytest-xdist
 python3-requests python3-websockets python3-prometheus-client prometheus chromium
 postgresql-client-15 sqlite3 wrk libcmocka-dev clang-format cppcheck procps
-binutils nodejs npm"
+binutils groff-base nodejs npm"
         npm_dirs="$npm_dirs tests/js" ;;
     fuzz)
         PACKAGES="$PACKAGES clang-14 libclang-rt-14-dev" ;;

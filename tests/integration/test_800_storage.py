@@ -80,7 +80,7 @@ class TestMigrations:
         assert r.returncode == 0, r.stderr
         before = schema_of(db)
         assert "tasks" in str(before) and "sessions" in str(before)
-        r = todoctl(db, "migrate", "down", "99")
+        r = todoctl(db, "migrate", "down", "99", "--yes")
         assert r.returncode == 0 and "reverted" in r.stdout
         assert "pending" in todoctl(db, "migrate", "status").stdout
         assert "tasks" not in str(schema_of(db))

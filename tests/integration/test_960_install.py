@@ -13,6 +13,7 @@ Runs once, in the SQLite pass: it installs the regular build, and the
 shipped configuration is SQLite's.
 """
 
+import json
 import os
 import re
 import shutil
@@ -347,6 +348,38 @@ def test_todo_960_05_serves_the_api(inst):
         [inst.path("/usr/local/bin/todoctl"), "-d", "sqlite3", "-p", db,
          "migrate", "status"], text=True)
     assert "0001_init" in out
+
+
+def test_todo_960_05b_todoctl_reads_debians_apache2_conf(inst):
+    """The installed todoctl, given Debian's apache2.conf (the copy this
+    server runs), follows its Includes to mods-enabled/todo.conf's database
+    (no <VirtualHost> of sites-enabled counts) and administers the users the
+    server registers; its manual page is installed."""
+    man = inst.path("/usr/local/share/man/man1/todoctl.1")
+    assert stat.S_IMODE(os.stat(man).st_mode) == 0o644
+    todoctl = inst.path("/usr/local/bin/todoctl")
+    conf = os.path.join(inst.conf, "apache2.conf")
+    r = subprocess.run([todoctl, "-f", conf, "config"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    todo_conf = os.path.join(inst.conf, "mods-enabled", "todo.conf")
+    assert re.search(r"^DBDParams\s+%s\s+\(%s:\d+\)$" % (
+        re.escape(os.path.join(inst.statedir, "todo.db")),
+        re.escape(todo_conf)), r.stdout, re.M), r.stdout
+    name = "ctl" + uuid.uuid4().hex[:10]
+    r = requests.post(inst.api + "/auth/register", timeout=30, json={
+        "email": name + "@example.com", "username": name,
+        "password": "correct horse"})
+    assert r.status_code == 201, r.text
+    r = subprocess.run([todoctl, "-f", conf, "user", "list", "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert name in [u["username"] for u in json.loads(r.stdout)]
+    r = subprocess.run([todoctl, "-f", conf, "user", "disable", name],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert requests.post(inst.api + "/auth/login", timeout=30, data={
+        "username": name, "password": "correct horse"}).status_code == 401
 
 
 def test_todo_960_06_metrics_open_to_loopback(inst):

@@ -78,6 +78,7 @@ int test_todo_jwt_run(void);
 int test_jwt_security_run(void);
 int test_todo_password_run(void);
 int test_todo_conf_parse_run(void);
+int test_todo_httpd_conf_run(void);
 int test_todo_store_run(void);
 int test_todo_user_run(void);
 int test_todo_auth_run(void);

@@ -649,6 +649,99 @@ static void test_deleted_user_tokens_stop_working(void **state)
                      try_login(db, p, cfg, "ada", PASSWORD, TS_NOW, &out, res));
 }
 
+/* todoctl user disable: the tokens already issued stop working at once,
+ * refresh tokens too, and the password no longer logs in; enable lets
+ * the user log in again, and revives none of the old sessions. */
+static void test_disabled_user_is_shut_out_at_once(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_auth_config_t *cfg = auth_config(p, 0);
+    todo_user_t *u = register_user(db, p, "ada@example.com", "Ada");
+    todo_user_t *bob = register_user(db, p, "bob@example.com", "bob");
+    todo_tokens_t t = login(db, p, cfg, "ada", TS_NOW), out;
+    todo_tokens_t b = login(db, p, cfg, "bob", TS_NOW);
+    todo_result_t *res = todo_result_make(p);
+    int n = -1;
+
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_user_set_active(db, p, u->id, 0, TS_NOW + SEC(1), &n, res));
+    assert_int_equal(1, n);
+    session_refused(db, p, cfg, t.access_token, TS_NOW + SEC(1));
+    assert_int_equal(TODO_EAUTH, refresh(db, p, cfg, t.refresh_token,
+                                         TS_NOW + SEC(1), &out, &res));
+    res = todo_result_make(p);
+    assert_int_equal(TODO_EAUTH, try_login(db, p, cfg, "ada", PASSWORD,
+                                           TS_NOW + SEC(1), &out, res));
+    assert_string_equal(BAD_CREDENTIALS, res->detail);
+    accepted(db, p, cfg, b.access_token, TS_NOW + SEC(1), bob);
+
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_user_set_active(db, p, u->id, 1, TS_NOW + SEC(2), &n, res));
+    session_refused(db, p, cfg, t.access_token, TS_NOW + SEC(2));
+    t = login(db, p, cfg, "ada", TS_NOW + SEC(2));
+    accepted(db, p, cfg, t.access_token, TS_NOW + SEC(2), u);
+}
+
+/* todoctl user revoke: every session of the user ends, the user's
+ * password still logs in, other users are untouched. */
+static void test_revoke_user_ends_every_session(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_auth_config_t *cfg = auth_config(p, 0);
+    todo_user_t *u = register_user(db, p, "ada@example.com", "Ada");
+    todo_user_t *bob = register_user(db, p, "bob@example.com", "bob");
+    todo_tokens_t t1 = login(db, p, cfg, "ada", TS_NOW);
+    todo_tokens_t t2 = login(db, p, cfg, "ada@example.com", TS_NOW);
+    todo_tokens_t b = login(db, p, cfg, "bob", TS_NOW), out;
+    todo_result_t *res;
+    int n = -1;
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_auth_revoke_user(db, p, u->id, TS_NOW + SEC(1), &n));
+    assert_int_equal(2, n);
+    session_refused(db, p, cfg, t1.access_token, TS_NOW + SEC(1));
+    session_refused(db, p, cfg, t2.access_token, TS_NOW + SEC(1));
+    assert_int_equal(TODO_EAUTH, refresh(db, p, cfg, t2.refresh_token,
+                                         TS_NOW + SEC(1), &out, &res));
+    accepted(db, p, cfg, b.access_token, TS_NOW + SEC(1), bob);
+    assert_int_equal(APR_SUCCESS,
+                     todo_auth_revoke_user(db, p, u->id, TS_NOW + SEC(2), &n));
+    assert_int_equal(0, n);
+    t1 = login(db, p, cfg, "ada", TS_NOW + SEC(3));
+    accepted(db, p, cfg, t1.access_token, TS_NOW + SEC(3), u);
+}
+
+/* todoctl user password: the new password logs in, the old one does not,
+ * and no session of before survives. */
+static void test_password_reset_by_admin(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_auth_config_t *cfg = auth_config(p, 0);
+    todo_user_t *u = register_user(db, p, "ada@example.com", "Ada");
+    todo_tokens_t t = login(db, p, cfg, "ada", TS_NOW), out;
+    todo_result_t *res = todo_result_make(p);
+    const char *hash = NULL;
+    int n = -1;
+
+    assert_int_equal(APR_SUCCESS, todo_password_hash(p, "reset by admin",
+                                                     TS_BCRYPT_COST, &hash));
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_user_set_password(db, p, u->id, hash, TS_NOW + SEC(1), &n, res));
+    assert_int_equal(1, n);
+    session_refused(db, p, cfg, t.access_token, TS_NOW + SEC(1));
+    assert_int_equal(TODO_EAUTH, try_login(db, p, cfg, "ada", PASSWORD,
+                                           TS_NOW + SEC(2), &out, res));
+    res = todo_result_make(p);
+    assert_int_equal(APR_SUCCESS, try_login(db, p, cfg, "ada", "reset by admin",
+                                            TS_NOW + SEC(2), &out, res));
+}
+
 /* The per-account login limit counts one budget per account: its
  * username and its email, in any case, name the same account. */
 static void test_login_find_names_one_account(void **state)
@@ -693,6 +786,9 @@ int test_todo_auth_run(void)
         TS_TEST(test_rotation_keeps_sessions),
         TS_TEST(test_password_change_revokes_other_sessions),
         TS_TEST(test_deleted_user_tokens_stop_working),
+        TS_TEST(test_disabled_user_is_shut_out_at_once),
+        TS_TEST(test_revoke_user_ends_every_session),
+        TS_TEST(test_password_reset_by_admin),
     };
     return cmocka_run_group_tests_name("todo_auth", tests, NULL, NULL);
 }

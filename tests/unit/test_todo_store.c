@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <apr_file_info.h>
+#include <apr_file_io.h>
 #include <apr_strings.h>
 #include <apr_global_mutex.h>
 
@@ -318,6 +320,129 @@ static void test_migrate_down_and_up_again(void **state)
     assert_int_equal(1, user_count(db, p));
 }
 
+/* --- read-only and existing-only connections (todoctl) ------------------ */
+
+/* A path in this run's temp dir where no file is. */
+static const char *absent_path(apr_pool_t *p, const char *name)
+{
+    const char *marker = ts_write_file(p, "store.marker", "", 0, 0600);
+    const char *path =
+        apr_pstrcat(p, apr_pstrndup(p, marker, strrchr(marker, '/') - marker),
+                    "/", name, NULL);
+
+    apr_file_remove(path, p);
+    return path;
+}
+
+static int file_exists(apr_pool_t *p, const char *path)
+{
+    apr_finfo_t fi;
+    return APR_SUCCESS == apr_stat(&fi, path, APR_FINFO_TYPE, p);
+}
+
+static void test_open_existing_never_creates(void **state)
+{
+    apr_pool_t *p = TS_POOL(state), *sub;
+    const char *path = absent_path(p, "absent.db");
+    todo_db_t *db = NULL;
+
+    assert_int_equal(
+        APR_ENOENT, todo_db_open_ex(p, "sqlite3", path, TODO_DB_EXISTING, &db));
+    assert_null(db);
+    assert_false(file_exists(p, path));
+    /* What it prevents: a plain open makes an empty database. */
+    apr_pool_create(&sub, p);
+    assert_int_equal(APR_SUCCESS, todo_db_open(sub, "sqlite3", path, &db));
+    apr_pool_destroy(sub);
+    assert_true(file_exists(p, path));
+    assert_int_equal(APR_SUCCESS, todo_db_open_ex(p, "sqlite3", path,
+                                                  TODO_DB_EXISTING, &db));
+    /* PostgreSQL and :memory: name no file. */
+    assert_int_equal(APR_SUCCESS, todo_db_open_ex(p, "sqlite3", ":memory:",
+                                                  TODO_DB_EXISTING, &db));
+}
+
+static void test_open_readonly_reads_and_never_writes(void **state)
+{
+    apr_pool_t *p = TS_POOL(state), *sub;
+    const char *path = absent_path(p, "readonly.db");
+    apr_array_header_t *states = NULL;
+    todo_rows_t *rows = NULL;
+    todo_db_t *db = NULL;
+    int i;
+
+    apr_pool_create(&sub, p);
+    assert_int_equal(APR_SUCCESS, todo_db_open(sub, "sqlite3", path, &db));
+    assert_int_equal(APR_SUCCESS, todo_migrate_up(db, sub, NULL));
+    assert_int_equal(APR_SUCCESS, todo_db_prepare_all(db, sub));
+    assert_int_equal(APR_SUCCESS,
+                     insert_user(db, sub, ID1, "a@b.co", "ada", NULL));
+    apr_pool_destroy(sub);
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_db_open_ex(p, "sqlite3", path,
+                                     TODO_DB_EXISTING | TODO_DB_READONLY, &db));
+    assert_int_equal(APR_SUCCESS, todo_migrate_status(db, p, &states));
+    for (i = 0; i < states->nelts; ++i) {
+        assert_non_null(
+            APR_ARRAY_IDX(states, i, todo_migration_state_t).applied_at);
+    }
+    assert_int_equal(APR_SUCCESS, todo_db_prepare_all(db, p));
+    assert_int_equal(APR_SUCCESS, todo_db_select(db, p, TODO_SQL_USER_GET,
+                                                 &rows, TODO_ARGS(ID1)));
+    assert_int_equal(1, rows->nrows);
+    assert_int_equal(TODO_EDB, insert_user(db, p, ID2, "c@d.co", "bob", NULL));
+    assert_int_equal(TODO_EDB, todo_migrate_up(db, p, NULL));
+    assert_int_equal(1, user_count(db, p));
+}
+
+/* status on a database never migrated: every migration pending, and no
+ * schema_migrations made (the old status created it, then rolled back,
+ * under the database's write lock). */
+static void test_migrate_status_writes_nothing(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    apr_array_header_t *states = NULL, *plan = NULL;
+    todo_db_t *db = NULL;
+    int i;
+
+    assert_int_equal(APR_SUCCESS, todo_db_open_ex(p, "sqlite3", ":memory:",
+                                                  TODO_DB_READONLY, &db));
+    assert_int_equal(APR_SUCCESS, todo_migrate_status(db, p, &states));
+    assert_int_equal(sqlite_migrations(), states->nelts);
+    for (i = 0; i < states->nelts; ++i) {
+        assert_null(
+            APR_ARRAY_IDX(states, i, todo_migration_state_t).applied_at);
+    }
+    assert_int_equal(APR_SUCCESS, todo_migrate_plan_down(db, p, 5, &plan));
+    assert_int_equal(0, plan->nelts);
+}
+
+static void test_migrate_plan_down_changes_nothing(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    apr_array_header_t *plan = NULL, *states = NULL;
+    int i, total = sqlite_migrations();
+
+    assert_int_equal(APR_SUCCESS, todo_migrate_plan_down(db, p, 1, &plan));
+    assert_int_equal(1, plan->nelts);
+    assert_int_equal(total,
+                     APR_ARRAY_IDX(plan, 0, const todo_migration_t *)->version);
+    assert_int_equal(APR_SUCCESS, todo_migrate_plan_down(db, p, 1000, &plan));
+    assert_int_equal(total, plan->nelts);
+    for (i = 0; i < total; ++i) {
+        /* Newest first, as todo_migrate_down reverts them. */
+        assert_int_equal(
+            total - i,
+            APR_ARRAY_IDX(plan, i, const todo_migration_t *)->version);
+        assert_non_null(APR_ARRAY_IDX(plan, i, const todo_migration_t *)->down);
+    }
+    assert_int_equal(APR_SUCCESS, todo_migrate_status(db, p, &states));
+    assert_non_null(
+        APR_ARRAY_IDX(states, total - 1, todo_migration_state_t).applied_at);
+}
+
 int test_todo_store_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +459,10 @@ int test_todo_store_run(void)
         TS_TEST(test_migrate_up_is_idempotent),
         TS_TEST(test_migrate_status),
         TS_TEST(test_migrate_down_and_up_again),
+        TS_TEST(test_open_existing_never_creates),
+        TS_TEST(test_open_readonly_reads_and_never_writes),
+        TS_TEST(test_migrate_status_writes_nothing),
+        TS_TEST(test_migrate_plan_down_changes_nothing),
     };
     return cmocka_run_group_tests_name("todo_store", tests, NULL, NULL);
 }

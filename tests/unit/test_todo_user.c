@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "test_common.h"
@@ -426,6 +427,117 @@ static void test_delete(void **state)
     create(db, p, "ada@example.com", "Ada", TS_NOW + 1);
 }
 
+/* --- administration (todoctl) ------------------------------------------- */
+
+static void test_find_by_id_username_or_email(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_user_t *u = create(db, p, "ada@example.com", "Ada", TS_NOW), *got;
+    todo_result_t *res = todo_result_make(p);
+    const char *who[] = {NULL, "ada", "ADA", "Ada@Example.COM", NULL};
+    int i;
+
+    create(db, p, "bob@example.com", "bob", TS_NOW + 1);
+    {
+        /* An id in capitals is the same id. */
+        char *upper = apr_pstrdup(p, u->id), *c;
+        for (c = upper; *c; ++c) {
+            *c = (char)apr_toupper(*c);
+        }
+        who[0] = upper;
+    }
+    for (i = 0; who[i]; ++i) {
+        got = NULL;
+        assert_int_equal(APR_SUCCESS, todo_user_find(db, p, who[i], &got, res));
+        assert_string_equal(u->id, got->id);
+    }
+    /* An id of nobody, or a name of nobody. */
+    assert_int_equal(APR_ENOENT,
+                     todo_user_find(db, p,
+                                    "0192a6e4-7c2b-7def-8abc-0123456789ab",
+                                    &got, res));
+    assert_string_equal("No user with that id, username or email", res->detail);
+    res = todo_result_make(p);
+    assert_int_equal(APR_ENOENT, todo_user_find(db, p, "carol", &got, res));
+    assert_int_equal(APR_ENOENT, res->status);
+}
+
+static void test_disable_revokes_every_session_enable_none(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_user_t *u = create(db, p, "ada@example.com", "Ada", TS_NOW), *got;
+    todo_user_t *bob = create(db, p, "bob@example.com", "bob", TS_NOW);
+    const char *bob_sid = "0192a6e4-7c2b-7def-8abc-00000000000c";
+    todo_result_t *res = todo_result_make(p);
+    int n = -1;
+
+    add_session(db, p, SID_A, u->id);
+    add_session(db, p, SID_B, u->id);
+    add_session(db, p, bob_sid, bob->id);
+    assert_int_equal(APR_SUCCESS, todo_user_set_active(db, p, u->id, 0,
+                                                       TS_NOW + 1, &n, res));
+    assert_int_equal(2, n);
+    assert_int_equal(1, revoked(db, p, SID_A));
+    assert_int_equal(1, revoked(db, p, SID_B));
+    assert_int_equal(0, revoked(db, p, bob_sid));
+    assert_int_equal(APR_SUCCESS, todo_user_get(db, p, u->id, &got, res));
+    assert_int_equal(0, got->is_active);
+    assert_string_equal(todo_time_format(p, TS_NOW + 1), got->updated_at);
+    /* Again: nothing left to revoke. */
+    assert_int_equal(APR_SUCCESS, todo_user_set_active(db, p, u->id, 0,
+                                                       TS_NOW + 2, &n, res));
+    assert_int_equal(0, n);
+
+    n = -1;
+    assert_int_equal(APR_SUCCESS, todo_user_set_active(db, p, u->id, 1,
+                                                       TS_NOW + 3, &n, res));
+    assert_int_equal(0, n);
+    assert_int_equal(APR_SUCCESS, todo_user_get(db, p, u->id, &got, res));
+    assert_int_equal(1, got->is_active);
+    assert_int_equal(1, revoked(db, p, SID_A)); /* no session revived */
+
+    assert_int_equal(
+        APR_ENOENT,
+        todo_user_set_active(db, p, "0192a6e4-7c2b-7def-8abc-0123456789ab", 0,
+                             TS_NOW, &n, res));
+    assert_int_equal(0, db->in_tx);
+}
+
+static void test_set_password_revokes_every_session(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_user_t *u = create(db, p, "ada@example.com", "Ada", TS_NOW), *got;
+    todo_user_t *bob = create(db, p, "bob@example.com", "bob", TS_NOW);
+    const char *bob_sid = "0192a6e4-7c2b-7def-8abc-00000000000c";
+    todo_result_t *res = todo_result_make(p);
+    const char *new_hash = NULL, *hash = NULL;
+    int n = -1;
+
+    add_session(db, p, SID_A, u->id);
+    add_session(db, p, bob_sid, bob->id);
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_password_hash(p, "reset by admin", TS_BCRYPT_COST, &new_hash));
+    assert_int_equal(APR_SUCCESS, todo_user_set_password(db, p, u->id, new_hash,
+                                                         TS_NOW + 1, &n, res));
+    assert_int_equal(1, n);
+    assert_int_equal(1, revoked(db, p, SID_A));
+    assert_int_equal(0, revoked(db, p, bob_sid));
+    assert_int_equal(APR_SUCCESS,
+                     todo_user_find_login(db, p, "ada", &got, &hash));
+    assert_string_equal(new_hash, hash);
+    assert_int_equal(APR_SUCCESS,
+                     todo_user_find_login(db, p, "bob", &got, &hash));
+    assert_string_equal(HASH, hash);
+    assert_int_equal(
+        APR_ENOENT,
+        todo_user_set_password(db, p, "0192a6e4-7c2b-7def-8abc-0123456789ab",
+                               new_hash, TS_NOW, &n, res));
+}
+
 int test_todo_user_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +555,9 @@ int test_todo_user_run(void)
         TS_TEST(test_update_password_revokes_other_sessions),
         TS_TEST(test_update_without_password_keeps_sessions),
         TS_TEST(test_delete),
+        TS_TEST(test_find_by_id_username_or_email),
+        TS_TEST(test_disable_revokes_every_session_enable_none),
+        TS_TEST(test_set_password_revokes_every_session),
     };
     return cmocka_run_group_tests_name("todo_user", tests, NULL, NULL);
 }

@@ -318,6 +318,21 @@ apr_status_t todo_auth_session_live(todo_db_t *db, apr_pool_t *p,
     return rows->nrows == 1 ? APR_SUCCESS : TODO_EAUTH;
 }
 
+apr_status_t todo_auth_revoke_user(todo_db_t *db, apr_pool_t *p,
+                                   const char *user_id, apr_time_t now,
+                                   int *prevoked)
+{
+    int n = 0;
+    apr_status_t rv =
+        todo_db_exec(db, p, TODO_SQL_SESSION_REVOKE_USER, &n,
+                     TODO_ARGS(todo_time_format(p, now), user_id));
+
+    if (prevoked) {
+        *prevoked = APR_SUCCESS == rv ? n : 0;
+    }
+    return rv;
+}
+
 apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
                                     const todo_auth_config_t *cfg,
                                     const char *token, apr_time_t now,

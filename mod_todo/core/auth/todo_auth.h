@@ -143,6 +143,17 @@ apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
 apr_status_t todo_auth_session_live(todo_db_t *db, apr_pool_t *p,
                                     const char *sid, const char *user_id);
 
+/**
+ * Revoke every session of the user @a user_id (todoctl user revoke): its
+ * access and refresh tokens are refused from now on, and its live streams
+ * end at their next heartbeat. The user may log in again.
+ * @param prevoked receives how many sessions were revoked; may be NULL
+ * @return APR_SUCCESS or TODO_EDB
+ */
+apr_status_t todo_auth_revoke_user(todo_db_t *db, apr_pool_t *p,
+                                   const char *user_id, apr_time_t now,
+                                   int *prevoked);
+
 /** Make the refresh token of (@a sid, @a generation). */
 const char *todo_auth_refresh_token(apr_pool_t *p,
                                     const todo_auth_config_t *cfg,

@@ -281,16 +281,72 @@ apr_status_t todo_migrate_down(todo_db_t *db, apr_pool_t *p, int steps,
     return rv;
 }
 
+/* What is applied, read without writing anything: schema_migrations may
+ * not exist (a database never migrated), and is not made here. */
+static apr_status_t read_applied(todo_db_t *db, apr_pool_t *p,
+                                 apr_array_header_t **papplied)
+{
+    static const char *const exists_sql[TODO_DIALECT_COUNT] = {
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+        " AND name = 'schema_migrations'",
+        "SELECT count(*) FROM (SELECT to_regclass('schema_migrations') AS t)"
+        " AS s WHERE t IS NOT NULL"};
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc, exists = 0;
+
+    rc = apr_dbd_select(db->drv, p, db->h, &res, exists_sql[db->dialect], 1);
+    if (rc) {
+        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
+                        TODO_LOGNO(00037) "cannot look for schema_migrations: "
+                                          "%s",
+                        apr_dbd_error(db->drv, db->h, rc));
+        return TODO_EDB;
+    }
+    while (0 == apr_dbd_get_row(db->drv, p, res, &row, -1)) {
+        exists = atoi(apr_dbd_get_entry(db->drv, row, 0)) > 0;
+    }
+    if (!exists) {
+        *papplied = apr_array_make(p, 1, sizeof(todo_migration_state_t));
+        return APR_SUCCESS;
+    }
+    return applied_versions(db, p, papplied);
+}
+
+apr_status_t todo_migrate_plan_down(todo_db_t *db, apr_pool_t *p, int steps,
+                                    apr_array_header_t **pplan)
+{
+    const char *driver = driver_names[db->dialect];
+    apr_array_header_t *applied, *plan;
+    apr_status_t rv;
+    int i;
+
+    rv = read_applied(db, p, &applied);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    plan = apr_array_make(p, 4, sizeof(const todo_migration_t *));
+    for (i = applied->nelts - 1; i >= 0 && plan->nelts < steps; --i) {
+        int version = APR_ARRAY_IDX(applied, i, todo_migration_state_t).version;
+        const todo_migration_t *m = find_migration(driver, version);
+        if (!m) {
+            return APR_ENOENT;
+        }
+        APR_ARRAY_PUSH(plan, const todo_migration_t *) = m;
+    }
+    *pplan = plan;
+    return APR_SUCCESS;
+}
+
 apr_status_t todo_migrate_status(todo_db_t *db, apr_pool_t *p,
                                  apr_array_header_t **pstates)
 {
     const char *driver = driver_names[db->dialect];
     apr_array_header_t *applied, *states;
     apr_status_t rv;
-    int i, started;
+    int i;
 
-    rv = start(db, p, &started, &applied);
-    finish(db, p, started, TODO_EDB); /* read only: roll back */
+    rv = read_applied(db, p, &applied);
     if (APR_SUCCESS != rv) {
         return rv;
     }

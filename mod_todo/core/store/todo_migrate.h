@@ -56,7 +56,19 @@ apr_status_t todo_migrate_down(struct todo_db_t *db, apr_pool_t *p, int steps,
                                int *preverted);
 
 /**
- * List every known migration of the driver with its state.
+ * The migrations todo_migrate_down(@a steps) would revert, newest first,
+ * found without changing anything (a preview).
+ * @param pplan receives an array of const todo_migration_t *
+ * @return APR_SUCCESS, APR_ENOENT if an applied migration is unknown to
+ *         this build, or TODO_EDB
+ */
+apr_status_t todo_migrate_plan_down(struct todo_db_t *db, apr_pool_t *p,
+                                    int steps, apr_array_header_t **pplan);
+
+/**
+ * List every known migration of the driver with its state. Read only: on
+ * a database never migrated every one is pending, and nothing is made
+ * (it works on a TODO_DB_READONLY connection).
  * @param pstates receives an array of todo_migration_state_t
  */
 apr_status_t todo_migrate_status(struct todo_db_t *db, apr_pool_t *p,

@@ -107,6 +107,15 @@ static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_USER_DELETE,
      {"DELETE FROM users WHERE id = %s",
       "DELETE FROM users WHERE id = %s::uuid"}},
+    /* todoctl user disable|enable (1 or 0) and user password. */
+    {TODO_SQL_USER_SET_ACTIVE,
+     {"UPDATE users SET is_active = %d, updated_at = %s WHERE id = %s",
+      "UPDATE users SET is_active = (%d <> 0), updated_at = %s::timestamptz"
+      " WHERE id = %s::uuid"}},
+    {TODO_SQL_USER_SET_PASSWORD,
+     {"UPDATE users SET password_hash = %s, updated_at = %s WHERE id = %s",
+      "UPDATE users SET password_hash = %s, updated_at = %s::timestamptz"
+      " WHERE id = %s::uuid"}},
     /* Dependent rows go explicitly, in the same transaction: SQLite's
      * foreign_keys pragma is per connection and off by default. */
     {TODO_SQL_SESSION_DELETE_USER,
@@ -147,6 +156,12 @@ static const todo_sql_stmt_t statements[] = {
       " AND revoked_at IS NULL",
       "UPDATE sessions SET revoked_at = %s::timestamptz WHERE id = %s::uuid"
       " AND revoked_at IS NULL"}},
+    /* Every session of the user (todoctl: disable, password, revoke). */
+    {TODO_SQL_SESSION_REVOKE_USER,
+     {"UPDATE sessions SET revoked_at = %s WHERE user_id = %s"
+      " AND revoked_at IS NULL",
+      "UPDATE sessions SET revoked_at = %s::timestamptz"
+      " WHERE user_id = %s::uuid AND revoked_at IS NULL"}},
     /* Every session of the user but one (NULL: all of them). */
     {TODO_SQL_SESSION_REVOKE_OTHERS,
      {"UPDATE sessions SET revoked_at = %s WHERE user_id = %s"

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include <apr_file_info.h>
 #include <apr_strings.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -54,13 +55,44 @@ const char *todo_db_describe(apr_pool_t *p, todo_dialect_t dialect,
 apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
                           todo_db_t **pdb)
 {
+    return todo_db_open_ex(p, driver, params, 0, pdb);
+}
+
+/* TODO_DB_READONLY, once the connection is open. */
+static apr_status_t read_only(todo_db_t *db, apr_pool_t *p)
+{
+    const char *sql = db->dialect == TODO_DIALECT_SQLITE3
+                          ? "PRAGMA query_only = ON"
+                          : "SET SESSION CHARACTERISTICS AS TRANSACTION "
+                            "READ ONLY";
+    int rc, nrows = 0;
+
+    if (db->dialect == TODO_DIALECT_SQLITE3) {
+        rc = sqlite3_exec(apr_dbd_native_handle(db->drv, db->h), sql, NULL,
+                          NULL, NULL);
+        return SQLITE_OK == rc ? APR_SUCCESS : db_failed(db, p, rc, sql);
+    }
+    rc = apr_dbd_query(db->drv, db->h, &nrows, sql);
+    return rc ? db_failed(db, p, rc, sql) : APR_SUCCESS;
+}
+
+apr_status_t todo_db_open_ex(apr_pool_t *p, const char *driver,
+                             const char *params, int flags, todo_db_t **pdb)
+{
     todo_db_t *db = apr_pcalloc(p, sizeof(*db));
     const char *err = NULL;
+    apr_finfo_t fi;
     apr_status_t rv;
 
     rv = todo_sql_dialect(driver, &db->dialect);
     if (APR_SUCCESS != rv) {
         return rv;
+    }
+    /* SQLite makes a missing file when it opens it: look first. */
+    if ((flags & TODO_DB_EXISTING) && db->dialect == TODO_DIALECT_SQLITE3
+        && strcmp(params, ":memory:")
+        && APR_STATUS_IS_ENOENT(apr_stat(&fi, params, APR_FINFO_TYPE, p))) {
+        return APR_ENOENT;
     }
     rv = apr_dbd_get_driver(p, driver, &db->drv);
     if (APR_SUCCESS != rv) {
@@ -85,6 +117,12 @@ apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
     }
     apr_pool_cleanup_register(p, db, db_close, apr_pool_cleanup_null);
     db->prepared = apr_hash_make(p);
+    if (flags & TODO_DB_READONLY) {
+        rv = read_only(db, p);
+        if (APR_SUCCESS != rv) {
+            return rv;
+        }
+    }
     *pdb = db;
     return APR_SUCCESS;
 }

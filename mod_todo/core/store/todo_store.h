@@ -103,6 +103,22 @@ typedef struct todo_rows_t {
 apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
                           todo_db_t **pdb);
 
+/** todo_db_open_ex(): SQLite: the file must exist already (APR_ENOENT,
+ * logging nothing, otherwise), so that no empty database is made by
+ * mistake (as root, root's). No effect on PostgreSQL. */
+#define TODO_DB_EXISTING 0x1
+/** todo_db_open_ex(): a connection that cannot write. SQLite: with
+ * PRAGMA query_only; PostgreSQL: its transactions are READ ONLY. */
+#define TODO_DB_READONLY 0x2
+
+/**
+ * todo_db_open() with @a flags (TODO_DB_EXISTING, TODO_DB_READONLY).
+ * @return as todo_db_open(), and APR_ENOENT (TODO_DB_EXISTING) when the
+ *         SQLite file @a params names does not exist
+ */
+apr_status_t todo_db_open_ex(apr_pool_t *p, const char *driver,
+                             const char *params, int flags, todo_db_t **pdb);
+
 /**
  * Apply per-connection settings: for SQLite the busy timeout (through
  * the native handle, since PRAGMA busy_timeout returns a row and so

@@ -250,3 +250,82 @@ apr_status_t todo_user_delete(todo_db_t *db, apr_pool_t *p, const char *id,
     rv = todo_db_finish(db, p, tx, rv);
     return rv;
 }
+
+apr_status_t todo_user_find(todo_db_t *db, apr_pool_t *p, const char *who,
+                            todo_user_t **puser, todo_result_t *res)
+{
+    const char *id = NULL, *hash = NULL;
+    todo_rows_t *rows;
+    apr_status_t rv;
+
+    /* Only a UUID is looked up as an id (PostgreSQL's ::uuid would fail
+     * on anything else); usernames cannot be one. */
+    if (APR_SUCCESS == todo_uuid_parse(p, who, &id)) {
+        rv = todo_db_select(db, p, TODO_SQL_USER_GET, &rows, TODO_ARGS(id));
+        if (APR_SUCCESS != rv) {
+            return rv;
+        }
+        if (rows->nrows == 1) {
+            *puser = todo_user_from_row(p, rows, 0, 0);
+            return APR_SUCCESS;
+        }
+    }
+    rv = todo_user_find_login(db, p, who, puser, &hash);
+    if (APR_ENOENT == rv) {
+        return todo_result_fail(res, APR_ENOENT,
+                                "No user with that id, username or email");
+    }
+    return rv;
+}
+
+/* One write to the user @a id, then every session of the user revoked,
+ * in one transaction. */
+static apr_status_t write_and_revoke(todo_db_t *db, apr_pool_t *p,
+                                     const char *label, int nargs,
+                                     const char **args, int revoke,
+                                     const char *id, const char *ts,
+                                     int *prevoked, todo_result_t *res)
+{
+    todo_tx_t *tx = NULL;
+    apr_status_t rv;
+    int nrows = 0, revoked = 0;
+
+    rv = todo_db_begin(db, p, &tx);
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_exec(db, p, label, &nrows, nargs, args);
+    }
+    if (APR_SUCCESS == rv && nrows != 1) {
+        rv = todo_result_fail(res, APR_ENOENT, "User not found");
+    }
+    if (APR_SUCCESS == rv && revoke) {
+        rv = todo_db_exec(db, p, TODO_SQL_SESSION_REVOKE_USER, &revoked,
+                          TODO_ARGS(ts, id));
+    }
+    rv = todo_db_finish(db, p, tx, rv);
+    if (prevoked) {
+        *prevoked = APR_SUCCESS == rv ? revoked : 0;
+    }
+    return rv;
+}
+
+apr_status_t todo_user_set_active(todo_db_t *db, apr_pool_t *p, const char *id,
+                                  int active, apr_time_t now, int *prevoked,
+                                  todo_result_t *res)
+{
+    const char *ts = todo_time_format(p, now);
+
+    return write_and_revoke(db, p, TODO_SQL_USER_SET_ACTIVE,
+                            TODO_ARGS(active ? "1" : "0", ts, id), !active, id,
+                            ts, prevoked, res);
+}
+
+apr_status_t todo_user_set_password(todo_db_t *db, apr_pool_t *p,
+                                    const char *id, const char *hash,
+                                    apr_time_t now, int *prevoked,
+                                    todo_result_t *res)
+{
+    const char *ts = todo_time_format(p, now);
+
+    return write_and_revoke(db, p, TODO_SQL_USER_SET_PASSWORD,
+                            TODO_ARGS(hash, ts, id), 1, id, ts, prevoked, res);
+}

@@ -95,6 +95,39 @@ apr_status_t todo_user_update(todo_db_t *db, apr_pool_t *p, const char *id,
 apr_status_t todo_user_delete(todo_db_t *db, apr_pool_t *p, const char *id,
                               todo_result_t *res);
 
+/**
+ * Find the user @a who names: an id, else a username or an email (any
+ * case), as an administrator names one (todoctl).
+ * @return APR_SUCCESS, APR_ENOENT ("No user with that id, username or
+ *         email") or TODO_EDB
+ */
+apr_status_t todo_user_find(todo_db_t *db, apr_pool_t *p, const char *who,
+                            todo_user_t **puser, todo_result_t *res);
+
+/**
+ * Enable (@a active 1) or disable (0) the user @a id. Disabling revokes
+ * every session of the user in the same transaction: its access tokens
+ * are refused at once, its refresh tokens too, and its live streams end
+ * at their next heartbeat. A disabled user cannot log in. Enabling
+ * revives no session.
+ * @param prevoked receives how many sessions were revoked; may be NULL
+ * @return APR_SUCCESS, APR_ENOENT or TODO_EDB
+ */
+apr_status_t todo_user_set_active(todo_db_t *db, apr_pool_t *p, const char *id,
+                                  int active, apr_time_t now, int *prevoked,
+                                  todo_result_t *res);
+
+/**
+ * Replace the password hash of the user @a id (an administrator's reset)
+ * and revoke every session of the user, in one transaction.
+ * @param prevoked receives how many sessions were revoked; may be NULL
+ * @return APR_SUCCESS, APR_ENOENT or TODO_EDB
+ */
+apr_status_t todo_user_set_password(todo_db_t *db, apr_pool_t *p,
+                                    const char *id, const char *hash,
+                                    apr_time_t now, int *prevoked,
+                                    todo_result_t *res);
+
 /** Read a user from columns id, email, username, is_active, created_at,
  * updated_at starting at @a col of row @a r. */
 todo_user_t *todo_user_from_row(apr_pool_t *p, const todo_rows_t *rows, int r,
