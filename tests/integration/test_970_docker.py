@@ -210,15 +210,21 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
         # Debian's /etc/apache2, with the installed todo.* (their paths
         # under DESTDIR) and envvars naming this tree's directories.
         shutil.copytree("/etc/apache2", conf, symlinks=True)
-        shutil.copy(dest + "/etc/apache2/conf-available/todo-cors.conf",
-                    os.path.join(conf, "conf-available"))
-        for name in ("todo.load", "todo.conf"):
-            text = open(dest + "/etc/apache2/mods-available/" + name).read()
+        for name in ("mods-available/todo.load", "mods-available/todo.conf",
+                     "conf-available/todo.conf",
+                     "conf-available/todo-cors.conf"):
+            text = open(dest + "/etc/apache2/" + name).read()
             text = text.replace(moduledir + "/mod_todo.so",
                                 dest + moduledir + "/mod_todo.so")
-            text = text.replace("/var/lib/mod_todo/", statedir + "/")
-            with open(os.path.join(conf, "mods-available", name), "w") as f:
+            text = text.replace("/etc/mod_todo/", dest + "/etc/mod_todo/")
+            with open(os.path.join(conf, name), "w") as f:
                 f.write(text)
+        api_conf = dest + "/etc/mod_todo/todo-api.conf"
+        text = open(api_conf).read()
+        text = text.replace("/var/lib/mod_todo/", statedir + "/")
+        text = text.replace("/usr/local/share/", dest + "/usr/local/share/")
+        with open(api_conf, "w") as f:
+            f.write(text)
         envvars = open(os.path.join(conf, "envvars")).read()
         for d in ("run", "lock", "log"):
             envvars, n = re.subn(r"/var/%s/apache2\$SUFFIX" % d,
@@ -231,6 +237,7 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
             ["sh", CONFIGURE], capture_output=True, text=True,
             env=dict(os.environ, APACHE_CONFDIR=conf,
                      APACHE_STATE_DIRECTORY=os.path.join(tmp, "state"),
+                     TODO_CONFDIR=dest + "/etc/mod_todo",
                      TODO_STATEDIR=statedir,
                      TODO_RUN_DIRS=" ".join(rundirs.values())))
         assert r.returncode == 0, r.stdout + r.stderr
@@ -290,11 +297,22 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
                "Access-Control-Request-Method": "POST"}
         r = requests.options(api + "/tasks", headers=pre, timeout=10)
         assert "Access-Control-Allow-Origin" not in r.headers
+        r = requests.get(api + "/tasks%2Fx", timeout=10)
+        assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
         out = stop(proc)
         proc = None
-        # Logs go to the container's output.
+        # Both logs go to the container's output: the error log, and the
+        # JSON access log, each of its lines an object.
         assert "AH00489" in out, out
-        assert "POST /api/v1/auth/register HTTP/1.1\" 201" in out, out
+        entries = [json.loads(l) for l in out.splitlines()
+                   if l.startswith("{")]
+        assert any(e["method"] == "POST" and e["status"] == 201
+                   and e["path"] == "/api/v1/auth/register"
+                   for e in entries), out
+        assert any(e["path"] == "/api/v1/tasks/x" and e["status"] == 404
+                   for e in entries), out
+        assert not re.search(r'" 201 \d', out), out  # no combined log
 
         # A restart (a new container on the same volume) keeps the secret
         # and the users; -e TODO_CORS_ORIGINS allows that origin.
