@@ -19,7 +19,7 @@ UI       ?= 1
 export UI
 RUN_DEPS  = serve build $(if $(filter 0,$(UI)),,ui) \
             $(if $(filter pgsql,$(DB)),$(if $(DB_PARAMS),,pgsql))
-TEST_DEPS = serve build ui pgsql test
+TEST_DEPS = serve build ui pgsql test package
 
 .PHONY: all run test test-asan test-tls asan-build asan-unit-build deps unit \
         integration check clean docker-test bench
