@@ -19,7 +19,7 @@ UI       ?= 1
 export UI
 RUN_DEPS  = serve build $(if $(filter 0,$(UI)),,ui) \
             $(if $(filter pgsql,$(DB)),$(if $(DB_PARAMS),,pgsql))
-TEST_DEPS = serve build ui pgsql test
+TEST_DEPS = serve build ui pgsql test package
 
 .PHONY: all run test test-asan test-tls asan-build asan-unit-build deps unit \
         integration check clean docker-test bench
@@ -96,7 +96,8 @@ check: asan-unit-build
 	sh scripts/test.sh unit-asan
 
 # Build the Docker image and check it serves as promised (needs a working
-# docker daemon that reaches Debian's archive; not part of `make test`).
+# docker daemon, or TODO_DOCKER=podman, that reaches Debian's archive and
+# the npm registry; not part of `make test`: docs/install.md, "Docker").
 docker-test:
 	TODO_DOCKER_TEST=1 /usr/bin/python3 -m pytest -p no:cacheprovider -q \
 	    tests/integration/test_970_docker.py

@@ -29,6 +29,9 @@ OPT_CFLAGS   ?= -O2 -g
 # component, todoctl --version and the todo_build_info metric.
 VERSION      := $(shell cat VERSION)
 SAN_CFLAGS   ?=
+# Linker flags of the module and todoctl (debian/rules: the package's
+# hardening, -Wl,-z,relro -Wl,-z,now).
+LDFLAGS      ?=
 CORE_CFLAGS   = $(OPT_CFLAGS) $(SAN_CFLAGS) -fPIC -std=gnu11 \
                 $(WERROR_CFLAGS) $(APR_INCLUDES) -I$(BUILD)/gen $(CORE_INC) \
                 -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
@@ -115,6 +118,7 @@ $(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) \
 	    $(addprefix -I$(CURDIR)/,$(CORE_DIRS:/=)) $(PG_INC) \
 	    $(notdir $(GLUE_SRC)) $(CURDIR)/$(LIBTODO) $(LIBS) \
 	    -Wl,--version-script=$(CURDIR)/mod_todo/httpd/mod_todo.map \
+	    $(LDFLAGS) \
 	    $(if $(SAN_CFLAGS),-lasan -lubsan) \
 	    > apxs.log 2>&1 || { cat apxs.log; exit 1; }
 	@# rename, never overwrite: a running httpd has the old file mapped
@@ -122,7 +126,7 @@ $(MODULE): $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(LIBTODO) \
 
 $(TODOCTL): mod_todo/cli/todoctl.c $(LIBTODO) $(CORE_HDR) \
             $(BUILD)/gen/todo_version.h
-	$(CC) $(CORE_CFLAGS) -o $@ $< $(LIBTODO) $(LIBS) \
+	$(CC) $(CORE_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBTODO) $(LIBS) \
 	    $(shell $(APU_CONFIG) --link-ld --libs) \
 	    $(shell $(APR_CONFIG) --link-ld --libs)
 

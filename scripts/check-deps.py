@@ -43,7 +43,7 @@ if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
     os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-ALL_TEST = ("serve", "build", "ui", "pgsql", "test")
+ALL_TEST = ("serve", "build", "ui", "pgsql", "test", "package")
 
 # Which sets the command that runs a file installs (first match wins):
 # `make run` for what it runs, `make test` for the tests and what they run,

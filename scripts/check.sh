@@ -8,6 +8,8 @@
 #  - every directive of the table in todo_directives.h is documented in
 #    docs/configuration.md and appears in conf/todo.conf, both showing the
 #    table's default values
+#  - debian/changelog's version and the Dockerfile's ARG VERSION are
+#    VERSION's
 #  - cppcheck finds nothing
 #  - every Python module and command the tests (and the scripts they run)
 #    use comes from a Debian package scripts/deps.sh names
@@ -110,6 +112,19 @@ if [ "$next" -le "$highest" ]; then
     echo "check: mod_todo/next-number says $next; MT$highest is in use"
     status=1
 fi
+
+echo "== debian/changelog and the Dockerfile at VERSION"
+version=$(cat VERSION)
+deb=$(sed -n '1s/^[^ ]* (\([^)]*\)-[^-)]*).*/\1/p' debian/changelog)
+if [ "$deb" != "$version" ]; then
+    echo "check: debian/changelog's upstream version is '$deb';" \
+         "VERSION says $version (dch -v $version-1)"
+    status=1
+fi
+grep -q "^ARG VERSION=$version\$" Dockerfile || {
+    echo "check: the Dockerfile's ARG VERSION is not $version"
+    status=1
+}
 
 if command -v cppcheck >/dev/null 2>&1; then
     echo "== cppcheck"

@@ -24,13 +24,16 @@
 #           pytest and the Python modules the tests import, Chromium,
 #           promtool, psql, wrk, cmocka, clang-format, cppcheck; npm ci
 #           in tests/js/
+#   package what building and checking the Debian package needs
+#           (`dpkg-buildpackage -b -us -uc`, lintian; dh_apache2 comes with
+#           apache2-dev, in build) and test_965's private mounts (mount)
 #   fuzz    what `make fuzz` adds: clang-14 and its libFuzzer runtime
 #   bench   what tests/bench/ adds: wrk, valgrind (callgrind.sh) and the
 #           FastAPI peer's packages
 #
-# With no SET: serve build ui pgsql test (all that `make test` needs).
-# `make run` = serve build ui (+ pgsql for DB=pgsql without DB_PARAMS),
-# `make test` = serve build ui pgsql test, `make bench` = serve build pgsql
+# With no SET: serve build ui pgsql test package (all that `make test`
+# needs). `make run` = serve build ui (+ pgsql for DB=pgsql without
+# DB_PARAMS), `make test` = serve build ui pgsql test package, `make bench` = serve build pgsql
 # bench (docs/install.md has each set's size on a bare Debian 12).
 # scripts/check-deps.py checks that every module and command the tests use
 # comes from a package named here.
@@ -42,7 +45,7 @@ if [ "${1:-}" = --list ]; then
     list=1
     shift
 fi
-[ $# -gt 0 ] || set -- serve build ui pgsql test
+[ $# -gt 0 ] || set -- serve build ui pgsql test package
 
 PACKAGES=""
 npm_dirs=""
@@ -67,6 +70,8 @@ python3-requests python3-websockets python3-prometheus-client prometheus chromiu
 postgresql-client-15 sqlite3 wrk libcmocka-dev clang-format cppcheck procps
 binutils groff-base nodejs npm"
         npm_dirs="$npm_dirs tests/js" ;;
+    package)
+        PACKAGES="$PACKAGES dpkg-dev debhelper lintian mount" ;;
     fuzz)
         PACKAGES="$PACKAGES clang-14 libclang-rt-14-dev" ;;
     bench)
@@ -75,8 +80,8 @@ python3-websockets procps python3-fastapi python3-uvicorn python3-sqlmodel pytho
 python3-jose python3-passlib python3-bcrypt python3-multipart python3-uvloop
 python3-httptools" ;;
     *)
-        echo "deps.sh: no set '$set' (serve build ui pgsql test fuzz" \
-             "bench)" >&2
+        echo "deps.sh: no set '$set' (serve build ui pgsql test package" \
+             "fuzz bench)" >&2
         exit 2 ;;
     esac
 done

@@ -188,11 +188,15 @@ subst() {
         -e "s|@BCRYPT_COST@|${BCRYPT_COST:-12}|g" \
         -e "s|@TLS_CERT@|$cert|g" -e "s|@TLS_KEY@|$key|g" \
         -e "s|@TLS_NAME@|$tls_name|g" \
+        -e "s|@DOCSDIR@|$dir/docs|g" \
+        -e "s|@ACCESSLOG@|$dir/logs/access.json|g" \
         -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
         -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
         -e "s|@MODULE@|${TODO_MODULE:-$top/build/mod_todo.so}|g" "$1"
 }
 subst "$top/conf/todo-cors.conf.in" > "$dir/todo-cors.conf"
+subst "$top/conf/todo-server.conf.in" > "$dir/todo-server.conf"
+subst "$top/conf/todo-headers.conf.in" > "$dir/todo-headers.conf"
 subst "$top/conf/todo-logging.conf.in" > "$dir/todo-logging.conf"
 subst "$top/conf/todo-docs.conf.in" > "$dir/todo-docs.conf"
 subst "$top/conf/todo-limits.conf.in" > "$dir/todo-limits.conf"

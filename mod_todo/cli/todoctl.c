@@ -43,7 +43,7 @@
 
 /* Read when no -f, -d or -p is given and it exists; TODOCTL_CONF names
  * another. */
-#define DEFAULT_CONF "/etc/apache2/mods-available/todo.conf"
+#define DEFAULT_CONF "/etc/mod_todo/todo-api.conf"
 
 /* What a revocation means, said once. */
 #define REVOKED_MEANS                                                          \

@@ -82,7 +82,7 @@ static int todo_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)pconf;
     (void)plog;
     for (sp = s; !err && sp; sp = sp->next) {
-        if (!todo_srv_conf_get(sp)->secret) {
+        if (todo_srv_conf_get(sp)->used && !todo_srv_conf_get(sp)->secret) {
             err = apr_psprintf(
                 ptemp,
                 "%s: TodoJWTSecretFile is required: mod_todo signs and "
@@ -107,6 +107,13 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     log_server = s;
     todo_log_set(log_is_level, log_print, NULL);
+    if (!todo_dbd_mark_used(ptemp, s)) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     TODO_LOGNO(00039) "mod_todo is loaded but no server "
+                                       "uses it (no SetHandler todo-api, "
+                                       "AuthType Bearer or "
+                                       "TodoJWTSecretFile)");
+    }
     /* The Server header's component (ServerTokens Full shows it). */
     ap_add_version_component(pconf, "mod_todo/" TODO_VERSION);
     err = todo_shared_post_config(
@@ -117,9 +124,12 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     for (sp = s; !err && sp; sp = sp->next) {
         todo_srv_conf_t *sc = todo_srv_conf_get(sp);
         todo_srv_conf_t *main_sc = todo_srv_conf_get(s);
+        if (!sc->used) {
+            continue; /* sc->auth stays NULL: see todo_unused() */
+        }
         /* Virtual hosts with the main server's token settings share
          * its keys, and so one dummy hash. */
-        if (sp != s && todo_conf_same_tokens(sc, main_sc)) {
+        if (sp != s && main_sc->used && todo_conf_same_tokens(sc, main_sc)) {
             sc->auth = main_sc->auth;
             sc->db_opts = main_sc->db_opts;
             continue;
@@ -168,6 +178,29 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 /* ---- AuthType Bearer for any content ---- */
 
+/* A request mod_todo would answer in a server todo_dbd_mark_used() did
+ * not find it used in (the handler set by an expression, say): 500, and
+ * said once per process. */
+static int todo_unused(request_rec *r)
+{
+    static int said;
+
+    if (todo_srv_conf_get(r->server)->auth) {
+        return 0;
+    }
+    if (!__atomic_exchange_n(&said, 1, __ATOMIC_ACQ_REL)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      TODO_LOGNO(00038) "mod_todo is not configured for "
+                                        "this server (%s:%d): give it "
+                                        "TodoJWTSecretFile, or SetHandler "
+                                        "todo-api in a <Location> (said "
+                                        "once per process)",
+                      r->server->defn_name ? r->server->defn_name : "main",
+                      r->server->defn_line_number);
+    }
+    return 1;
+}
+
 /*
  * With "AuthType Bearer" and a Require line, any Apache-served content
  * accepts the API's access tokens; r->user becomes the user id.
@@ -181,11 +214,24 @@ static int todo_check_authn(request_rec *r)
     if (!type || strcasecmp(type, "Bearer")) {
         return DECLINED;
     }
+    if (todo_unused(r)) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     /* The API's own authentication, whole: the same checks, r->user, the
      * same WWW-Authenticate and metrics; only the body is httpd's. */
     req = todo_req_make(r);
     rv = todo_req_authenticate(req);
     return APR_SUCCESS == rv ? OK : todo_req_refusal(req, rv);
+}
+
+/* Before the API's handler (mod_todo_handler.c): not in a server that
+ * does not use mod_todo. */
+static int todo_handler_guard(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, "todo-api") || !todo_unused(r)) {
+        return DECLINED;
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
 }
 
 static int todo_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -199,9 +245,18 @@ static int todo_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void todo_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    todo_dbd_child_init(pchild, s);
+    /* The database opened ahead of mod_dbd, and listened to on
+     * PostgreSQL, is the main server's, or else the first virtual
+     * host's that uses mod_todo. */
+    server_rec *used = todo_dbd_first_used(s);
+
+    if (used) {
+        todo_dbd_child_init(pchild, used);
+    }
     todo_stream_child_init(pchild, s);
-    todo_bridge_child_init(pchild, s);
+    if (used) {
+        todo_bridge_child_init(pchild, used);
+    }
 }
 
 static void todo_hooks(apr_pool_t *p)
@@ -217,6 +272,7 @@ static void todo_hooks(apr_pool_t *p)
     ap_hook_child_init(todo_child_init, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_check_authn(todo_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_handler(todo_handler_guard, NULL, NULL, APR_HOOK_FIRST);
     todo_handler_register_hooks();
 }
 

@@ -47,7 +47,10 @@ typedef struct todo_srv_conf_t {
     /** TodoRateLimit, by todo_rl_kind_t (count TODO_UNSET: default) */
     todo_rl_rule_t rate_limits[TODO_RL_KINDS];
 
-    /* Filled in by post_config, read-only afterwards. */
+    /* Filled in by check_config and post_config, read-only afterwards. */
+    /** mod_todo serves this server (todo_dbd_mark_used): the others, and
+     * their mod_dbd configuration, are left alone */
+    int used;
     todo_auth_config_t *auth; /**< token settings and keys */
     const char *db_driver;    /**< DBDriver of this server */
     const char *db_params;    /**< DBDParams of this server */

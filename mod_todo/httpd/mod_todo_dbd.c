@@ -152,10 +152,72 @@ static void find_dbd(apr_pool_t *p, server_rec *s, const char **pdriver,
     *pparams = params ? params : tree_value(p, ap_conftree, "DBDParams");
 }
 
+/* Does this level of the tree, or anything below it, name mod_todo
+ * (SetHandler or AddHandler todo-api, AuthType Bearer)? <VirtualHost>
+ * blocks are skipped: each is a server of its own. */
+static int names_todo(apr_pool_t *p, const ap_directive_t *first)
+{
+    const ap_directive_t *d;
+
+    for (d = first; d; d = d->next) {
+        const char *args = d->args, *word;
+
+        if (!strcasecmp(d->directive, "<VirtualHost")) {
+            continue;
+        }
+        if (!strcasecmp(d->directive, "SetHandler")
+            || !strcasecmp(d->directive, "AddHandler")) {
+            word = ap_getword_conf(p, &args);
+            if (!strcasecmp(word, "todo-api")) {
+                return 1;
+            }
+        }
+        else if (!strcasecmp(d->directive, "AuthType")) {
+            word = ap_getword_conf(p, &args);
+            if (!strcasecmp(word, "Bearer")) {
+                return 1;
+            }
+        }
+        if (d->first_child && names_todo(p, d->first_child)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int todo_dbd_mark_used(apr_pool_t *p, server_rec *s)
+{
+    int everywhere = names_todo(p, ap_conftree), n = 0;
+    server_rec *sp;
+
+    for (sp = s; sp; sp = sp->next) {
+        todo_srv_conf_t *sc = todo_srv_conf_get(sp);
+        const ap_directive_t *vh = vhost_block(sp);
+
+        sc->used = everywhere || sc->secret_file
+                   || (vh && names_todo(p, vh->first_child));
+        n += sc->used;
+    }
+    return n;
+}
+
+server_rec *todo_dbd_first_used(server_rec *s)
+{
+    for (; s; s = s->next) {
+        if (todo_srv_conf_get(s)->used) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
 const char *todo_dbd_check_config(apr_pool_t *p, server_rec *s)
 {
     server_rec *sp;
 
+    if (!todo_dbd_mark_used(p, s)) {
+        return NULL; /* loaded, used nowhere: nothing to check */
+    }
     if (!APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire)) {
         return apr_psprintf(p,
                             "%s: mod_todo needs mod_dbd, which is not "
@@ -166,6 +228,9 @@ const char *todo_dbd_check_config(apr_pool_t *p, server_rec *s)
         const char *driver, *params, *dir, *why;
         todo_dialect_t dialect;
 
+        if (!todo_srv_conf_get(sp)->used) {
+            continue;
+        }
         find_dbd(p, sp, &driver, &params);
         if (!driver) {
             return apr_psprintf(p,
@@ -236,6 +301,10 @@ const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     stmts = todo_sql_statements(&n);
     for (sp = s; sp; sp = sp->next) {
         todo_srv_conf_t *sc = todo_srv_conf_get(sp);
+        const todo_srv_conf_t *main_sc = todo_srv_conf_get(s);
+        if (!sc->used) {
+            continue; /* its mod_dbd group is another module's */
+        }
         find_dbd(pconf, sp, &sc->db_driver, &sc->db_params);
         if (!sc->db_driver) {
             return "no DBDriver is configured: mod_todo stores its data "
@@ -251,9 +320,10 @@ const char *todo_dbd_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         /* A virtual host on the main server's database shares its
          * connection group, statements included: preparing them there
          * again only makes mod_dbd warn of conflicting labels. */
-        if (sp != s && !strcmp(sc->db_driver, todo_srv_conf_get(s)->db_driver)
-            && sc->db_params && todo_srv_conf_get(s)->db_params
-            && !strcmp(sc->db_params, todo_srv_conf_get(s)->db_params)) {
+        if (sp != s && main_sc->used
+            && !strcmp(sc->db_driver, main_sc->db_driver) && sc->db_params
+            && main_sc->db_params
+            && !strcmp(sc->db_params, main_sc->db_params)) {
             continue;
         }
         for (i = 0; i < n; ++i) {
@@ -299,7 +369,7 @@ const char *todo_dbd_migrate(apr_pool_t *ptemp, server_rec *s)
         apr_status_t rv;
         int applied = 0;
 
-        if (!todo_conf_auto_migrate(sc)
+        if (!sc->used || !todo_conf_auto_migrate(sc)
             || apr_hash_get(done, key, APR_HASH_KEY_STRING)) {
             continue;
         }
@@ -342,7 +412,7 @@ const char *todo_dbd_create_mutex(apr_pool_t *pconf, server_rec *s)
 
     for (sp = s; sp; sp = sp->next) {
         todo_srv_conf_t *sc = todo_srv_conf_get(sp);
-        if (sc->dialect != TODO_DIALECT_SQLITE3) {
+        if (!sc->used || sc->dialect != TODO_DIALECT_SQLITE3) {
             continue;
         }
         if (!lock) {
@@ -421,7 +491,8 @@ static void start_writer(apr_pool_t *pchild, server_rec *s, todo_srv_conf_t *sc,
     todo_writer_set_metrics(w, todo_shared_metrics());
     for (sp = s; sp; sp = sp->next) {
         todo_srv_conf_t *c = todo_srv_conf_get(sp);
-        if (c->db_driver && c->db_params && !strcmp(c->db_driver, sc->db_driver)
+        if (c->used && c->db_driver && c->db_params
+            && !strcmp(c->db_driver, sc->db_driver)
             && !strcmp(c->db_params, sc->db_params)) {
             c->writer = w;
         }

@@ -51,6 +51,24 @@ void todo_dbd_pre_config(apr_pool_t *pconf);
 const char *todo_dbd_check_config(apr_pool_t *p, server_rec *s);
 
 /**
+ * Which servers mod_todo serves, in todo_srv_conf_t.used: those that a
+ * TodoJWTSecretFile applies to (their own or the main server's), and
+ * those whose configuration names the module -- SetHandler or AddHandler
+ * todo-api, AuthType Bearer -- in their <VirtualHost> or outside every
+ * <VirtualHost> (what every server inherits). mod_todo checks, prepares
+ * statements on and migrates the databases of these only: a server that
+ * does not use it keeps its mod_dbd configuration to itself (another
+ * DBDriver, mod_authn_dbd's or mod_session_dbd's statements), and with
+ * the module loaded but used nowhere, httpd runs as if it were not.
+ * @return how many servers use it
+ */
+int todo_dbd_mark_used(apr_pool_t *p, server_rec *s);
+
+/** The first server that uses mod_todo (the main one when it does), or
+ * NULL: the one whose database the children open ahead of mod_dbd. */
+server_rec *todo_dbd_first_used(server_rec *s);
+
+/**
  * Where to point an admin for @a name (a directive) of server @a s:
  * "file:line" of that directive (the vhost's own, else the main
  * server's), or of what it is missing from (the <VirtualHost>, or the

@@ -1,23 +1,30 @@
-"""`make install` on Debian, then `a2enmod todo` on a stock Apache.
+"""`make install` on Debian, then `a2enmod todo` and `a2enconf todo` on a
+stock Apache.
 
 Nothing of the real system is touched: the tree is installed with DESTDIR
 into a temporary directory, /etc/apache2 is copied next to it (Debian's
 own apache2.conf, envvars, mods and the default site), the installed
-todo.load and todo.conf go into the copy's mods-available with their
-paths moved under DESTDIR, and Debian's real a2enmod enables the module
-there (APACHE_CONFDIR, APACHE_STATE_DIRECTORY). Debian's real apache2 then
-serves on a free loopback port with the environment /etc/apache2/envvars
-would give it, its directories moved into the temporary tree too.
+mods-available/todo.{load,conf} and conf-available/todo{,-cors}.conf go
+into the copy with their paths moved under DESTDIR (and the installed
+/etc/mod_todo/todo-api.conf's too), and Debian's real a2enmod and
+a2enconf enable them there (APACHE_CONFDIR, APACHE_STATE_DIRECTORY).
+Debian's real apache2 then serves on a free loopback port with the
+environment /etc/apache2/envvars would give it, its directories moved
+into the temporary tree too.
 
 Runs once, in the SQLite pass: it installs the regular build, and the
 shipped configuration is SQLite's.
 """
 
+import base64
+import hashlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
+import sqlite3
 import stat
 import subprocess
 import tempfile
@@ -30,6 +37,8 @@ import requests
 from env import DB, TOP, free_port
 
 A2ENMOD = "/usr/sbin/a2enmod"
+A2ENCONF = "/usr/sbin/a2enconf"
+A2DISCONF = "/usr/sbin/a2disconf"
 APACHE2 = "/usr/sbin/apache2"
 # The Apache configuration copied (test_960_11 gives one where todo and dbd
 # are already enabled, as on a machine that runs mod_todo).
@@ -96,6 +105,18 @@ class Installed:
     def error_log(self):
         return os.path.join(self.run_dirs["log"], "error.log")
 
+    @property
+    def json_log(self):
+        """conf-available/todo.conf's GlobalLog, in APACHE_LOG_DIR."""
+        return os.path.join(self.run_dirs["log"], "todo-access.json.log")
+
+    @property
+    def api_conf(self):
+        """The installed todo-api.conf, its paths moved under DESTDIR,
+        beside the copied /etc/apache2 (the installed one is left as
+        installed)."""
+        return os.path.join(self.tmp, "todo-api.conf")
+
     def install(self):
         r = make("install", "DESTDIR=" + self.dest)
         assert r.returncode == 0, r.stdout + r.stderr
@@ -124,27 +145,40 @@ class Installed:
             path = os.path.join(self.conf, "mods-available", name)
             if os.path.lexists(path):
                 os.unlink(path)
-        shutil.copy(self.path("/etc/apache2/conf-available/todo-cors.conf"),
-                    os.path.join(self.conf, "conf-available"))
+        enabled = os.path.join(self.conf, "conf-enabled")
+        for name in ("todo.conf", "todo-cors.conf"):
+            for d in (enabled, os.path.join(self.conf, "conf-available")):
+                if os.path.lexists(os.path.join(d, name)):
+                    os.unlink(os.path.join(d, name))
         with open(os.path.join(self.conf, "ports.conf"), "w") as f:
             f.write("Listen 127.0.0.1:%d\n" % self.port)
-        avail = os.path.join(self.conf, "mods-available")
         moves = {
-            "todo.load": [(MODULEDIR + "/mod_todo.so",
-                           self.path(MODULEDIR + "/mod_todo.so"))],
-            "todo.conf": [("/var/lib/mod_todo/", self.statedir + "/"),
-                          ("/etc/mod_todo/jwt.secret", self.secret),
-                          ("/usr/local/share/mod_todo/",
-                           self.path("/usr/local/share/mod_todo/"))],
+            "mods-available/todo.load": [
+                (MODULEDIR + "/mod_todo.so",
+                 self.path(MODULEDIR + "/mod_todo.so"))],
+            "mods-available/todo.conf": [],
+            "conf-available/todo.conf": [
+                ("/etc/mod_todo/todo-api.conf", self.api_conf)],
+            "conf-available/todo-cors.conf": [],
         }
         for name, pairs in moves.items():
-            with open(self.path("/etc/apache2/mods-available/" + name)) as f:
+            with open(self.path("/etc/apache2/" + name)) as f:
                 text = f.read()
             for old, new in pairs:
                 assert old in text, "%s does not name %s" % (name, old)
                 text = text.replace(old, new)
-            with open(os.path.join(avail, name), "w") as f:
+            with open(os.path.join(self.conf, name), "w") as f:
                 f.write(text)
+        with open(self.path("/etc/mod_todo/todo-api.conf")) as f:
+            text = f.read()
+        for old, new in [("/var/lib/mod_todo/", self.statedir + "/"),
+                         ("/etc/mod_todo/jwt.secret", self.secret),
+                         ("/usr/local/share/mod_todo/",
+                          self.path("/usr/local/share/mod_todo/"))]:
+            assert old in text, "todo-api.conf does not name %s" % old
+            text = text.replace(old, new)
+        with open(self.api_conf, "w") as f:
+            f.write(text)
 
     def a2enmod(self, *mods, tool=A2ENMOD):
         env = dict(os.environ, APACHE_CONFDIR=self.conf,
@@ -233,6 +267,8 @@ def inst():
         i.copy_apache()
         i.enable = i.a2enmod("todo")
         assert i.enable.returncode == 0, i.enable.stdout + i.enable.stderr
+        i.enconf = i.a2enmod("todo", tool=A2ENCONF)
+        assert i.enconf.returncode == 0, i.enconf.stdout + i.enconf.stderr
         i.start()
         yield i
     finally:
@@ -257,7 +293,7 @@ def test_todo_960_01_install_layout(inst):
     # directory (those are the live system's, made by install-setup.sh).
     r = make("install", "DESTDIR=" + inst.tmp + "/again")
     assert r.returncode == 0, r.stderr
-    assert not os.path.exists(inst.tmp + "/again/etc/mod_todo")
+    assert os.listdir(inst.tmp + "/again/etc/mod_todo") == ["todo-api.conf"]
     assert not os.path.exists(inst.tmp + "/again/var")
     shutil.rmtree(inst.tmp + "/again")
 
@@ -265,11 +301,20 @@ def test_todo_960_01_install_layout(inst):
 def test_todo_960_02_mods_available(inst):
     avail = inst.path("/etc/apache2/mods-available/")
     load = open(avail + "todo.load").read()
-    # a2enmod reads "# Depends:" before the first directive.
-    assert load.startswith("# Depends: dbd\n")
+    # a2enmod reads "# Depends:" before the first directive: mod_dbd for
+    # the module, mod_headers and mod_unique_id for the API's
+    # configuration, which may sit in a <VirtualHost> (no LoadModule).
+    assert load.startswith("# Depends: dbd headers unique_id\n")
     assert re.search(r"^LoadModule todo_module "
                      r"/usr/lib/apache2/modules/mod_todo\.so$", load, re.M)
-    conf = open(avail + "todo.conf").read()
+    # mods-available/todo.conf: what the module brings to every server,
+    # nothing that mounts the API or sets mod_dbd's database.
+    mod = open(avail + "todo.conf").read()
+    active = [l for l in mod.splitlines() if l and not l.startswith("#")]
+    assert len(active) == 1 and active[0].startswith("LogFormat "), active
+    assert active[0].endswith(" todo_json")
+    # The API: the database, the secret, the <Location>, every directive.
+    conf = open(inst.path("/etc/mod_todo/todo-api.conf")).read()
     for line in (r"DBDriver\s+sqlite3",
                  r"DBDParams\s+/var/lib/mod_todo/todo\.db",
                  r"TodoJWTSecretFile\s+/etc/mod_todo/jwt\.secret",
@@ -281,6 +326,19 @@ def test_todo_960_02_mods_available(inst):
     # default local), not a path rule beside the API's <Location>.
     assert "<Location /api/v1/metrics>" not in conf
     assert re.search(r"^\s*#TodoMetricsAllow local$", conf, re.M)
+    # Built from the conf/todo-*.conf.in files make run's instance is
+    # made from: the same lines, in the same order.
+    for part in ("docs", "headers", "limits"):
+        src = open(os.path.join(TOP, "conf", "todo-%s.conf.in" % part)).read()
+        src = (src.replace("@MOUNT@", "/api/v1")
+               .replace("@DOCSDIR@", "/usr/local/share/mod_todo/ui"))
+        assert src in conf, part
+    # The whole server's: Includes the API, logs every virtual host.
+    server = open(inst.path("/etc/apache2/conf-available/todo.conf")).read()
+    assert 'Include "/etc/mod_todo/todo-api.conf"' in server
+    assert re.search(r'^GlobalLog "\$\{APACHE_LOG_DIR\}/todo-access\.json\.log"'
+                     r' todo_json$', server, re.M)
+    assert re.search(r"^ServerTokens Prod$", server, re.M)
 
 
 def test_todo_960_03_setup_secret_and_database_directory(inst):
@@ -303,12 +361,16 @@ def test_todo_960_03_setup_secret_and_database_directory(inst):
 
 def test_todo_960_04_a2enmod_enables_dbd_too(inst):
     out = inst.enable.stdout
-    assert "Considering dependency dbd for todo" in out, out
+    for dep in ("dbd", "headers", "unique_id"):
+        assert "Considering dependency %s for todo" % dep in out, out
     assert "Enabling module todo." in out, out
     enabled = os.path.join(inst.conf, "mods-enabled")
-    for name in ("todo.load", "todo.conf", "dbd.load"):
+    for name in ("todo.load", "todo.conf", "dbd.load", "headers.load",
+                 "unique_id.load"):
         assert os.readlink(os.path.join(enabled, name)) \
             == "../mods-available/" + name
+    assert os.readlink(os.path.join(inst.conf, "conf-enabled", "todo.conf")) \
+        == "../conf-available/todo.conf"
     r = inst.apache2("-t", "-D", "DUMP_MODULES")
     assert r.returncode == 0, r.stderr
     assert "dbd_module (shared)" in r.stdout
@@ -463,7 +525,7 @@ def test_todo_960_08_reinstall_keeps_an_edited_todo_conf(inst):
     dest = inst.tmp + "/re"
     r = make("install", "DESTDIR=" + dest)
     assert r.returncode == 0, r.stderr
-    conf = dest + "/etc/apache2/mods-available/todo.conf"
+    conf = dest + "/etc/mod_todo/todo-api.conf"
     shipped = open(conf).read()
     with open(conf, "a") as f:
         f.write("TodoBcryptCost 11\n")
@@ -501,6 +563,242 @@ def test_todo_960_10_install_without_swagger_ui(inst):
     assert os.path.isfile(dest + "/usr/local/share/doc/mod_todo/README.md")
     assert not os.path.exists(dest + "/usr/local/share/mod_todo/ui")
     shutil.rmtree(dest)
+
+
+def raw(port, data, timeout=10):
+    """Send data as is, return (status, headers, body) of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
+        c.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = c.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_todo_960_12_module_alone_serves_nothing(inst):
+    """`a2enmod todo` without the API's configuration (the package
+    enables the module on install): httpd -t passes, the module is
+    loaded and idle, nothing is mounted."""
+    conf = os.path.join(inst.tmp, "apache2-module-only")
+    shutil.copytree(inst.conf, conf, symlinks=True)
+    try:
+        env = dict(os.environ, APACHE_CONFDIR=conf,
+                   APACHE_STATE_DIRECTORY=os.path.join(inst.tmp, "state2"))
+        r = subprocess.run([A2DISCONF, "todo"], env=env,
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        r = subprocess.run([APACHE2, "-d", conf, "-f", "apache2.conf", "-t",
+                            "-D", "DUMP_MODULES"], env=inst.apache_env(),
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "todo_module (shared)" in r.stdout
+    finally:
+        shutil.rmtree(conf)
+
+
+def test_todo_960_13_hardening_as_make_run(inst):
+    """What `a2enmod todo` + `a2enconf todo` serve has make run's
+    hardening (the same conf/todo-*.conf.in files): the headers, httpd's
+    own errors as JSON, the request limits, the JSON access log."""
+    r = requests.get(inst.api + "/healthz", timeout=10)
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert r.headers["Server"] == "Apache"  # ServerTokens Prod
+    # An encoded slash: httpd's own 404, before any module -- JSON.
+    r = requests.get(inst.api + "/tasks%2Fx", timeout=10)
+    assert r.status_code == 404
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert r.json() == {"detail": "Not Found"}
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    # A header line over LimitRequestFieldSize (16 KiB): JSON 400.
+    status, headers, body = raw(inst.port, (
+        "GET /api/v1/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "X-Big: %s\r\nConnection: close\r\n\r\n" % ("a" * 17000)).encode())
+    assert status == 400, body
+    assert headers["content-type"].startswith("application/json")
+    assert json.loads(body) == {"detail": "Bad Request"}
+    # 16 KiB fit (room for long bearer tokens).
+    status, _, _ = raw(inst.port, (
+        "GET /api/v1/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "X-Big: %s\r\nConnection: close\r\n\r\n" % ("a" * 15000)).encode())
+    assert status == 200
+    # A request line over LimitRequestLine: JSON 414.
+    status, headers, body = raw(inst.port, (
+        "GET /api/v1/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Connection: close\r\n\r\n" % ("a" * 9000)).encode())
+    assert status == 414 and json.loads(body) == {"detail": "URI Too Long"}
+    # A body over LimitRequestBody (2 MiB) on a route that is not the
+    # module's: httpd's own JSON 413.
+    status, headers, body = raw(inst.port, (
+        "POST /docs/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Length: 3000000\r\nConnection: close\r\n\r\n").encode())
+    assert status == 413, body
+    assert json.loads(body) == {"detail": "Request body too large"}
+    # TRACE is off, in JSON.
+    status, _, body = raw(inst.port, b"TRACE /api/v1/healthz HTTP/1.1\r\n"
+                          b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert status == 405 and json.loads(body)["detail"]
+    # The JSON access log: every line parses, with mod_todo's items.
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        lines = open(inst.json_log).read().splitlines()
+        if any(json.loads(l)["method"] == "TRACE" for l in lines):
+            break
+        time.sleep(0.1)
+    entries = [json.loads(l) for l in lines]
+    # (%{path}J is the path as httpd decoded it.)
+    assert any(e["path"] == "/api/v1/tasks/x" and e["status"] == 404
+               for e in entries), lines[-5:]
+    assert any(e["status"] == 400 for e in entries)
+    hz = [e for e in entries if e["path"] == "/api/v1/healthz"
+          and e["status"] == 200]
+    assert hz and hz[-1]["method"] == "GET" and hz[-1]["request_id"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z",
+                        hz[-1]["time"]), hz[-1]["time"]
+    # And the configuration still tests clean.
+    r = inst.apache2("-t")
+    assert r.returncode == 0 and "Syntax OK" in r.stderr, r.stderr
+
+
+def sha_hash(password):
+    return "{SHA}" + base64.b64encode(
+        hashlib.sha1(password.encode()).digest()).decode()
+
+
+def test_todo_960_14_a_vhost_with_its_own_database(inst):
+    """Another module uses mod_dbd: the main server's DBDriver/DBDParams
+    name its SQLite file, which another site (a <VirtualHost> without
+    DBD lines of its own) authenticates against with mod_authn_dbd; the
+    API is Included in one <VirtualHost>, with its own DBDriver/DBDParams,
+    as docs/install.md says. Both work: the vhost serves the API, the
+    other site's Basic authentication keeps its database, which mod_todo
+    neither checks (www-data may not even write its directory), prepares
+    statements on nor migrates; the other site mounts no API.
+
+    (mod_dbd prepares the statements declared in the main server itself
+    on every virtual host's connections, so the other module's query is
+    declared in its site's <VirtualHost>: docs/install.md.)"""
+    conf = os.path.join(inst.tmp, "apache2-vhost")
+    shutil.copytree(inst.conf, conf, symlinks=True)
+    other = os.path.join(inst.tmp, "other")
+    os.makedirs(os.path.join(other, "files"))
+    os.chmod(other, 0o755)  # root's: www-data could not write here
+    users = os.path.join(other, "users.db")
+    with sqlite3.connect(users) as db:
+        db.execute("CREATE TABLE users (name TEXT PRIMARY KEY, "
+                   "password TEXT)")
+        db.execute("INSERT INTO users VALUES ('alice', ?)",
+                   (sha_hash("wonderland"),))
+    os.chmod(users, 0o644)
+    with open(os.path.join(other, "files", "ok.txt"), "w") as f:
+        f.write("ok\n")
+    vport = free_port()
+    env = dict(os.environ, APACHE_CONFDIR=conf,
+               APACHE_STATE_DIRECTORY=os.path.join(inst.tmp, "state3"))
+    for tool, name in ((A2DISCONF, "todo"), (A2ENMOD, "authn_dbd")):
+        r = subprocess.run([tool, name], env=env, capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+    with open(os.path.join(conf, "conf-enabled", "other-dbd.conf"), "w") as f:
+        f.write("""# Another mod_dbd user: the main server's database...
+DBDriver sqlite3
+DBDParams %(users)s
+# ... for a site's Basic authentication.
+<VirtualHost 127.0.0.1:%(port)d>
+    Alias /private %(other)s/files
+    <Directory %(other)s/files>
+        AuthType Basic
+        AuthName private
+        AuthBasicProvider dbd
+        AuthDBDUserPWQuery "SELECT password FROM users WHERE name = %%s"
+        Require valid-user
+    </Directory>
+</VirtualHost>
+""" % {"users": users, "other": other, "port": inst.port})
+    with open(os.path.join(conf, "ports.conf"), "a") as f:
+        f.write("Listen 127.0.0.1:%d\n" % vport)
+    vlog = os.path.join(inst.run_dirs["log"], "vhost.json.log")
+    with open(os.path.join(conf, "sites-enabled", "todo-api.conf"), "w") as f:
+        f.write("""<VirtualHost 127.0.0.1:%d>
+    Include %s
+    CustomLog %s todo_json
+</VirtualHost>
+""" % (vport, inst.api_conf, vlog))
+    inst.stop()
+    proc = None
+    try:
+        r = subprocess.run([APACHE2, "-d", conf, "-f", "apache2.conf", "-t"],
+                           env=inst.apache_env(), capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+        proc = subprocess.Popen(
+            [APACHE2, "-d", conf, "-f", "apache2.conf", "-DFOREGROUND"],
+            env=inst.apache_env(), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        api = "http://127.0.0.1:%d/api/v1" % vport
+        main = "http://127.0.0.1:%d" % inst.port
+        deadline = time.time() + 30
+        while True:
+            assert proc.poll() is None, proc.stdout.read() + open(
+                inst.error_log).read()[-3000:]
+            try:
+                if requests.get(api + "/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.time() < deadline, "the vhost did not answer"
+            time.sleep(0.1)
+        name = "vh" + uuid.uuid4().hex[:10]
+        r = requests.post(api + "/auth/register", timeout=30, json={
+            "email": name + "@example.com", "username": name,
+            "password": "correct horse"})
+        assert r.status_code == 201, r.text + open(inst.error_log).read()
+        r = requests.post(api + "/auth/login", timeout=30, data={
+            "username": name, "password": "correct horse"})
+        assert r.status_code == 200, r.text
+        auth = {"Authorization": "Bearer " + r.json()["access_token"]}
+        r = requests.post(api + "/tasks", headers=auth, timeout=30,
+                          json={"title": "In a vhost"})
+        assert r.status_code == 201, r.text
+        assert r.headers["X-Frame-Options"] == "DENY"
+        # The other site: the main server's database serves its Basic
+        # authentication; no API there.
+        r = requests.get(main + "/private/ok.txt", timeout=10,
+                         auth=("alice", "wonderland"))
+        assert r.status_code == 200 and r.text == "ok\n", r.status_code
+        r = requests.get(main + "/private/ok.txt", timeout=10,
+                         auth=("alice", "wrong"))
+        assert r.status_code == 401
+        assert requests.get(main + "/api/v1/healthz",
+                            timeout=10).status_code == 404
+        with sqlite3.connect(users) as db:
+            tables = [t for (t,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+        assert tables == ["users"], tables
+        entries = [json.loads(l) for l in open(vlog).read().splitlines()]
+        assert any(e["path"] == "/api/v1/tasks" and e["status"] == 201
+                   for e in entries)
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        inst.start()
 
 
 def test_todo_960_11_independent_of_the_systems_apache(tmp_path):

@@ -60,13 +60,45 @@ def only(stage, word):
 def test_todo_970_01_base_image_and_build_steps():
     steps = dockerfile()
     froms = [a.split()[0] for w, a in steps if w == "FROM"]
-    assert froms and all(f == "debian:bookworm" for f in froms), froms
+    # Built on bookworm, run on bookworm-slim.
+    assert froms == ["debian:bookworm", "debian:bookworm-slim"], froms
     runs = " ".join(a for w, a in steps if w == "RUN")
     # The README's steps, in order.
     assert re.search(r"sh scripts/deps\.sh.*make build.*make install", runs)
     # No secret baked into a layer.
     assert "SETUP=no" in runs
     assert "jwt.secret" not in runs
+    # A change to the code does not download the packages again: in the
+    # build stage the tree comes after the deps step, which sees only
+    # deps.sh, ui-fetch.sh and ui/'s lock file.
+    build = steps[:len(steps) - len(final_stage())]
+    deps = next(i for i, (w, a) in enumerate(build)
+                if w == "RUN" and "deps.sh build ui" in a)
+    tree = next(i for i, (w, a) in enumerate(build)
+                if w == "COPY" and a == ". .")
+    assert deps < tree
+    for w, a in build[:deps]:
+        if w == "COPY":
+            assert all(src.startswith(("scripts/deps.sh", "scripts/ui-fetch",
+                                       "ui/")) for src in a.split()[:-1]), a
+    assert "node_modules" in open(os.path.join(TOP, ".dockerignore")).read()
+
+
+def test_todo_970_01b_labels():
+    """OCI labels, the version from VERSION (a build argument whose
+    default is VERSION's: `make docker-test` passes it)."""
+    steps = dockerfile()
+    args = dict(a.partition("=")[::2] for w, a in steps[:1] if w == "ARG")
+    version = open(os.path.join(TOP, "VERSION")).read().strip()
+    assert args.get("VERSION") == version, args
+    labels = dict(re.findall(r'(org\.opencontainers\.image\.\w+)="([^"]*)"',
+                             " ".join(a for w, a in final_stage()
+                                      if w == "LABEL")))
+    assert labels["org.opencontainers.image.title"] == "mod_todo"
+    assert labels["org.opencontainers.image.version"] == "${VERSION}"
+    assert labels["org.opencontainers.image.licenses"] == "Apache-2.0"
+    assert "org.opencontainers.image.source" in labels
+    assert ("ARG", "VERSION") in final_stage()
 
 
 def test_todo_970_02_runtime_promises():
@@ -210,15 +242,21 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
         # Debian's /etc/apache2, with the installed todo.* (their paths
         # under DESTDIR) and envvars naming this tree's directories.
         shutil.copytree("/etc/apache2", conf, symlinks=True)
-        shutil.copy(dest + "/etc/apache2/conf-available/todo-cors.conf",
-                    os.path.join(conf, "conf-available"))
-        for name in ("todo.load", "todo.conf"):
-            text = open(dest + "/etc/apache2/mods-available/" + name).read()
+        for name in ("mods-available/todo.load", "mods-available/todo.conf",
+                     "conf-available/todo.conf",
+                     "conf-available/todo-cors.conf"):
+            text = open(dest + "/etc/apache2/" + name).read()
             text = text.replace(moduledir + "/mod_todo.so",
                                 dest + moduledir + "/mod_todo.so")
-            text = text.replace("/var/lib/mod_todo/", statedir + "/")
-            with open(os.path.join(conf, "mods-available", name), "w") as f:
+            text = text.replace("/etc/mod_todo/", dest + "/etc/mod_todo/")
+            with open(os.path.join(conf, name), "w") as f:
                 f.write(text)
+        api_conf = dest + "/etc/mod_todo/todo-api.conf"
+        text = open(api_conf).read()
+        text = text.replace("/var/lib/mod_todo/", statedir + "/")
+        text = text.replace("/usr/local/share/", dest + "/usr/local/share/")
+        with open(api_conf, "w") as f:
+            f.write(text)
         envvars = open(os.path.join(conf, "envvars")).read()
         for d in ("run", "lock", "log"):
             envvars, n = re.subn(r"/var/%s/apache2\$SUFFIX" % d,
@@ -231,6 +269,7 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
             ["sh", CONFIGURE], capture_output=True, text=True,
             env=dict(os.environ, APACHE_CONFDIR=conf,
                      APACHE_STATE_DIRECTORY=os.path.join(tmp, "state"),
+                     TODO_CONFDIR=dest + "/etc/mod_todo",
                      TODO_STATEDIR=statedir,
                      TODO_RUN_DIRS=" ".join(rundirs.values())))
         assert r.returncode == 0, r.stdout + r.stderr
@@ -290,11 +329,22 @@ def test_todo_970_04_image_configuration_runs_unprivileged():
                "Access-Control-Request-Method": "POST"}
         r = requests.options(api + "/tasks", headers=pre, timeout=10)
         assert "Access-Control-Allow-Origin" not in r.headers
+        r = requests.get(api + "/tasks%2Fx", timeout=10)
+        assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
         out = stop(proc)
         proc = None
-        # Logs go to the container's output.
+        # Both logs go to the container's output: the error log, and the
+        # JSON access log, each of its lines an object.
         assert "AH00489" in out, out
-        assert "POST /api/v1/auth/register HTTP/1.1\" 201" in out, out
+        entries = [json.loads(l) for l in out.splitlines()
+                   if l.startswith("{")]
+        assert any(e["method"] == "POST" and e["status"] == 201
+                   and e["path"] == "/api/v1/auth/register"
+                   for e in entries), out
+        assert any(e["path"] == "/api/v1/tasks/x" and e["status"] == 404
+                   for e in entries), out
+        assert not re.search(r'" 201 \d', out), out  # no combined log
 
         # A restart (a new container on the same volume) keeps the secret
         # and the users; -e TODO_CORS_ORIGINS allows that origin.
@@ -335,45 +385,76 @@ def test_todo_970_05_entrypoint_refuses_an_unwritable_volume():
 
 # ---- the image itself ---------------------------------------------------
 
+# The engine: docker, or Debian's podman (TODO_DOCKER=podman), which
+# builds with chroot isolation and cgroupfs (no systemd cgroups to be had
+# in a sandbox), in docker's format (OCI's has no HEALTHCHECK), and runs
+# with runc, the host's network and no rlimit above the host's
+# (docs/install.md, "Docker").
+ENGINE = os.environ.get("TODO_DOCKER", "docker")
+PODMAN = os.path.basename(ENGINE) == "podman"
+PODMAN_GLOBAL = ["--cgroup-manager=cgroupfs", "--runtime",
+                 os.environ.get("TODO_PODMAN_RUNTIME", "runc")]
+
+
 def docker_usable():
     if not os.environ.get("TODO_DOCKER_TEST"):
         return "builds the image: run `make docker-test`"
-    if not shutil.which("docker"):
-        return "no docker client"
-    if subprocess.run(["docker", "info"], capture_output=True).returncode:
-        return "the docker daemon is not reachable"
+    if not shutil.which(ENGINE):
+        return "no %s client" % ENGINE
+    info = [ENGINE] + (PODMAN_GLOBAL if PODMAN else []) + ["info"]
+    if subprocess.run(info, capture_output=True).returncode:
+        return "%s cannot run here (%s info fails)" % (ENGINE, ENGINE)
     return None
 
 
 @pytest.mark.skipif(bool(docker_usable()), reason=docker_usable() or "")
 def test_todo_970_06_image_builds_and_serves():
-    tag = "mod_todo:test-" + uuid.uuid4().hex[:8]
+    tag = "localhost/mod_todo:test-" + uuid.uuid4().hex[:8]
     name = "mod_todo-test-" + uuid.uuid4().hex[:8]
     volume = name + "-data"
     port = free_port()
     api = "http://127.0.0.1:%d/api/v1" % port
+    version = open(os.path.join(TOP, "VERSION")).read().strip()
 
     def docker(*args, check=True):
-        return subprocess.run(["docker"] + list(args), capture_output=True,
+        cmd = [ENGINE] + (PODMAN_GLOBAL if PODMAN else [])
+        return subprocess.run(cmd + list(args), capture_output=True,
                               text=True, check=check)
 
+    def healthy():
+        if PODMAN:  # no systemd timer runs podman's health checks
+            return docker("healthcheck", "run", name,
+                          check=False).returncode == 0
+        return docker("inspect", "-f", "{{.State.Health.Status}}",
+                      name).stdout.strip() == "healthy"
+
     def run():
-        docker("run", "-d", "--name", name, "-p",
-               "127.0.0.1:%d:8080" % port, "-v", volume + ":/var/lib/mod_todo",
-               tag)
+        if PODMAN:
+            net = ["--network", "host", "-e",
+                   "TODO_LISTEN=127.0.0.1:%d" % port,
+                   "--ulimit", "nofile=4096:4096", "--ulimit",
+                   "nproc=4096:4096"]
+        else:
+            net = ["-p", "127.0.0.1:%d:8080" % port]
+        docker("run", "-d", "--name", name, *net,
+               "-v", volume + ":/var/lib/mod_todo", tag)
         deadline = time.time() + 90
         while time.time() < deadline:
-            health = docker("inspect", "-f", "{{.State.Health.Status}}",
-                            name).stdout.strip()
-            if health == "healthy":
+            if healthy():
                 return
             time.sleep(1)
         raise AssertionError("not healthy: " + docker("logs", name).stderr)
 
     try:
-        r = subprocess.run(["docker", "build", "-t", tag, TOP],
-                           capture_output=True, text=True)
+        build = ["build", "--build-arg", "VERSION=" + version, "-t", tag]
+        if PODMAN:
+            build += ["--isolation=chroot", "--format", "docker"]
+        r = docker(*(build + [TOP]), check=False)
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        labels = json.loads(docker("image", "inspect", "-f",
+                                   "{{json .Config.Labels}}", tag).stdout)
+        assert labels["org.opencontainers.image.version"] == version
+        assert labels["org.opencontainers.image.title"] == "mod_todo"
         run()
         assert docker("exec", name, "id", "-u").stdout.strip() != "0"
         assert docker("exec", name, "stat", "-c", "%a",
@@ -383,7 +464,14 @@ def test_todo_970_06_image_builds_and_serves():
             "email": user + "@example.com", "username": user,
             "password": "correct horse"})
         assert r.status_code == 201, r.text
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
         key = docker("exec", name, "cat", "/var/lib/mod_todo/jwt.secret").stdout
+        # Both logs on the container's output, the access log as JSON.
+        logs = docker("logs", name)
+        out = logs.stdout + logs.stderr
+        assert any(json.loads(l).get("path") == "/api/v1/auth/register"
+                   for l in out.splitlines() if l.startswith("{")), out
+        assert "AH00489" in out, out
         docker("rm", "-f", name)
         run()  # a new container on the same volume
         assert docker("exec", name, "cat",
