@@ -414,9 +414,10 @@ def test_todo_960_05_serves_the_api(inst):
 
 def test_todo_960_05b_todoctl_reads_debians_apache2_conf(inst):
     """The installed todoctl, given Debian's apache2.conf (the copy this
-    server runs), follows its Includes to mods-enabled/todo.conf's database
-    (no <VirtualHost> of sites-enabled counts) and administers the users the
-    server registers; its manual page is installed."""
+    server runs), follows its Includes (conf-enabled/todo.conf, then
+    todo-api.conf) to the API's database (no <VirtualHost> of
+    sites-enabled counts) and administers the users the server registers;
+    its manual page is installed."""
     man = inst.path("/usr/local/share/man/man1/todoctl.1")
     assert stat.S_IMODE(os.stat(man).st_mode) == 0o644
     todoctl = inst.path("/usr/local/bin/todoctl")
@@ -424,10 +425,9 @@ def test_todo_960_05b_todoctl_reads_debians_apache2_conf(inst):
     r = subprocess.run([todoctl, "-f", conf, "config"], capture_output=True,
                        text=True)
     assert r.returncode == 0, r.stderr
-    todo_conf = os.path.join(inst.conf, "mods-enabled", "todo.conf")
     assert re.search(r"^DBDParams\s+%s\s+\(%s:\d+\)$" % (
         re.escape(os.path.join(inst.statedir, "todo.db")),
-        re.escape(todo_conf)), r.stdout, re.M), r.stdout
+        re.escape(inst.api_conf)), r.stdout, re.M), r.stdout
     name = "ctl" + uuid.uuid4().hex[:10]
     r = requests.post(inst.api + "/auth/register", timeout=30, json={
         "email": name + "@example.com", "username": name,
