@@ -75,6 +75,20 @@ def free_port():
     raise RuntimeError("no free port in %d-%d" % (base, base + span - 1))
 
 
+def parse_response(raw):
+    """(status line, headers with lowercased names, body) of the raw
+    bytes of one HTTP/1.1 response; (None, {}, b"") for none at all."""
+    if not raw:
+        return None, {}, b""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return lines[0], headers, body
+
+
 def httpd_binary():
     sbindir = subprocess.check_output(["apxs", "-q", "SBINDIR"], text=True).strip()
     target = subprocess.check_output(["apxs", "-q", "TARGET"], text=True).strip()

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from env import TodoEnv
+from env import TodoEnv, parse_response
 
 SHORT = ("RequestReadTimeout handshake=2 header=2-3,MinRate=500 "
          "body=2,MinRate=500\n")
@@ -55,15 +55,8 @@ def _limits_log_is_clean(lenv):
 
 def parse(raw):
     """(status code or None, headers, body) of a raw HTTP response."""
-    if not raw:
-        return None, {}, b""
-    head, _, body = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    return int(lines[0].split()[1]), headers, body
+    line, headers, body = parse_response(raw)
+    return (int(line.split()[1]) if line else None), headers, body
 
 
 class SlowClient(threading.Thread):

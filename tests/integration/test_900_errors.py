@@ -8,6 +8,8 @@ import uuid
 import pytest
 import requests
 
+from env import parse_response
+
 
 def raw_request(env, method, target, headers=None):
     """Send target exactly as given (requests would re-quote a bad %)."""
@@ -55,13 +57,7 @@ def raw_exchange(env, data, timeout=5):
             out += chunk
     finally:
         s.close()
-    head, _, body = out.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    return lines[0], headers, body
+    return parse_response(out)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ import uuid
 import pytest
 import requests
 
-from env import DB, TOP, free_port
+from env import DB, TOP, free_port, parse_response
 
 A2ENMOD = "/usr/sbin/a2enmod"
 A2ENCONF = "/usr/sbin/a2enconf"
@@ -578,13 +578,8 @@ def raw(port, data, timeout=10):
             if not chunk:
                 break
             out += chunk
-    head, _, body = out.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    return int(lines[0].split()[1]), headers, body
+    line, headers, body = parse_response(out)
+    return int(line.split()[1]), headers, body
 
 
 def test_todo_960_12_module_alone_serves_nothing(inst):
