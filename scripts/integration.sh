@@ -5,8 +5,8 @@
 #      a time (pytest-xdist, --dist loadfile: a file's tests, and its
 #      module fixtures, stay in one worker; each worker picks ports from
 #      a range of its own, tests/integration/env.py);
-#   2. the files conftest.py marks serial (timing, load, the system's
-#      Apache and packages), one at a time, on a machine otherwise quiet.
+#   2. the files conftest.py marks serial (what they assert depends on
+#      time or load), one at a time, on a machine otherwise quiet.
 # Arguments go to both pytest runs; the environment picks the pass
 # (TODO_TEST_DB, TODO_TEST_TLS, TODO_MODULE).
 set -u

@@ -51,13 +51,16 @@ BENIGN = [
 # Ports below the kernel's ephemeral range (32768-60999), a range of
 # its own for each pytest-xdist worker (gw0, gw1, ...) and one for a run
 # without workers: the suite's parallel workers never pick the same port,
-# and no client connection's port is ever one of them.
+# and no client connection's port is ever one of them. Each process starts
+# at a place of its own in its range, so two suites run at once on one
+# machine (two checkouts) seldom race for a port between the check and
+# httpd's bind.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _WORKER.startswith("gw") and int(_WORKER[2:]) < 5:
     _PORTS = (10000 + 4000 * int(_WORKER[2:]), 4000)
 else:
     _PORTS = (30000, 2700)
-_next_port = itertools.count()
+_next_port = itertools.count(os.getpid() * 97 % _PORTS[1])
 
 
 def free_port():
@@ -286,7 +289,7 @@ class TodoEnv:
         self.session.close()
         self.session = self.client()
 
-    def graceful(self, timeout=15):
+    def graceful(self, timeout=60):
         """apachectl -k graceful: SIGUSR1 to the parent, then wait for
         the new generation to say it is running."""
         with open(self.error_log) as f:

@@ -21,6 +21,9 @@ if (!shot) {
 }
 const title = title0 || `Swagger UI task ${Date.now()}`;
 const TIMEOUT = Number(process.env.SWAGGER_UI_TIMEOUT || 15000);
+// How long to wait for Logout after Authorize; a test that expects a refusal
+// shortens this wait only, so a loaded machine still opens the page.
+const LOGIN_TIMEOUT = Number(process.env.SWAGGER_UI_LOGIN_TIMEOUT || TIMEOUT);
 const pageUrl = process.env.SWAGGER_UI_PAGE || `${base}/docs/`;
 const origins = [base, new URL(pageUrl).origin];
 
@@ -58,7 +61,8 @@ try {
   });
   await step("see the login succeed", async () => {
     // Success replaces the Authorize button by Logout.
-    await page.locator(".auth-container button", { hasText: "Logout" }).waitFor();
+    await page.locator(".auth-container button", { hasText: "Logout" })
+      .waitFor({ timeout: LOGIN_TIMEOUT });
   });
   await step("close the dialog", async () => {
     await page.locator(".dialog-ux button.close-modal").click();
