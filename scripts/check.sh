@@ -10,7 +10,8 @@
 #    table's default values
 #  - debian/changelog's version and the Dockerfile's ARG VERSION are
 #    VERSION's
-#  - cppcheck finds nothing
+#  - cppcheck finds nothing; pyflakes finds nothing in the tests' and
+#    scripts' Python
 #  - every Python module and command the tests (and the scripts they run)
 #    use comes from a Debian package scripts/deps.sh names
 #    (scripts/check-deps.py)
@@ -132,6 +133,9 @@ if command -v cppcheck >/dev/null 2>&1; then
         --inline-suppr --std=c11 $core_inc -I mod_todo/httpd -I build/gen \
         mod_todo/ || status=1
 fi
+echo "== pyflakes (the tests' and scripts' Python)"
+/usr/bin/python3 -m pyflakes tests/integration tests/bench scripts/*.py ||
+    status=1
 echo "== dependencies named (scripts/check-deps.py)"
 /usr/bin/python3 scripts/check-deps.py || status=1
 

@@ -68,7 +68,7 @@ libssl-dev libsqlite3-dev libcrypt-dev libunistring-dev libpq-dev" ;;
         PACKAGES="$PACKAGES python3 python3-pytest python3-pytest-xdist
 python3-requests python3-websockets python3-prometheus-client prometheus chromium
 postgresql-client-15 sqlite3 wrk libcmocka-dev clang-format cppcheck procps
-binutils groff-base nodejs npm"
+binutils groff-base nodejs npm python3-pyflakes"
         npm_dirs="$npm_dirs tests/js" ;;
     package)
         PACKAGES="$PACKAGES dpkg-dev debhelper lintian mount" ;;

@@ -13,7 +13,6 @@ it: `env.verify` for requests, `env.ssl_context()` for raw sockets.
 import atexit
 import http.client
 import itertools
-import json
 import os
 import re
 import shutil

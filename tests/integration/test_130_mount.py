@@ -16,7 +16,6 @@ metrics (TodoMetricsAllow, default loopback), tested from a non-local
 address through mod_remoteip.
 """
 
-import os
 import subprocess
 
 import pytest

@@ -109,7 +109,6 @@ def test_todo_150_11_json_access_log_is_json_for_any_bytes(make_env):
     that parse, showing the bytes (UTF-8 as it is, other bytes as
     U+0080..U+00FF); and the time is UTC, whatever TZ httpd runs in."""
     import calendar
-    import socket as _socket
     e = make_env(name="jsonlog", extra_env={"TZ": "Asia/Tokyo"})
     path = os.path.join(e.dir, "logs", "access.json")
     before = time.time()

@@ -13,7 +13,6 @@ one of the user's stream slots).
 
 import concurrent.futures
 import re
-import socket
 import time
 
 import pytest

@@ -12,7 +12,6 @@ conventions: --help, help, --version, -q, exit status 0/1/2, the man page.
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import time
 
