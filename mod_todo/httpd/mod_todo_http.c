@@ -125,6 +125,24 @@ apr_status_t todo_req_rate_limit(todo_req_t *req, todo_rl_kind_t kind,
                             "Too many requests; retry later");
 }
 
+/* The log line of a token refused by its JWT (not by its session). */
+static void log_refused(todo_req_t *req, todo_jwt_error_t why)
+{
+    if (why != TODO_JWT_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r,
+                      TODO_LOGNO(00016) "bearer token refused: %s",
+                      todo_jwt_error_name(why));
+    }
+}
+
+/* The request is the user's: r->user and the auth type, for the access
+ * log and any other module. */
+static void set_user(todo_req_t *req, const char *user_id)
+{
+    req->r->user = apr_pstrdup(req->r->pool, user_id);
+    req->r->ap_auth_type = apr_pstrdup(req->r->pool, "Bearer");
+}
+
 apr_status_t todo_req_check_token(todo_req_t *req, todo_db_t *db,
                                   const char *token, todo_principal_t *who)
 {
@@ -137,15 +155,10 @@ apr_status_t todo_req_check_token(todo_req_t *req, todo_db_t *db,
     rv = todo_auth_authenticate(db, req->r->pool, req->sc->auth, token,
                                 req->now, who, &why, req->res);
     if (APR_SUCCESS != rv) {
-        if (why != TODO_JWT_OK) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r,
-                          TODO_LOGNO(00016) "bearer token refused: %s",
-                          todo_jwt_error_name(why));
-        }
+        log_refused(req, why);
         return rv;
     }
-    req->r->user = apr_pstrdup(req->r->pool, who->user->id);
-    req->r->ap_auth_type = apr_pstrdup(req->r->pool, "Bearer");
+    set_user(req, who->user->id);
     return APR_SUCCESS;
 }
 
@@ -173,16 +186,50 @@ apr_status_t todo_req_authenticate(todo_req_t *req)
     return rv;
 }
 
+apr_status_t todo_req_token(todo_req_t *req)
+{
+    const char *token = todo_bearer_token(req->r);
+    todo_jwt_error_t why = TODO_JWT_OK;
+    todo_claims_t *claims;
+    apr_status_t rv;
+
+    if (!token) {
+        return todo_result_fail(req->res, TODO_EAUTH, "Not authenticated");
+    }
+    claims = apr_pcalloc(req->r->pool, sizeof(*claims));
+    rv = todo_auth_verify(req->r->pool, req->sc->auth, token, req->now, claims,
+                          &why, req->res);
+    if (APR_SUCCESS != rv) {
+        log_refused(req, why);
+        return rv;
+    }
+    req->claims = claims;
+    return todo_req_db(req);
+}
+
+apr_status_t todo_req_session_checked(todo_req_t *req, apr_status_t rv)
+{
+    if (TODO_EAUTH == rv) {
+        return todo_auth_fail_revoked(req->res);
+    }
+    if (APR_SUCCESS == rv || APR_ENOENT == rv) {
+        /* The read answered, so the session is live: a 404 is the
+         * user's too. */
+        set_user(req, req->claims->sub);
+    }
+    return rv;
+}
+
+apr_status_t todo_req_path_id(todo_req_t *req, const char **pid)
+{
+    return todo_v_path_uuid(req->res, "id", req->match.params[0], pid);
+}
+
 apr_status_t todo_req_target(todo_req_t *req, const char **pid)
 {
     apr_status_t rv = todo_req_authenticate(req);
 
-    if (APR_SUCCESS == rv
-        && APR_SUCCESS
-               != todo_v_path_uuid(req->res, "id", req->match.params[0], pid)) {
-        rv = req->res->status;
-    }
-    return rv;
+    return APR_SUCCESS == rv ? todo_req_path_id(req, pid) : rv;
 }
 
 /* The media type of the request, lowercased, without parameters. */

@@ -30,6 +30,7 @@ typedef struct todo_req_t {
     apr_time_t now;        /**< r->request_time */
     todo_db_t *db;         /**< after todo_req_db() */
     todo_principal_t *who; /**< after todo_req_authenticate() */
+    todo_claims_t *claims; /**< after todo_req_token() */
     int answered;          /**< httpd already sent an error response */
 } todo_req_t;
 
@@ -77,6 +78,31 @@ apr_status_t todo_req_check_token(todo_req_t *req, todo_db_t *db,
  * @return APR_SUCCESS, TODO_EAUTH or TODO_EDB in req->res
  */
 apr_status_t todo_req_authenticate(todo_req_t *req);
+
+/**
+ * Verify the bearer token's JWT alone and get the database connection,
+ * for a read whose own statement checks the session (todo_task_get(),
+ * todo_task_list()): sets req->claims. Finish with
+ * todo_req_session_checked().
+ * @return APR_SUCCESS, TODO_EAUTH or TODO_EDB in req->res
+ */
+apr_status_t todo_req_token(todo_req_t *req);
+
+/**
+ * After the read that checked the session: its TODO_EAUTH (the session
+ * is revoked, or its user inactive) becomes the same 401 as
+ * todo_req_authenticate() gives; once the read answered (APR_SUCCESS,
+ * APR_ENOENT) r->user is set.
+ * @return @a rv
+ */
+apr_status_t todo_req_session_checked(todo_req_t *req, apr_status_t rv);
+
+/**
+ * Read the route's {id} (a UUID).
+ * @return APR_SUCCESS with @a pid canonical, or APR_EINVAL (422) in
+ *         req->res
+ */
+apr_status_t todo_req_path_id(todo_req_t *req, const char **pid);
 
 /**
  * Authenticate, then read the route's {id} (a UUID): the target of

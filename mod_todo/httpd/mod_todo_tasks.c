@@ -180,7 +180,8 @@ int todo_h_task_list(todo_req_t *req)
     apr_size_t len = 0;
     apr_status_t rv;
 
-    rv = todo_req_authenticate(req);
+    /* One statement checks the session and reads the page. */
+    rv = todo_req_token(req);
     if (APR_SUCCESS == rv) {
         rv = todo_req_query(req, &args);
     }
@@ -188,8 +189,9 @@ int todo_h_task_list(todo_req_t *req)
         rv = todo_task_query_parse(args, &q, req->res);
     }
     if (APR_SUCCESS == rv) {
-        rv = todo_task_list(req->db, r->pool, req->who->user->id, &q, &tasks,
-                            &total);
+        rv = todo_req_session_checked(
+            req, todo_task_list(req->db, r->pool, req->claims->sid,
+                                req->claims->sub, &q, &tasks, &total));
     }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
@@ -205,10 +207,15 @@ int todo_h_task_get(todo_req_t *req)
     todo_task_t *t = NULL;
     apr_status_t rv;
 
-    rv = todo_req_target(req, &id);
+    /* One statement checks the session and reads the task. */
+    rv = todo_req_token(req);
     if (APR_SUCCESS == rv) {
-        rv = todo_task_get(req->db, req->r->pool, req->who->user->id, id, &t,
-                           req->res);
+        rv = todo_req_path_id(req, &id);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = todo_req_session_checked(
+            req, todo_task_get(req->db, req->r->pool, req->claims->sid,
+                               req->claims->sub, id, &t, req->res));
     }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);

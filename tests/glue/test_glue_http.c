@@ -518,6 +518,55 @@ static void test_authenticate_a_valid_token_sets_the_user(void **state)
     assert_int_equal(1, todo_shared_metrics()->db_acquires);
 }
 
+/* A read that checks its own session: the token's JWT first (no query),
+ * then the read's answer decides; a dead session is the same 401 as
+ * todo_req_authenticate() gives, and only a live one sets r->user. */
+static void test_token_then_session_checked_by_the_read(void **state)
+{
+    request_rec *r = request(state, "GET");
+    todo_req_t *req = todo_req_make(r);
+    todo_auth_config_t *cfg = auth_setup(req->sc, r->pool);
+    const char *id = NULL;
+    const char *token;
+
+    stub_of(r)->db = ts_memdb(r->pool);
+    token = login(stub_of(r)->db, r->pool, cfg, &id);
+    apr_table_setn(r->headers_in, "Authorization",
+                   apr_pstrcat(r->pool, "Bearer ", token, NULL));
+    stub_of(r)->db->round_trips = 0;
+    assert_int_equal(APR_SUCCESS, todo_req_token(req));
+    assert_int_equal(0, stub_of(r)->db->round_trips);
+    assert_string_equal(id, req->claims->sub);
+    assert_null(r->user);
+    assert_int_equal(TODO_EAUTH, todo_req_session_checked(req, TODO_EAUTH));
+    assert_null(r->user);
+    assert_int_equal(OK, todo_send_error(req, TODO_EAUTH));
+    assert_int_equal(401, r->status);
+    assert_string_equal("Bearer error=\"invalid_token\"",
+                        apr_table_get(r->err_headers_out, "WWW-Authenticate"));
+    assert_string_equal("Session revoked or user inactive", ts_detail(r));
+
+    r = request(state, "GET");
+    stub_of(r)->db = stub_of(req->r)->db;
+    apr_table_setn(r->headers_in, "Authorization",
+                   apr_pstrcat(r->pool, "Bearer ", token, NULL));
+    req = todo_req_make(r);
+    assert_int_equal(APR_SUCCESS, todo_req_token(req));
+    assert_int_equal(APR_ENOENT, todo_req_session_checked(req, APR_ENOENT));
+    assert_string_equal(id, r->user);
+    assert_string_equal("Bearer", r->ap_auth_type);
+
+    /* A refused JWT never reaches the database. */
+    r = request(state, "GET");
+    apr_table_setn(r->headers_in, "Authorization", "Bearer not-a-jwt");
+    req = todo_req_make(r);
+    auth_setup(req->sc, r->pool);
+    assert_int_equal(TODO_EAUTH, todo_req_token(req));
+    assert_int_equal(0, stub_of(r)->db_acquires);
+    assert_non_null(
+        stub_logged(r, APLOG_INFO, "bearer token refused: malformed"));
+}
+
 static void test_authenticate_with_the_database_down_is_503(void **state)
 {
     request_rec *r = request(state, "GET");
@@ -842,6 +891,7 @@ int test_glue_http_run(void)
         TS_TEST(test_send_error_401_for_a_refused_token_says_invalid_token),
         TS_TEST(test_authenticate_a_valid_token_sets_the_user),
         TS_TEST(test_authenticate_with_the_database_down_is_503),
+        TS_TEST(test_token_then_session_checked_by_the_read),
         TS_TEST(test_target_is_a_canonical_uuid),
         TS_TEST(test_refusal_sets_www_authenticate_and_sends_nothing),
         TS_TEST(test_send_error_429_sets_retry_after),

@@ -345,6 +345,24 @@ class TestLogout:
         assert refresh(env, t1["refresh_token"]).status_code == 401
         assert_refused(me(env, t1["access_token"]))
 
+    @pytest.mark.parametrize("path", [
+        "/tasks", "/tasks?page=9", "/tasks?status=completed",
+        "/tasks?status=completed&page=9", "/tasks/{id}",
+        "/tasks/0192a6e4-7c2b-7def-8abc-00000000ffff"])
+    def test_todo_300_44_logout_ends_the_task_reads(self, env, path):
+        """The task reads check the session in their own statement: a
+        logged-out token is refused there as everywhere, whether the read
+        would find something, nothing, or an empty page."""
+        _, t, _ = env.new_session()
+        task = env.post("/tasks", t["access_token"],
+                        json={"title": "mine"}).json()
+        path = path.replace("{id}", task["id"])
+        assert env.get(path, t["access_token"]).status_code in (200, 404)
+        assert env.post("/auth/logout", t["access_token"]).status_code == 204
+        r = env.get(path, t["access_token"])
+        assert_refused(r)
+        assert r.json() == {"detail": "Session revoked or user inactive"}
+
 
 class TestAccessLog:
     def log_lines(self, env, needle):
@@ -368,6 +386,24 @@ class TestAccessLog:
         assert fields[2] == user["id"]
         assert '"GET /api/v1/users/%s?mark=%s HTTP/1.1" 200' % (
             user["id"], mark) in lines[0]
+
+    def test_todo_300_50b_user_of_the_task_reads(self, env):
+        """The reads that check the session in their own statement log
+        the user too, for a task found, one not found, and a page."""
+        user, t, _ = env.new_session()
+        mark = uuid.uuid4().hex
+        for path, code in (("/tasks", 200),
+                           ("/tasks/0192a6e4-7c2b-7def-8abc-00000000ffff",
+                            404)):
+            r = env.get(path + "?mark=" + mark, t["access_token"])
+            assert r.status_code == code
+        deadline = time.time() + 5
+        lines = self.log_lines(env, mark)
+        while len(lines) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+            lines = self.log_lines(env, mark)
+        assert len(lines) == 2, lines
+        assert [l.split()[2] for l in lines] == [user["id"]] * 2, lines
 
     def test_todo_300_51_no_user_without_token(self, env):
         mark = uuid.uuid4().hex

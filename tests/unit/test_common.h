@@ -61,6 +61,14 @@ const char *ts_jwt_forge(apr_pool_t *p, const char *header, const char *claims,
  * under test uses). */
 const char *ts_b64url(apr_pool_t *p, const void *data, apr_size_t len);
 
+/**
+ * A live session of @a user_id whose id is the user's own (these tests
+ * need no other), and the user row it needs: what a read that checks its
+ * session (todo_task_get(), todo_task_list()) finds.
+ * @return @a user_id, the session id (test_todo_task_store.c)
+ */
+const char *ts_live_session(todo_db_t *db, apr_pool_t *p, const char *user_id);
+
 /* The suites, one per core file. Each returns its number of failures. */
 int test_todo_util_run(void);
 int test_todo_time_run(void);

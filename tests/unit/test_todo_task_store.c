@@ -7,12 +7,39 @@
 #include "test_common.h"
 #include "todo_json.h"
 #include "todo_migrate.h"
+#include "todo_sql.h"
 #include "todo_task_store.h"
+#include "todo_time.h"
 #include "todo_user.h"
 #include "todo_validate.h"
 
 #define ALICE "0192a6e4-0000-7000-8000-00000000a11c"
 #define BOB "0192a6e4-0000-7000-8000-000000000b0b"
+
+const char *ts_live_session(todo_db_t *db, apr_pool_t *p, const char *user_id)
+{
+    const char *now = todo_time_format(p, TS_NOW);
+    todo_rows_t *rows = NULL;
+
+    assert_int_equal(APR_SUCCESS, todo_db_select(db, p, TODO_SQL_SESSION_GET,
+                                                 &rows, TODO_ARGS(user_id)));
+    if (!rows->nrows) {
+        assert_int_equal(
+            APR_SUCCESS,
+            todo_db_exec(
+                db, p, TODO_SQL_USER_INSERT, NULL,
+                TODO_ARGS(user_id,
+                          apr_pstrcat(p, user_id, "@example.com", NULL),
+                          user_id, "$2b$04$x", now, now)));
+        assert_int_equal(
+            APR_SUCCESS,
+            todo_db_exec(db, p, TODO_SQL_SESSION_INSERT, NULL,
+                         TODO_ARGS(user_id, user_id, now,
+                                   todo_time_format(
+                                       p, TS_NOW + apr_time_from_sec(3600)))));
+    }
+    return user_id;
+}
 
 /* A create, and a bulk create, as the handlers run them (through
  * todo_task_write, without a group commit). */
@@ -84,7 +111,8 @@ static apr_array_header_t *list(todo_db_t *db, apr_pool_t *p, const char *user,
     assert_int_equal(APR_SUCCESS, todo_form_parse(p, qs, strlen(qs), &args));
     assert_int_equal(APR_SUCCESS, todo_task_query_parse(args, &q, res));
     assert_int_equal(APR_SUCCESS,
-                     todo_task_list(db, p, user, &q, &tasks, ptotal));
+                     todo_task_list(db, p, ts_live_session(db, p, user), user,
+                                    &q, &tasks, ptotal));
     return tasks;
 }
 
@@ -111,12 +139,15 @@ static void test_create_get_and_ownership(void **state)
     apr_int64_t total = -1;
 
     assert_int_equal(APR_SUCCESS,
-                     todo_task_get(db, p, ALICE, t->id, &got, res));
+                     todo_task_get(db, p, ts_live_session(db, p, ALICE), ALICE,
+                                   t->id, &got, res));
     assert_string_equal("mine", got->title);
     assert_string_equal(ALICE, got->user_id);
     assert_int_equal(1, got->version);
     /* Bob sees nothing, changes nothing. */
-    assert_int_equal(APR_ENOENT, todo_task_get(db, p, BOB, t->id, &got, res));
+    assert_int_equal(APR_ENOENT,
+                     todo_task_get(db, p, ts_live_session(db, p, BOB), BOB,
+                                   t->id, &got, res));
     assert_int_equal(APR_ENOENT,
                      todo_task_update(db, p, BOB, t->id, &upd, NULL, TS_NOW,
                                       &got, todo_result_make(p)));
@@ -125,7 +156,8 @@ static void test_create_get_and_ownership(void **state)
     list(db, p, BOB, "", &total);
     assert_int_equal(0, total);
     assert_int_equal(APR_SUCCESS,
-                     todo_task_get(db, p, ALICE, t->id, &got, res));
+                     todo_task_get(db, p, ts_live_session(db, p, ALICE), ALICE,
+                                   t->id, &got, res));
     assert_string_equal("mine", got->title);
 }
 
@@ -143,8 +175,9 @@ static void test_conditional_writes(void **state)
     assert_int_equal(TODO_EPRECOND,
                      todo_task_update(db, p, ALICE, t->id, &upd, "\"9-x\"",
                                       TS_NOW, &got, res));
-    assert_int_equal(APR_SUCCESS, todo_task_get(db, p, ALICE, t->id, &got,
-                                                todo_result_make(p)));
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_get(db, p, ts_live_session(db, p, ALICE), ALICE,
+                                   t->id, &got, todo_result_make(p)));
     assert_string_equal("v1", got->title);
     assert_int_equal(APR_SUCCESS,
                      todo_task_update(db, p, ALICE, t->id, &upd, etag,
@@ -162,8 +195,9 @@ static void test_conditional_writes(void **state)
                                       &got, todo_result_make(p)));
     assert_int_equal(APR_SUCCESS, todo_task_delete(db, p, ALICE, t->id, NULL,
                                                    todo_result_make(p)));
-    assert_int_equal(APR_ENOENT, todo_task_get(db, p, ALICE, t->id, &got,
-                                               todo_result_make(p)));
+    assert_int_equal(APR_ENOENT,
+                     todo_task_get(db, p, ts_live_session(db, p, ALICE), ALICE,
+                                   t->id, &got, todo_result_make(p)));
 }
 
 static void test_bulk(void **state)
@@ -258,6 +292,99 @@ static void test_user_delete_removes_tasks(void **state)
     assert_int_equal(0, total);
 }
 
+/* A read checks its session in its own statement: a revoked session, or
+ * an inactive user, is refused (TODO_EAUTH) whether or not there is
+ * anything to read; an empty page still says the total. */
+static void test_reads_check_their_session(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_task_t *t = make(db, p, ALICE, "{\"title\": \"mine\"}", TS_NOW);
+    const char *sid = ts_live_session(db, p, ALICE);
+    const char *other = "0192a6e4-7c2b-7def-8abc-00000000ffff";
+    todo_task_query_t q = {0};
+    apr_array_header_t *tasks = NULL;
+    todo_task_t *got = NULL;
+    apr_int64_t total = -1;
+
+    make(db, p, ALICE, "{\"title\": \"done\", \"status\": \"completed\"}",
+         TS_NOW + 1);
+    /* One statement per read: a task, a page (filtered or not); an empty
+     * page takes a second, for its total. */
+    db->round_trips = 0;
+    assert_int_equal(APR_SUCCESS, todo_task_get(db, p, sid, ALICE, t->id, &got,
+                                                todo_result_make(p)));
+    assert_int_equal(1, db->round_trips);
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_query_parse(NULL, &q, todo_result_make(p)));
+    /* Live: a page past the end is empty and still has the total,
+     * filtered or not. */
+    db->round_trips = 0;
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
+    assert_int_equal(2, tasks->nelts);
+    assert_int_equal(2, total);
+    assert_int_equal(1, db->round_trips);
+    q.page = 3;
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
+    assert_int_equal(0, tasks->nelts);
+    assert_int_equal(2, total);
+    assert_int_equal(3, db->round_trips);
+    q.status = "completed";
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
+    assert_int_equal(0, tasks->nelts);
+    assert_int_equal(1, total);
+    q.page = 1;
+    db->round_trips = 0;
+    assert_int_equal(APR_SUCCESS,
+                     todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
+    assert_int_equal(1, tasks->nelts);
+    assert_int_equal(1, total);
+    assert_int_equal(1, db->round_trips);
+    assert_int_equal(APR_ENOENT, todo_task_get(db, p, sid, ALICE, other, &got,
+                                               todo_result_make(p)));
+    /* Another user's session is not Alice's. */
+    assert_int_equal(TODO_EAUTH,
+                     todo_task_get(db, p, ts_live_session(db, p, BOB), ALICE,
+                                   t->id, &got, todo_result_make(p)));
+
+    /* The user disabled: refused, though the session is not revoked. */
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_db_exec(db, p, TODO_SQL_USER_SET_ACTIVE, NULL,
+                     TODO_ARGS("0", todo_time_format(p, TS_NOW), ALICE)));
+    assert_int_equal(TODO_EAUTH, todo_task_get(db, p, sid, ALICE, t->id, &got,
+                                               todo_result_make(p)));
+    assert_int_equal(TODO_EAUTH,
+                     todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_db_exec(db, p, TODO_SQL_USER_SET_ACTIVE, NULL,
+                     TODO_ARGS("1", todo_time_format(p, TS_NOW), ALICE)));
+    assert_int_equal(APR_SUCCESS, todo_task_get(db, p, sid, ALICE, t->id, &got,
+                                                todo_result_make(p)));
+
+    /* Revoked: refused for a task, a page, an empty page, a filtered
+     * one, and a task that does not exist. */
+    assert_int_equal(APR_SUCCESS,
+                     todo_db_exec(db, p, TODO_SQL_SESSION_REVOKE, NULL,
+                                  TODO_ARGS(todo_time_format(p, TS_NOW), sid)));
+    assert_int_equal(TODO_EAUTH, todo_task_get(db, p, sid, ALICE, t->id, &got,
+                                               todo_result_make(p)));
+    assert_int_equal(TODO_EAUTH, todo_task_get(db, p, sid, ALICE, other, &got,
+                                               todo_result_make(p)));
+    assert_int_equal(TODO_EAUTH,
+                     todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
+    q.status = NULL;
+    assert_int_equal(TODO_EAUTH,
+                     todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
+    q.page = 3;
+    assert_int_equal(TODO_EAUTH,
+                     todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
+}
+
 /* The unfiltered total (a counter kept by triggers on SQLite) against a
  * real count(*) after every kind of write, and across the migration that
  * introduced it (existing tasks counted when it is applied). */
@@ -267,9 +394,10 @@ static apr_int64_t counted(todo_db_t *db, apr_pool_t *p, const char *user)
 
     assert_int_equal(
         APR_SUCCESS,
-        todo_db_count(db, p, TODO_SQL_TASK_COUNT, &n, 13,
+        todo_db_count(db, p, TODO_SQL_TASK_COUNT, &n, 15,
                       (const char *[]){user, NULL, NULL, NULL, NULL, NULL, NULL,
-                                       NULL, NULL, NULL, NULL, NULL, NULL}));
+                                       NULL, NULL, NULL, NULL, NULL, NULL,
+                                       ts_live_session(db, p, user), user}));
     return n;
 }
 
@@ -346,6 +474,7 @@ int test_todo_task_store_run(void)
         TS_TEST(test_bulk),
         TS_TEST(test_list_sorts_and_filters),
         TS_TEST(test_user_delete_removes_tasks),
+        TS_TEST(test_reads_check_their_session),
         TS_TEST(test_unfiltered_total_follows_every_write),
     };
     return cmocka_run_group_tests_name("todo_task_store", tests, NULL, NULL);

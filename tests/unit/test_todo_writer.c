@@ -294,9 +294,12 @@ static void test_store_transactions_inside_a_group(void **state)
     assert_int_equal(APR_ENOENT,
                      todo_writer_run(w, p, todo_task_write, &update));
 
-    assert_int_equal(APR_SUCCESS,
-                     todo_db_count(db, p, TODO_SQL_TASK_COUNT_ALL, &total,
-                                   TODO_ARGS(bulk.user_id)));
+    assert_int_equal(
+        APR_SUCCESS,
+        todo_db_count(db, p, TODO_SQL_TASK_COUNT_ALL, &total,
+                      TODO_ARGS(bulk.user_id,
+                                ts_live_session(db, p, bulk.user_id),
+                                bulk.user_id)));
     assert_int_equal(2, total);
 }
 

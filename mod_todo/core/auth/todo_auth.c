@@ -333,18 +333,15 @@ apr_status_t todo_auth_revoke_user(todo_db_t *db, apr_pool_t *p,
     return rv;
 }
 
-apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
-                                    const todo_auth_config_t *cfg,
-                                    const char *token, apr_time_t now,
-                                    todo_principal_t *out,
-                                    todo_jwt_error_t *perr, todo_result_t *res)
+apr_status_t todo_auth_verify(apr_pool_t *p, const todo_auth_config_t *cfg,
+                              const char *token, apr_time_t now,
+                              todo_claims_t *claims, todo_jwt_error_t *perr,
+                              todo_result_t *res)
 {
-    todo_claims_t claims;
     todo_jwt_error_t why = TODO_JWT_OK;
-    todo_rows_t *rows;
     apr_status_t rv;
 
-    rv = todo_jwt_verify(p, &cfg->jwt, token, (long)apr_time_sec(now), &claims,
+    rv = todo_jwt_verify(p, &cfg->jwt, token, (long)apr_time_sec(now), claims,
                          &why);
     if (perr) {
         *perr = why;
@@ -355,16 +352,38 @@ apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
         return todo_result_fail(res, TODO_EAUTH,
                                 "Could not validate credentials");
     }
+    return APR_SUCCESS;
+}
+
+apr_status_t todo_auth_fail_revoked(todo_result_t *res)
+{
+    res->auth_error = "invalid_token";
+    res->auth_reason = "revoked";
+    return todo_result_fail(res, TODO_EAUTH,
+                            "Session revoked or user inactive");
+}
+
+apr_status_t todo_auth_authenticate(todo_db_t *db, apr_pool_t *p,
+                                    const todo_auth_config_t *cfg,
+                                    const char *token, apr_time_t now,
+                                    todo_principal_t *out,
+                                    todo_jwt_error_t *perr, todo_result_t *res)
+{
+    todo_claims_t claims;
+    todo_rows_t *rows;
+    apr_status_t rv;
+
+    rv = todo_auth_verify(p, cfg, token, now, &claims, perr, res);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
     rv = todo_db_select(db, p, TODO_SQL_SESSION_PRINCIPAL, &rows,
                         TODO_ARGS(claims.sid, claims.sub));
     if (APR_SUCCESS != rv) {
         return rv;
     }
     if (rows->nrows != 1) {
-        res->auth_error = "invalid_token";
-        res->auth_reason = "revoked";
-        return todo_result_fail(res, TODO_EAUTH,
-                                "Session revoked or user inactive");
+        return todo_auth_fail_revoked(res);
     }
     out->user = todo_user_from_row(p, rows, 0, 0);
     out->sid = claims.sid;

@@ -123,6 +123,26 @@ apr_status_t todo_auth_logout(todo_db_t *db, apr_pool_t *p, const char *sid,
                               apr_time_t now, todo_result_t *res);
 
 /**
+ * Check an access token's JWT alone (signature, algorithm, every claim),
+ * for a read whose own statement checks the session (todo_task_get(),
+ * todo_task_list()): one round trip instead of two.
+ * @param perr receives the JWT refusal reason; may be NULL
+ * @return APR_SUCCESS with @a claims set, or TODO_EAUTH (with
+ *         res->auth_error "invalid_token")
+ */
+apr_status_t todo_auth_verify(apr_pool_t *p, const todo_auth_config_t *cfg,
+                              const char *token, apr_time_t now,
+                              todo_claims_t *claims, todo_jwt_error_t *perr,
+                              todo_result_t *res);
+
+/**
+ * Record the refusal of a token whose session is revoked or whose user
+ * is inactive or gone: 401, reason "revoked".
+ * @return TODO_EAUTH
+ */
+apr_status_t todo_auth_fail_revoked(todo_result_t *res);
+
+/**
  * Check an access token: every JWT rule, then one query that the session
  * is live and the user exists and is active.
  * @param perr receives the JWT refusal reason; may be NULL

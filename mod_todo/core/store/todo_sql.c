@@ -54,12 +54,54 @@
 #define TASK_FILTER_PG                                                         \
     " WHERE user_id = %s::uuid" TODO_TASK_FILTERS(AND_PG, AND_PG)
 
-#define TASK_LIST(order)                                                       \
-    "SELECT " TASK_COLS " FROM tasks" TASK_FILTER " ORDER BY " order           \
-    " LIMIT %d OFFSET %d"
-#define TASK_LIST_PG(order)                                                    \
-    "SELECT " TASK_COLS_PG " FROM tasks" TASK_FILTER_PG " ORDER BY " order     \
-    " LIMIT %d OFFSET %d"
+/* The check a read makes of its own session, in its own statement: the
+ * token's session is not revoked and its user is active, as
+ * TODO_SQL_SESSION_PRINCIPAL checks. Arguments: the session id, the user
+ * id. No row when the session is not live. */
+#define SESSION_LIVE(what)                                                     \
+    "SELECT " what " FROM sessions s JOIN users u ON u.id = s.user_id"         \
+    " WHERE s.id = %s AND s.user_id = %s AND s.revoked_at IS NULL"             \
+    " AND u.is_active = 1"
+#define SESSION_LIVE_PG(what)                                                  \
+    "SELECT " what " FROM sessions s JOIN users u ON u.id = s.user_id"         \
+    " WHERE s.id = %s::uuid AND s.user_id = %s::uuid"                          \
+    " AND s.revoked_at IS NULL AND u.is_active"
+
+/* How many tasks a list has, all of them (from the index alone; SQLite
+ * keeps the number by triggers, sql/sqlite3/0003_task_counts.up.sql) or
+ * those the filters keep. Uncorrelated: computed once per statement. */
+#define TASK_TOTAL_ALL                                                         \
+    "coalesce((SELECT n FROM task_counts WHERE user_id = %s), 0)"
+#define TASK_TOTAL_ALL_PG                                                      \
+    "(SELECT count(*) FROM tasks WHERE user_id = %s::uuid)"
+#define TASK_TOTAL "(SELECT count(*) FROM tasks" TASK_FILTER ")"
+#define TASK_TOTAL_PG "(SELECT count(*) FROM tasks" TASK_FILTER_PG ")"
+
+/* A page of a list, each row with the list's total, if the session is
+ * live: one statement. No row is an empty page or a dead session, which
+ * TODO_SQL_TASK_COUNT(_ALL) then tells apart. Arguments: the total's,
+ * the filter's (the user, each filter's value twice), the session's,
+ * LIMIT and OFFSET. */
+#define TASK_LIST(total, order)                                                \
+    "SELECT " TASK_COLS ", " total " FROM tasks" TASK_FILTER                   \
+    " AND EXISTS (" SESSION_LIVE("1") ") ORDER BY " order                      \
+                                      " LIMIT %d OFFSET %d"
+#define TASK_LIST_PG(total, order)                                             \
+    "SELECT " TASK_COLS_PG ", " total " FROM tasks" TASK_FILTER_PG             \
+    " AND EXISTS (" SESSION_LIVE_PG("1") ") ORDER BY " order                   \
+                                         " LIMIT %d OFFSET %d"
+/* A sort order's two statements: without filters, then with. */
+#define TASK_LISTS(name, order, order_pg)                                      \
+    {"todo_task_list_" name,                                                   \
+     {TASK_LIST(TASK_TOTAL_ALL, order),                                        \
+      TASK_LIST_PG(TASK_TOTAL_ALL_PG, order_pg)}},                             \
+    {                                                                          \
+        "todo_task_list_" name "_filtered",                                    \
+        {                                                                      \
+            TASK_LIST(TASK_TOTAL, order),                                      \
+                TASK_LIST_PG(TASK_TOTAL_PG, order_pg)                          \
+        }                                                                      \
+    }
 
 static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_PING, {"SELECT 1", "SELECT 1"}},
@@ -174,10 +216,16 @@ static const todo_sql_stmt_t statements[] = {
       " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_SQLITE, NEXT_VALUE_SQLITE) ")",
       TASK_INSERT_INTO
       " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_PG, NEXT_VALUE_PG) ")"}},
+    /* The task, if the session is live: no row for a dead session, a
+     * row of NULLs for no such task of the user's. Arguments: the
+     * session's, then the task id. */
     {TODO_SQL_TASK_GET,
-     {"SELECT " TASK_COLS " FROM tasks WHERE id = %s AND user_id = %s",
-      "SELECT " TASK_COLS_PG " FROM tasks WHERE id = %s::uuid"
-      " AND user_id = %s::uuid"}},
+     {"SELECT " TASK_COLS " FROM (" SESSION_LIVE(
+          "s.user_id AS live_user") ") g LEFT JOIN tasks ON tasks.id = %s AND "
+                                    "tasks.user_id = g.live_user",
+      "SELECT " TASK_COLS_PG " FROM (" SESSION_LIVE_PG(
+          "s.user_id AS live_user") ") g LEFT JOIN tasks ON tasks.id = %s::uuid"
+                                    " AND tasks.user_id = g.live_user"}},
     /* The read of a read-modify-write: PostgreSQL locks the row, so a
      * concurrent writer waits instead of failing the version check below
      * (SQLite's BEGIN IMMEDIATE already serialises writers). */
@@ -204,11 +252,10 @@ static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_TASK_DELETE_USER,
      {"DELETE FROM tasks WHERE user_id = %s",
       "DELETE FROM tasks WHERE user_id = %s::uuid"}},
-    /* Without filters the count is answered from the index alone. */
-    /* SQLite: kept by triggers (sql/sqlite3/0003_task_counts.up.sql). */
+    /* A list's total, if the session is live (after an empty page).
+     * Arguments: the total's, then the session's. */
     {TODO_SQL_TASK_COUNT_ALL,
-     {"SELECT coalesce((SELECT n FROM task_counts WHERE user_id = %s), 0)",
-      "SELECT count(*) FROM tasks WHERE user_id = %s::uuid"}},
+     {SESSION_LIVE(TASK_TOTAL_ALL), SESSION_LIVE_PG(TASK_TOTAL_ALL_PG)}},
     /* GCRA in one statement: the key's arrival time moves on by the
      * interval from max(itself, now) unless that passes now + period
      * (then no row changes: refused). Arguments: key, now + interval,
@@ -231,46 +278,37 @@ static const todo_sql_stmt_t statements[] = {
      {"DELETE FROM rate_limits WHERE tat < CAST(%s AS INTEGER)",
       "DELETE FROM rate_limits WHERE tat < %lld"}},
     {TODO_SQL_TASK_COUNT,
-     {"SELECT count(*) FROM tasks" TASK_FILTER,
-      "SELECT count(*) FROM tasks" TASK_FILTER_PG}},
-    /* Ten list statements: five sort keys, two directions, id breaking
+     {SESSION_LIVE(TASK_TOTAL), SESSION_LIVE_PG(TASK_TOTAL_PG)}},
+    /* The list statements: five sort keys, two directions, id breaking
      * ties in the same direction; due_date puts NULLs last either way.
      * Keep the order of todo_task_sort_t: todo_sql_task_list_label()
      * relies on it. */
-    {"todo_task_list_created_at_asc",
-     {TASK_LIST("created_at, id"), TASK_LIST_PG("created_at, id")}},
-    {"todo_task_list_created_at_desc",
-     {TASK_LIST("created_at DESC, id DESC"),
-      TASK_LIST_PG("created_at DESC, id DESC")}},
-    {"todo_task_list_updated_at_asc",
-     {TASK_LIST("updated_at, id"), TASK_LIST_PG("updated_at, id")}},
-    {"todo_task_list_updated_at_desc",
-     {TASK_LIST("updated_at DESC, id DESC"),
-      TASK_LIST_PG("updated_at DESC, id DESC")}},
-    {"todo_task_list_due_date_asc",
-     {TASK_LIST("(due_date IS NULL), due_date, id"),
-      TASK_LIST_PG("due_date ASC NULLS LAST, id ASC")}},
-    {"todo_task_list_due_date_desc",
-     {TASK_LIST("(due_date IS NULL), due_date DESC, id DESC"),
-      TASK_LIST_PG("due_date DESC NULLS LAST, id DESC")}},
-    {"todo_task_list_priority_asc",
-     {TASK_LIST("priority_rank, id"), TASK_LIST_PG("priority_rank, id")}},
-    {"todo_task_list_priority_desc",
-     {TASK_LIST("priority_rank DESC, id DESC"),
-      TASK_LIST_PG("priority_rank DESC, id DESC")}},
-    {"todo_task_list_title_asc",
-     {TASK_LIST("title_fold, id"), TASK_LIST_PG("title_fold, id")}},
-    {"todo_task_list_title_desc",
-     {TASK_LIST("title_fold DESC, id DESC"),
-      TASK_LIST_PG("title_fold DESC, id DESC")}},
+    TASK_LISTS("created_at_asc", "created_at, id", "created_at, id"),
+    TASK_LISTS("created_at_desc", "created_at DESC, id DESC",
+               "created_at DESC, id DESC"),
+    TASK_LISTS("updated_at_asc", "updated_at, id", "updated_at, id"),
+    TASK_LISTS("updated_at_desc", "updated_at DESC, id DESC",
+               "updated_at DESC, id DESC"),
+    TASK_LISTS("due_date_asc", "(due_date IS NULL), due_date, id",
+               "due_date ASC NULLS LAST, id ASC"),
+    TASK_LISTS("due_date_desc", "(due_date IS NULL), due_date DESC, id DESC",
+               "due_date DESC NULLS LAST, id DESC"),
+    TASK_LISTS("priority_asc", "priority_rank, id", "priority_rank, id"),
+    TASK_LISTS("priority_desc", "priority_rank DESC, id DESC",
+               "priority_rank DESC, id DESC"),
+    TASK_LISTS("title_asc", "title_fold, id", "title_fold, id"),
+    TASK_LISTS("title_desc", "title_fold DESC, id DESC",
+               "title_fold DESC, id DESC"),
 };
 
-/* Where the ten list statements start in statements[]. */
-#define TASK_LISTS_AT ((int)(sizeof(statements) / sizeof(statements[0])) - 10)
+/* Where the twenty list statements start in statements[]. */
+#define TASK_LISTS_AT ((int)(sizeof(statements) / sizeof(statements[0])) - 20)
 
-const char *todo_sql_task_list_label(int sort, int desc)
+const char *todo_sql_task_list_label(int sort, int desc, int filtered)
 {
-    return statements[TASK_LISTS_AT + sort * 2 + (desc ? 1 : 0)].label;
+    return statements[TASK_LISTS_AT + (sort * 2 + (desc ? 1 : 0)) * 2
+                      + (filtered ? 1 : 0)]
+        .label;
 }
 
 apr_status_t todo_sql_dialect(const char *driver, todo_dialect_t *pdialect)

@@ -63,9 +63,10 @@ typedef struct todo_sql_stmt_t {
 
 /**
  * The label of the task list statement for a sort key (as
- * todo_task_sort_t numbers them) and direction.
+ * todo_task_sort_t numbers them), a direction, and whether any filter is
+ * set (without, the total comes from the index alone).
  */
-const char *todo_sql_task_list_label(int sort, int desc);
+const char *todo_sql_task_list_label(int sort, int desc, int filtered);
 
 /**
  * Map an apr_dbd driver name ("sqlite3", "pgsql") to its dialect.

@@ -241,6 +241,7 @@ apr_status_t todo_db_exec(todo_db_t *db, apr_pool_t *p, const char *label,
     if (lock) {
         apr_global_mutex_lock(db->write_lock);
     }
+    ++db->round_trips;
     rc = apr_dbd_pquery(db->drv, p, db->h, &nrows, stmt, nargs, args);
     if (lock) {
         apr_global_mutex_unlock(db->write_lock);
@@ -267,6 +268,7 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
     if (!stmt) {
         return APR_EGENERAL;
     }
+    ++db->round_trips;
     rc = apr_dbd_pselect(db->drv, p, db->h, &res, stmt, 1, nargs, args);
     if (rc && reconnect(db, p)) {
         stmt = statement(db, p, label);

@@ -49,11 +49,14 @@ typedef struct todo_db_t {
     int in_tx;                      /**< inside todo_db_begin/end */
     int grouped; /**< the writer connection of a group commit (todo_writer.h):
                       transactions are the group's savepoints */
-    apr_pool_t *conn_pool; /**< lives as long as the connection and
-                                holds its prepared statements (NULL: the
-                                caller's pool) */
-    int *prepared_in;      /**< where the owner records the session id the
-                                statements were prepared in (may be NULL) */
+    apr_pool_t *conn_pool;    /**< lives as long as the connection and
+                                   holds its prepared statements (NULL: the
+                                   caller's pool) */
+    int *prepared_in;         /**< where the owner records the session id the
+                                   statements were prepared in (may be NULL) */
+    apr_uint64_t round_trips; /**< statements run on this connection
+                                   (todo_db_select/exec): what a request
+                                   costs the database */
 } todo_db_t;
 
 /** Per-connection settings applied by todo_db_setup(). */

@@ -138,14 +138,16 @@ apr_status_t todo_task_write_prepare(todo_task_write_t *w, apr_pool_t *p)
     return rv;
 }
 
-static apr_status_t get(todo_db_t *db, apr_pool_t *p, const char *label,
-                        const char *user_id, const char *id,
-                        todo_task_t **ptask, todo_result_t *res)
+/* Read and lock the task for a write, in the write's transaction. */
+static apr_status_t get_for_update(todo_db_t *db, apr_pool_t *p,
+                                   const char *user_id, const char *id,
+                                   todo_task_t **ptask, todo_result_t *res)
 {
     todo_rows_t *rows;
     apr_status_t rv;
 
-    rv = todo_db_select(db, p, label, &rows, TODO_ARGS(id, user_id));
+    rv = todo_db_select(db, p, TODO_SQL_TASK_GET_FOR_UPDATE, &rows,
+                        TODO_ARGS(id, user_id));
     if (APR_SUCCESS != rv) {
         return rv;
     }
@@ -156,11 +158,26 @@ static apr_status_t get(todo_db_t *db, apr_pool_t *p, const char *label,
     return APR_SUCCESS;
 }
 
-apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                           const char *id, todo_task_t **ptask,
-                           todo_result_t *res)
+apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *sid,
+                           const char *user_id, const char *id,
+                           todo_task_t **ptask, todo_result_t *res)
 {
-    return get(db, p, TODO_SQL_TASK_GET, user_id, id, ptask, res);
+    todo_rows_t *rows;
+    apr_status_t rv;
+
+    rv = todo_db_select(db, p, TODO_SQL_TASK_GET, &rows,
+                        TODO_ARGS(sid, user_id, id));
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    if (rows->nrows != 1) {
+        return TODO_EAUTH;
+    }
+    if (!TODO_CELL(rows, 0, TODO_TASK_COL_ID)) {
+        return todo_result_fail(res, APR_ENOENT, NOT_FOUND);
+    }
+    *ptask = from_row(p, rows, 0);
+    return APR_SUCCESS;
 }
 
 /* Read (and lock) the task for a conditional write and check If-Match. */
@@ -169,8 +186,7 @@ static apr_status_t read_for_write(todo_db_t *db, apr_pool_t *p,
                                    const char *if_match, todo_task_t **ptask,
                                    todo_result_t *res)
 {
-    apr_status_t rv =
-        get(db, p, TODO_SQL_TASK_GET_FOR_UPDATE, user_id, id, ptask, res);
+    apr_status_t rv = get_for_update(db, p, user_id, id, ptask, res);
 
     if (APR_SUCCESS == rv && if_match
         && !todo_etag_matches(if_match, todo_task_etag(p, *ptask), 0)) {
@@ -244,18 +260,21 @@ apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
     return rv;
 }
 
-apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                            const todo_task_query_t *q,
+apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *sid,
+                            const char *user_id, const todo_task_query_t *q,
                             apr_array_header_t **ptasks, apr_int64_t *ptotal)
 {
     const char *completed = q->completed < 0 ? NULL : apr_itoa(p, q->completed);
     const char *value[TODO_TASK_NFILTERS];
-    /* The user, each filter's value twice, then LIMIT and OFFSET. */
-    const char *args[TODO_TASK_NFILTER_ARGS + 2];
+    /* The total's arguments (the filter's, or the user alone), the
+     * filter's (the user, each filter's value twice), the session's, then
+     * LIMIT and OFFSET. */
+    const char *args[2 * TODO_TASK_NFILTER_ARGS + 4];
+    const char **filter;
     apr_array_header_t *tasks;
     todo_rows_t *rows;
     apr_status_t rv;
-    int i, filtered = 0;
+    int i, n, filtered = 0;
 
     value[TODO_TASK_FILTER_STATUS] = q->status;
     value[TODO_TASK_FILTER_COMPLETED] = completed;
@@ -263,27 +282,24 @@ apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
     value[TODO_TASK_FILTER_Q] = q->q;
     value[TODO_TASK_FILTER_DUE_BEFORE] = q->due_before;
     value[TODO_TASK_FILTER_DUE_AFTER] = q->due_after;
-    args[0] = user_id;
     for (i = 0; i < TODO_TASK_NFILTERS; ++i) {
-        args[1 + 2 * i] = args[2 + 2 * i] = value[i];
         filtered = filtered || value[i];
     }
-    if (!filtered) {
-        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT_ALL, ptotal,
-                           TODO_ARGS(user_id));
+    n = filtered ? TODO_TASK_NFILTER_ARGS : 1;
+    filter = args + n;
+    filter[0] = user_id;
+    for (i = 0; i < TODO_TASK_NFILTERS; ++i) {
+        filter[1 + 2 * i] = filter[2 + 2 * i] = value[i];
     }
-    else {
-        rv = todo_db_count(db, p, TODO_SQL_TASK_COUNT, ptotal,
-                           TODO_TASK_NFILTER_ARGS, args);
-    }
-    if (APR_SUCCESS != rv) {
-        return rv;
-    }
-    args[TODO_TASK_NFILTER_ARGS] = apr_itoa(p, q->page_size);
-    args[TODO_TASK_NFILTER_ARGS + 1] =
-        i64(p, (apr_int64_t)(q->page - 1) * q->page_size);
-    rv = todo_db_select(db, p, todo_sql_task_list_label(q->sort, q->desc),
-                        &rows, TODO_TASK_NFILTER_ARGS + 2, args);
+    memcpy(args, filter, (apr_size_t)n * sizeof(*args));
+    n += TODO_TASK_NFILTER_ARGS;
+    args[n++] = sid;
+    args[n++] = user_id;
+    args[n++] = apr_itoa(p, q->page_size);
+    args[n++] = i64(p, (apr_int64_t)(q->page - 1) * q->page_size);
+    rv = todo_db_select(db, p,
+                        todo_sql_task_list_label(q->sort, q->desc, filtered),
+                        &rows, n, args);
     if (APR_SUCCESS != rv) {
         return rv;
     }
@@ -292,6 +308,26 @@ apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
         APR_ARRAY_PUSH(tasks, todo_task_t *) = from_row(p, rows, i);
     }
     *ptasks = tasks;
+    if (rows->nrows) {
+        /* Each row ends with the total. */
+        *ptotal = apr_atoi64(TODO_CELL(rows, 0, TODO_TASK_NCOLS));
+    }
+    else {
+        /* An empty page, or a dead session: the total says which. */
+        n = filtered ? TODO_TASK_NFILTER_ARGS : 1;
+        args[n] = sid;
+        args[n + 1] = user_id;
+        rv = todo_db_select(
+            db, p, filtered ? TODO_SQL_TASK_COUNT : TODO_SQL_TASK_COUNT_ALL,
+            &rows, n + 2, args);
+        if (APR_SUCCESS != rv) {
+            return rv;
+        }
+        if (rows->nrows != 1) {
+            return TODO_EAUTH;
+        }
+        *ptotal = apr_atoi64(TODO_CELL(rows, 0, 0));
+    }
     return APR_SUCCESS;
 }
 

@@ -24,10 +24,17 @@
 #include "todo_task.h"
 #include "todo_task_query.h"
 
-/** @return APR_SUCCESS, APR_ENOENT (404 "Task not found") or TODO_EDB */
-apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                           const char *id, todo_task_t **ptask,
-                           todo_result_t *res);
+/**
+ * Task @a id of @a user_id, read in the statement that checks the user's
+ * session @a sid is live (one round trip per read; the caller verified
+ * the token's JWT, todo_auth_verify()).
+ * @return APR_SUCCESS, TODO_EAUTH for a dead session (res untouched: see
+ *         todo_auth_fail_revoked()), APR_ENOENT (404 "Task not found") or
+ *         TODO_EDB
+ */
+apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *sid,
+                           const char *user_id, const char *id,
+                           todo_task_t **ptask, todo_result_t *res);
 
 /**
  * Apply @a in to the task.
@@ -44,11 +51,14 @@ apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
                               todo_result_t *res);
 
 /**
- * One page of the user's tasks matching @a q, and how many match in all.
+ * One page of the user's tasks matching @a q, and how many match in all,
+ * read in the statement that checks session @a sid is live (an empty page
+ * takes a second statement, for the total).
  * @param ptasks receives an array of todo_task_t*
+ * @return APR_SUCCESS, TODO_EAUTH for a dead session or TODO_EDB
  */
-apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                            const todo_task_query_t *q,
+apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *sid,
+                            const char *user_id, const todo_task_query_t *q,
                             apr_array_header_t **ptasks, apr_int64_t *ptotal);
 
 /** The task writes todo_task_write() runs. */
