@@ -176,12 +176,22 @@ case "$tls" in
 *) echo "instance.sh: TLS must be 1 or 0" >&2; exit 2 ;;
 esac
 
+# Connections kept idle per process: 8 on SQLite (opening one is cheap);
+# every one a burst opened on PostgreSQL (each is a server process started
+# over the network: the next burst should not wait for it again).
+threads=${THREADS:-64}
+if [ "$db" = pgsql ]; then
+    keep=$threads
+else
+    keep=$((threads < 8 ? threads : 8))
+fi
+
 subst() {
     sed -e "s|@DBDRIVER@|$db|g" -e "s|@DBPARAMS@|$params|g" \
         -e "s|@INSTANCE@|$dir|g" -e "s|@MOUNT@|/api/v1|g" \
         -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-64}|g" \
         -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-64}))|g" \
-        -e "s|@DBDKEEP@|$(( ${THREADS:-64} < 8 ? ${THREADS:-64} : 8 ))|g" \
+        -e "s|@DBDKEEP@|$keep|g" \
         -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \
         -e "s|@ERRORLOG@|${ERRORLOG:-$dir/logs/error.log}|g" \
         -e "s|@LOGLEVEL@|${LOGLEVEL:-warn}|g" \

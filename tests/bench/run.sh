@@ -322,9 +322,11 @@ bench() {
     task_id=$(cat "$dir/first_id")
     lua_scripts
 
-    # Warm up (pools, caches), then measure.
+    # Warm up (pools, caches) at the measured concurrency, so that every
+    # database connection the scenarios need is open before they start
+    # (on PostgreSQL each one starts a server process), then measure.
     wrk -t1 -c8 -d2s "$B/healthz" >/dev/null
-    wrk -t1 -c8 -d2s -H "$auth" "$B/tasks/$task_id" >/dev/null
+    wrk -t2 -c"$conns" -d3s -H "$auth" "$B/tasks/$task_id" >/dev/null
     measure trivial "$conns" "$B/healthz"
     measure auth_me "$conns" "$B/auth/me" -H "$auth"
     measure task_get "$conns" "$B/tasks/$task_id" -H "$auth"

@@ -23,7 +23,7 @@ def pair():
         with open(b.conf, "w") as f:
             f.write(conf)
     for e in (a, b):
-        e.install_conf("TodoStreamHeartbeat 1\n", name="01-streams.conf")
+        e.install_conf("TodoStreamHeartbeat 5\n", name="01-streams.conf")
     assert a.start() == 0 and b.start() == 0
     yield a, b
     a.cleanup()
@@ -109,9 +109,13 @@ def test_todo_820_10_events_cross_servers(pair):
                      json={"title": "own"}).json()
         _, ev = theirs.task_event(timeout=10)
         assert ev["task"]["id"] == own["id"]
-        # A logout on A ends the stream on B.
+        # A logout on A ends the stream on B within a second (A's NOTIFY,
+        # not B's heartbeat, 5 s here), whose listener ends it.
+        t0 = time.monotonic()
         assert a.post("/auth/logout", token).status_code == 204
         assert mine.closed.wait(10)
+        took = time.monotonic() - t0
+        assert took < 1.0, took
     finally:
         mine.close()
         theirs.close()

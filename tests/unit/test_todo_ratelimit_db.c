@@ -69,20 +69,47 @@ static void test_burst_then_refused_with_retry_after(void **state)
         assert_true(take(db, p, k, &three_a_minute, TS_NOW, &retry));
     }
     assert_false(take(db, p, k, &three_a_minute, TS_NOW, &retry));
-    assert_int_equal(20, retry); /* one per 20 s from here */
-    assert_false(take(db, p, k, &three_a_minute, TS_NOW + MS(19999), &retry));
+    assert_int_equal(19, retry); /* one per 20 s from here, less the slack */
+    assert_false(take(db, p, k, &three_a_minute, TS_NOW + MS(18999), &retry));
     assert_int_equal(1, retry);
     /* Another key has a budget of its own. */
     assert_true(take(db, p, other, &three_a_minute, TS_NOW, &retry));
-    /* One more after the interval, then refused again. */
-    assert_true(take(db, p, k, &three_a_minute, TS_NOW + MS(20000), &retry));
-    assert_false(take(db, p, k, &three_a_minute, TS_NOW + MS(20000), &retry));
+    /* One more after the interval (less the second of slack), then
+     * refused again. */
+    assert_true(take(db, p, k, &three_a_minute, TS_NOW + MS(19000), &retry));
+    assert_false(take(db, p, k, &three_a_minute, TS_NOW + MS(19000), &retry));
     /* A whole period later, the whole burst again. */
     for (i = 0; i < 3; ++i) {
         assert_true(
             take(db, p, k, &three_a_minute, TS_NOW + MS(80001), &retry));
     }
     assert_false(take(db, p, k, &three_a_minute, TS_NOW + MS(80001), &retry));
+}
+
+/* Attempts whose clocks run a little out of the order they reach the
+ * table in (two servers; two threads) still get exactly the burst: the
+ * later-stored, earlier-stamped ones are not refused for it. */
+static void test_out_of_order_clocks_get_the_burst(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_rl_rule_t three_a_minute = {3, MINUTE};
+    todo_rl_rule_t ten_a_second = {10, APR_USEC_PER_SEC};
+    const char *k = todo_rl_db_key(p, secret, "login-account", "ada");
+    const char *fast = todo_rl_db_key(p, secret, "login-account", "bob");
+    int i, retry = -1;
+
+    assert_true(take(db, p, k, &three_a_minute, TS_NOW + MS(40), &retry));
+    assert_true(take(db, p, k, &three_a_minute, TS_NOW + MS(5), &retry));
+    assert_true(take(db, p, k, &three_a_minute, TS_NOW, &retry));
+    assert_false(take(db, p, k, &three_a_minute, TS_NOW + MS(40), &retry));
+    assert_false(take(db, p, k, &three_a_minute, TS_NOW, &retry));
+    /* A short interval (100 ms) gets half of it as slack: still ten. */
+    for (i = 0; i < 10; ++i) {
+        assert_true(take(db, p, fast, &ten_a_second,
+                         TS_NOW + MS(i % 2 ? 0 : 20), &retry));
+    }
+    assert_false(take(db, p, fast, &ten_a_second, TS_NOW + MS(20), &retry));
 }
 
 static void test_no_limit_touches_nothing(void **state)
@@ -131,6 +158,7 @@ int test_todo_ratelimit_db_run(void)
     const struct CMUnitTest tests[] = {
         TS_TEST(test_keys_are_keyed_hashes),
         TS_TEST(test_burst_then_refused_with_retry_after),
+        TS_TEST(test_out_of_order_clocks_get_the_burst),
         TS_TEST(test_no_limit_touches_nothing),
         TS_TEST(test_spent_rows_are_pruned),
     };

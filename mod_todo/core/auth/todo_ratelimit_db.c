@@ -37,7 +37,7 @@ apr_status_t todo_rl_db_take(todo_db_t *db, apr_pool_t *p, const char *key,
                              const todo_rl_rule_t *rule, apr_time_t now,
                              int *padmitted, int *pretry_after)
 {
-    apr_int64_t now_ms = apr_time_as_msec(now), period, interval, tat;
+    apr_int64_t now_ms = apr_time_as_msec(now), period, interval, slack, tat;
     const char *step;
     todo_rows_t *rows = NULL;
     apr_status_t rv;
@@ -52,6 +52,12 @@ apr_status_t todo_rl_db_take(todo_db_t *db, apr_pool_t *p, const char *key,
     if (interval == 0) {
         interval = 1; /* millisecond resolution */
     }
+    /* Attempts reach the table out of the order of their clocks (two
+     * servers, two threads: the one that started a few milliseconds
+     * earlier may commit later), and each would then find the burst's
+     * end a little nearer. Less than an interval of slack absorbs that
+     * and still admits exactly the burst, and the same rate after it. */
+    slack = interval / 2 < 1000 ? interval / 2 : 1000;
     if (now_ms % PRUNE_EVERY_MS == 0) {
         rv = todo_db_exec(db, p, TODO_SQL_RATE_PRUNE, NULL,
                           TODO_ARGS(ms(p, now_ms)));
@@ -62,7 +68,7 @@ apr_status_t todo_rl_db_take(todo_db_t *db, apr_pool_t *p, const char *key,
     step = ms(p, interval);
     rv = todo_db_exec(db, p, TODO_SQL_RATE_TAKE, &nrows,
                       TODO_ARGS(key, ms(p, now_ms + interval), step, step,
-                                ms(p, now_ms + period)));
+                                ms(p, now_ms + period + slack)));
     if (APR_SUCCESS != rv || nrows == 1) {
         return rv;
     }
@@ -75,7 +81,7 @@ apr_status_t todo_rl_db_take(todo_db_t *db, apr_pool_t *p, const char *key,
     tat = rows->nrows == 1 && TODO_CELL(rows, 0, 0)
               ? apr_atoi64(TODO_CELL(rows, 0, 0))
               : now_ms;
-    tat = (tat > now_ms ? tat : now_ms) + interval - period - now_ms;
+    tat = (tat > now_ms ? tat : now_ms) + interval - period - slack - now_ms;
     *pretry_after = tat > 0 ? (int)((tat + 999) / 1000) : 1;
     return APR_SUCCESS;
 }
