@@ -495,18 +495,28 @@ test_send_error_401_for_a_refused_token_says_invalid_token(void **state)
         0, todo_shared_metrics()->auth_failures[REASON_MISSING_TOKEN]);
 }
 
-static void test_authenticate_a_valid_token_sets_the_user(void **state)
+/* A GET carrying the access token of a user just logged in (on a fresh
+ * database): its request, the user's id and the token. */
+static todo_req_t *with_token(void **state, const char **pid,
+                              const char **ptoken)
 {
     request_rec *r = request(state, "GET");
     todo_req_t *req = todo_req_make(r);
     todo_auth_config_t *cfg = auth_setup(req->sc, r->pool);
-    const char *id = NULL;
-    const char *token;
 
     stub_of(r)->db = ts_memdb(r->pool);
-    token = login(stub_of(r)->db, r->pool, cfg, &id);
+    *ptoken = login(stub_of(r)->db, r->pool, cfg, pid);
     apr_table_setn(r->headers_in, "Authorization",
-                   apr_pstrcat(r->pool, "Bearer ", token, NULL));
+                   apr_pstrcat(r->pool, "Bearer ", *ptoken, NULL));
+    return req;
+}
+
+static void test_authenticate_a_valid_token_sets_the_user(void **state)
+{
+    const char *id = NULL, *token = NULL;
+    todo_req_t *req = with_token(state, &id, &token);
+    request_rec *r = req->r;
+
     assert_int_equal(APR_SUCCESS, todo_req_authenticate(req));
     assert_non_null(req->who);
     assert_string_equal(id, req->who->user->id);
@@ -523,16 +533,10 @@ static void test_authenticate_a_valid_token_sets_the_user(void **state)
  * todo_req_authenticate() gives, and only a live one sets r->user. */
 static void test_token_then_session_checked_by_the_read(void **state)
 {
-    request_rec *r = request(state, "GET");
-    todo_req_t *req = todo_req_make(r);
-    todo_auth_config_t *cfg = auth_setup(req->sc, r->pool);
-    const char *id = NULL;
-    const char *token;
+    const char *id = NULL, *token = NULL;
+    todo_req_t *req = with_token(state, &id, &token);
+    request_rec *r = req->r;
 
-    stub_of(r)->db = ts_memdb(r->pool);
-    token = login(stub_of(r)->db, r->pool, cfg, &id);
-    apr_table_setn(r->headers_in, "Authorization",
-                   apr_pstrcat(r->pool, "Bearer ", token, NULL));
     stub_of(r)->db->round_trips = 0;
     assert_int_equal(APR_SUCCESS, todo_req_token(req));
     assert_int_equal(0, stub_of(r)->db->round_trips);
