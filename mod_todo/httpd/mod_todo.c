@@ -249,7 +249,19 @@ static void todo_child_init(apr_pool_t *pchild, server_rec *s)
      * PostgreSQL, is the main server's, or else the first virtual
      * host's that uses mod_todo. */
     server_rec *used = todo_dbd_first_used(s);
+    server_rec *sp;
 
+    /* Each process remembers the access tokens it verified (token
+     * settings shared by virtual hosts share one memory). */
+    for (sp = s; sp; sp = sp->next) {
+        todo_auth_config_t *auth = todo_srv_conf_get(sp)->auth;
+        if (auth && !auth->jwt_cache
+            && APR_SUCCESS
+                   != todo_jwt_cache_create(pchild, TODO_JWT_CACHE_SLOTS,
+                                            &auth->jwt_cache)) {
+            auth->jwt_cache = NULL; /* every token checked in full */
+        }
+    }
     if (used) {
         todo_dbd_child_init(pchild, used);
     }

@@ -83,6 +83,7 @@ int test_todo_task_query_run(void);
 int test_todo_task_store_run(void);
 int test_todo_router_run(void);
 int test_todo_jwt_run(void);
+int test_todo_jwt_cache_run(void);
 int test_jwt_security_run(void);
 int test_todo_password_run(void);
 int test_todo_conf_parse_run(void);

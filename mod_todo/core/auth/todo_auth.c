@@ -341,8 +341,8 @@ apr_status_t todo_auth_verify(apr_pool_t *p, const todo_auth_config_t *cfg,
     todo_jwt_error_t why = TODO_JWT_OK;
     apr_status_t rv;
 
-    rv = todo_jwt_verify(p, &cfg->jwt, token, (long)apr_time_sec(now), claims,
-                         &why);
+    rv = todo_jwt_verify_cached(cfg->jwt_cache, p, &cfg->jwt, token,
+                                (long)apr_time_sec(now), claims, &why);
     if (perr) {
         *perr = why;
     }

@@ -27,6 +27,7 @@
 #include <apr_time.h>
 
 #include "todo_jwt.h"
+#include "todo_jwt_cache.h"
 #include "todo_result.h"
 #include "todo_store.h"
 #include "todo_user.h"
@@ -47,6 +48,9 @@ typedef struct todo_auth_config_t {
     unsigned char verify_refresh_keys[TODO_JWT_MAX_VERIFY_KEYS][32];
     /** From jwt.key: hashes the keys of database rate limits. */
     unsigned char rate_key[32];
+    /** The process's verified access tokens (NULL: none; see
+     * todo_jwt_cache.h). */
+    todo_jwt_cache_t *jwt_cache;
 } todo_auth_config_t;
 
 /** An issued pair. */

@@ -150,12 +150,28 @@ static int audience_matches(jwt_t *jwt, const char *want)
     return found;
 }
 
+todo_jwt_error_t todo_jwt_check_times(const todo_jwt_config_t *cfg, long now,
+                                      long exp, long nbf, long iat)
+{
+    /* Subtract from now rather than add to exp: no overflow near LONG_MAX. */
+    if (now - cfg->leeway >= exp) {
+        return TODO_JWT_EXPIRED;
+    }
+    /* A token issued in the future (beyond the leeway) was not issued by
+     * a server with a sane clock, nor by us: not valid yet either. */
+    if ((nbf && now + cfg->leeway < nbf) || (iat && now + cfg->leeway < iat)) {
+        return TODO_JWT_NOT_YET_VALID;
+    }
+    return TODO_JWT_OK;
+}
+
 static todo_jwt_error_t check_claims(apr_pool_t *p,
                                      const todo_jwt_config_t *cfg, jwt_t *jwt,
                                      long now, todo_claims_t *out)
 {
     const char *jti = jwt_get_grant(jwt, "jti");
     long exp = numeric_date(jwt, "exp"), nbf = 0, iat = 0;
+    todo_jwt_error_t err;
 
     if (exp == 0) {
         return TODO_JWT_BAD_CLAIMS;
@@ -166,14 +182,9 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
     if (has_claim(jwt, "iat") && (iat = numeric_date(jwt, "iat")) == 0) {
         return TODO_JWT_BAD_CLAIMS;
     }
-    /* Subtract from now rather than add to exp: no overflow near LONG_MAX. */
-    if (now - cfg->leeway >= exp) {
-        return TODO_JWT_EXPIRED;
-    }
-    /* A token issued in the future (beyond the leeway) was not issued by
-     * a server with a sane clock, nor by us: not valid yet either. */
-    if ((nbf && now + cfg->leeway < nbf) || (iat && now + cfg->leeway < iat)) {
-        return TODO_JWT_NOT_YET_VALID;
+    err = todo_jwt_check_times(cfg, now, exp, nbf, iat);
+    if (err != TODO_JWT_OK) {
+        return err;
     }
     if (cfg->issuer) {
         const char *iss = jwt_get_grant(jwt, "iss");
@@ -192,6 +203,7 @@ static todo_jwt_error_t check_claims(apr_pool_t *p,
     out->jti = jti ? apr_pstrdup(p, jti) : NULL;
     out->iat = iat;
     out->exp = exp;
+    out->nbf = nbf;
     return TODO_JWT_OK;
 }
 

@@ -63,8 +63,9 @@ typedef struct todo_claims_t {
     const char *sub; /**< user id */
     const char *sid; /**< login session id */
     const char *jti; /**< token id */
-    long iat;
+    long iat;        /**< 0: none */
     long exp;
+    long nbf; /**< 0: none */
 } todo_claims_t;
 
 /** Why a token was refused: a stable word for logs and metrics. */
@@ -104,5 +105,14 @@ apr_status_t todo_jwt_sign(apr_pool_t *p, const todo_jwt_config_t *cfg,
 apr_status_t todo_jwt_verify(apr_pool_t *p, const todo_jwt_config_t *cfg,
                              const char *token, long now,
                              todo_claims_t *pclaims, todo_jwt_error_t *perr);
+
+/**
+ * The checks of a token's times at @a now, with the configured leeway:
+ * TODO_JWT_EXPIRED at or after exp, TODO_JWT_NOT_YET_VALID before nbf or
+ * iat (0: absent), else TODO_JWT_OK. Part of todo_jwt_verify(), which
+ * applies it after the signature and before iss/aud.
+ */
+todo_jwt_error_t todo_jwt_check_times(const todo_jwt_config_t *cfg, long now,
+                                      long exp, long nbf, long iat);
 
 #endif /* TODO_JWT_H */
