@@ -18,6 +18,7 @@ SERIAL = {
     "test_650_login_timing.py": "compares response times",
     "test_740_stream_capacity.py": "the API's latency beside held streams",
     "test_815_db_outage_under_load.py": "a load through an outage",
+    "test_830_crash_and_restart.py": "a load through a crash and a restart",
     "test_990_soak.py": "a sustained load and its memory",
 }
 
