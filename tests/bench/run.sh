@@ -54,7 +54,10 @@
 #                              N requests were served after a 20 s warm-up;
 #                              prints httpd's RSS growth (target < 5 %)
 #   BENCH_WRITE_DOCS=1         put the tables into docs/performance.md
-#                              (between <!-- bench:begin/end --> markers)
+#                              (between <!-- bench:begin/end --> markers);
+#                              `run.sh --write-docs [results.md]` does only
+#                              that, from the last run's build/bench/
+#                              results.md (or the file named)
 #   KEEP=1                     keep the work directory (/tmp/mod_todo-bench.*)
 #
 # The tables go to stdout and to build/bench/results.md; wrk's own output
@@ -63,6 +66,39 @@
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
+
+# write_docs RESULTS: RESULTS' tables replace what is between the markers
+# in docs/performance.md (a "## Latest run" section at the end, added if
+# missing).
+write_docs() {
+    /usr/bin/python3 - docs/performance.md "$1" <<'PY'
+import re, sys
+doc, res = sys.argv[1:3]
+text = open(doc).read()
+tables = open(res).read().strip()
+begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+# The markers on lines of their own (the prose may name them).
+section = re.compile("^%s$.*?^%s$" % (begin, end), re.M | re.S)
+if not section.search(text):
+    text = text.rstrip("\n") + "\n\n## Latest run\n\n%s\n%s\n" % (begin, end)
+text = section.sub(lambda m: begin + "\n\n" + tables + "\n\n" + end, text, 1)
+open(doc, "w").write(text)
+PY
+    echo "run.sh: wrote the tables of $1 into docs/performance.md" >&2
+}
+
+# --write-docs [RESULTS]: only that, from an earlier run's tables (default
+# build/bench/results.md, the last run's), once its figures were judged.
+if [ "${1:-}" = --write-docs ]; then
+    res=${2:-build/bench/results.md}
+    [ -s "$res" ] || {
+        echo "run.sh: no $res: run the bench first" >&2
+        exit 1
+    }
+    write_docs "$res"
+    exit 0
+fi
+
 sh scripts/deps.sh serve build pgsql bench >&2 # wrk, the FastAPI peer
 make --no-print-directory build >/dev/null
 
@@ -576,18 +612,5 @@ if [ "$peer" = 1 ]; then
 fi
 
 if [ "${BENCH_WRITE_DOCS:-0}" = 1 ]; then
-    $py - "$top/docs/performance.md" "$results" <<'PY'
-import re, sys
-doc, res = sys.argv[1:3]
-text = open(doc).read()
-tables = open(res).read().strip()
-begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-# The markers on lines of their own (the prose may name them).
-section = re.compile("^%s$.*?^%s$" % (begin, end), re.M | re.S)
-if not section.search(text):
-    text = text.rstrip("\n") + "\n\n## Latest run\n\n%s\n%s\n" % (begin, end)
-text = section.sub(lambda m: begin + "\n\n" + tables + "\n\n" + end, text, 1)
-open(doc, "w").write(text)
-PY
-    echo "run.sh: wrote the tables into docs/performance.md" >&2
+    write_docs "$results"
 fi
