@@ -153,7 +153,7 @@ $(GLUE_BIN): $(GLUE_TEST_SRC) $(wildcard tests/glue/*.h) \
 FORMAT_FILES = $(wildcard mod_todo/*/*.c mod_todo/*/*.h mod_todo/core/*/*.c \
                mod_todo/core/*/*.h tests/unit/*.c tests/unit/*.h \
                tests/glue/*.c tests/glue/*.h tests/common/*.c tests/common/*.h \
-               tests/fuzz/*.c tests/fuzz/*.h)
+               tests/fuzz/*.c tests/fuzz/*.h tests/bench/bare/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:

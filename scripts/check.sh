@@ -23,7 +23,7 @@ echo "== clang-format"
 clang-format --dry-run --Werror mod_todo/*/*.c mod_todo/*/*.h \
     mod_todo/core/*/*.c mod_todo/core/*/*.h tests/unit/*.c tests/unit/*.h \
     tests/glue/*.c tests/glue/*.h tests/common/*.c tests/common/*.h \
-    tests/fuzz/*.c tests/fuzz/*.h || status=1
+    tests/fuzz/*.c tests/fuzz/*.h tests/bench/bare/*.c || status=1
 
 core_inc=$(for d in mod_todo/core/*/; do printf ' -I %s' "${d%/}"; done)
 

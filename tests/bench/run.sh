@@ -1,7 +1,9 @@
 #!/bin/sh
 # mod_todo benchmarks: wrk against a real httpd, every scenario next to the
-# trivial JSON handler (GET /healthz: routing + JSON, no database) measured
-# in the same run, so the ratio means something on a shared machine.
+# trivial JSON handler (GET /healthz: routing + JSON, no database) and next
+# to a bare httpd (same MPM, one module answering a fixed JSON body), both
+# measured in the same run, so the ratios mean something on a shared
+# machine.
 #
 #   tests/bench/run.sh [seconds] [connections]      (default: 10 64)
 #
@@ -10,7 +12,11 @@
 # one user, makes 1,000 tasks for it, warms up, then runs wrk -t2 --latency
 # (keep-alive) per scenario:
 #
-#   trivial        GET /healthz: the ceiling (no database, no token)
+#   bare           GET /healthz on the bare httpd: the ceiling of httpd
+#                  itself on this machine (tests/bench/bare/: mod_bare,
+#                  built here with apxs, the same event MPM shape and
+#                  keep-alive settings as the mod_todo instance; no mod_todo)
+#   trivial        GET /healthz: mod_todo's ceiling (no database, no token)
 #   auth_me        GET /auth/me: token check + session/user lookup
 #   task_get       GET /tasks/{id}
 #   task_list      GET /tasks?page_size=10 (10 of the user's 1,000)
@@ -24,11 +30,14 @@
 #                  bcrypt hash at $BCRYPT_COST (timed here with Python's
 #                  crypt, the same libcrypt as the module)
 #   trivial_again  GET /healthz again: how far the machine wandered
+#   bare_again     the bare httpd again
 #
 # Each row: requests/s, p50, p99, non-2xx, socket errors, requests/s as a
-# share of the ceiling (the mean of trivial and trivial_again), p99 as a
-# multiple of the trivial p99 (same mean), and httpd's total RSS (every
-# process of its session) before and after the scenario.
+# share of the trivial handler's (the mean of trivial and trivial_again),
+# p99 as a multiple of the trivial p99 (same mean), the same two against
+# the bare httpd (the mean of bare and bare_again), and httpd's total RSS
+# (every process of its session; the bare httpd's on its rows) before and
+# after the scenario.
 #
 # Environment:
 #   BENCH_DBS="sqlite3 pgsql"  databases to run on
@@ -45,14 +54,51 @@
 #                              N requests were served after a 20 s warm-up;
 #                              prints httpd's RSS growth (target < 5 %)
 #   BENCH_WRITE_DOCS=1         put the tables into docs/performance.md
-#                              (between <!-- bench:begin/end --> markers)
+#                              (between <!-- bench:begin/end --> markers);
+#                              `run.sh --write-docs [results.md]` does only
+#                              that, from the last run's build/bench/
+#                              results.md (or the file named)
 #   KEEP=1                     keep the work directory (/tmp/mod_todo-bench.*)
 #
 # The tables go to stdout and to build/bench/results.md; wrk's own output
-# for every scenario to build/bench/<db>/.
+# for every scenario to build/bench/<db>/, mod_bare.so and its apxs log to
+# build/bench/bare/.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
+
+# write_docs RESULTS: RESULTS' tables replace what is between the markers
+# in docs/performance.md (a "## Latest run" section at the end, added if
+# missing).
+write_docs() {
+    /usr/bin/python3 - docs/performance.md "$1" <<'PY'
+import re, sys
+doc, res = sys.argv[1:3]
+text = open(doc).read()
+tables = open(res).read().strip()
+begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+# The markers on lines of their own (the prose may name them).
+section = re.compile("^%s$.*?^%s$" % (begin, end), re.M | re.S)
+if not section.search(text):
+    text = text.rstrip("\n") + "\n\n## Latest run\n\n%s\n%s\n" % (begin, end)
+text = section.sub(lambda m: begin + "\n\n" + tables + "\n\n" + end, text, 1)
+open(doc, "w").write(text)
+PY
+    echo "run.sh: wrote the tables of $1 into docs/performance.md" >&2
+}
+
+# --write-docs [RESULTS]: only that, from an earlier run's tables (default
+# build/bench/results.md, the last run's), once its figures were judged.
+if [ "${1:-}" = --write-docs ]; then
+    res=${2:-build/bench/results.md}
+    [ -s "$res" ] || {
+        echo "run.sh: no $res: run the bench first" >&2
+        exit 1
+    }
+    write_docs "$res"
+    exit 0
+fi
+
 sh scripts/deps.sh serve build pgsql bench >&2 # wrk, the FastAPI peer
 make --no-print-directory build >/dev/null
 
@@ -139,56 +185,152 @@ wrk_summary() {
     ' "$1"
 }
 
-# measure NAME CONNS URL [wrk args...]: one wrk run against server $pid,
-# appends "NAME rps p50 p99 non2xx sockerrs requests rss0 rss1" to
-# $dir/results.
+# measure NAME CONNS URL [wrk args...]: one wrk run against server $pid
+# (or $srv when set), appends "NAME rps p50 p99 non2xx sockerrs requests
+# rss0 rss1" to $dir/results.
 measure() {
     name=$1
     c=$2
     url=$3
     shift 3
-    r0=$(rss "$pid")
+    r0=$(rss "${srv:-$pid}")
     wrk -t$threads -c"$c" -d"${dur}s" --latency "$@" "$url" >"$dir/$name.out"
-    r1=$(rss "$pid")
+    r1=$(rss "${srv:-$pid}")
     echo "$name $(wrk_summary "$dir/$name.out") $r0 $r1" >>"$dir/results"
 }
 
-# table FILE: the Markdown table of a results file.
+# table FILE: the Markdown table of a results file: each row against the
+# trivial handler (the mean of the trivial rows) and against the bare
+# httpd (the mean of the bare rows).
 table() {
     awk '
+        function ratio(v, c) { return c ? sprintf("%.0f%%", 100 * v / c) : "-" }
+        function times(v, c) { return c ? sprintf("%.1f×", v / c) : "-" }
         NR == FNR && $1 ~ /^trivial/ { ceil += $2; p99 += $4; n++; next }
+        NR == FNR && $1 ~ /^bare/ { bceil += $2; bp99 += $4; bn++; next }
         NR == FNR { next }
         FNR == 1 {
             if (n) { ceil /= n; p99 /= n }
-            print "| scenario | requests/s | p50 | p99 | non-2xx | socket errors | vs trivial | p99 vs trivial | RSS MiB before → after |"
-            print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+            if (bn) { bceil /= bn; bp99 /= bn }
+            print "| scenario | requests/s | p50 | p99 | non-2xx | socket errors | vs trivial | p99 vs trivial | vs bare | p99 vs bare | RSS MiB before → after |"
+            print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         }
         {
-            printf "| %s | %.0f | %.2fms | %.2fms | %d | %d | %s | %s | %s → %s |\n",
-                $1, $2, $3, $4, $5, $6,
-                ceil ? sprintf("%.0f%%", 100 * $2 / ceil) : "-",
-                p99 ? sprintf("%.1f×", $4 / p99) : "-", $8, $9
+            printf "| %s | %.0f | %.2fms | %.2fms | %d | %d | %s | %s | %s | %s | %s → %s |\n",
+                $1, $2, $3, $4, $5, $6, ratio($2, ceil), times($4, p99),
+                ratio($2, bceil), times($4, bp99), $8, $9
         }
     ' "$1" "$1"
+}
+
+# drift FILE: how far the machine wandered between the first and the last
+# row of each ceiling (trivial → trivial_again, bare → bare_again).
+drift() {
+    awk '
+        { rps[$1] = $2 }
+        END {
+            line = ""
+            split("trivial bare", k, " ")
+            for (i = 1; i <= 2; i++) {
+                a = rps[k[i]]; b = rps[k[i] "_again"]
+                if (!a || !b) continue
+                d = 100 * (b - a) / a
+                if (d > 15 || d < -15) wide = 1
+                line = line sprintf("%s%s %.0f → %.0f requests/s (%+.0f%%)",
+                    line == "" ? "" : ", ", k[i], a, b, d)
+            }
+            if (line == "") exit
+            printf "First → last: %s%s.\n", line,
+                wide ? "; more than 15 % apart: the machine was busy, the ratios are rough" : ""
+        }
+    ' "$1"
 }
 
 # Where a scenario had non-2xx answers or socket errors, say what the
 # server logged about them: the statuses in its access log, and the event
 # MPM running out of worker threads (it then closes keep-alive connections
 # that become readable instead of queueing them: wrk counts a read error
-# and reconnects).
+# and reconnects). The bare httpd keeps no access log: only the latter.
 explain_errors() {
     awk '$9 !~ /^2/ { n[$6 " " $9]++ } END { for (k in n) print k, n[k] }' \
         "$1/logs/access.log" | sort | while read -r method status n; do
         echo "- non-2xx in the access log: ${method#\"} → $status: $n"
     done
-    busy=$(grep -c 'AH00484\|AH10159' "$1/logs/error.log" || true)
-    if [ "$busy" -gt 0 ]; then
+    for log in "$1/logs/error.log" "$bare/logs/error.log"; do
+        busy=$(grep -c 'AH00484\|AH10159' "$log" || true)
+        [ "$busy" -gt 0 ] || continue
+        case "$log" in "$bare"/*) who="the bare httpd" ;; *) who=httpd ;; esac
         echo "- socket errors: wrk's read errors are keep-alive connections" \
-            "httpd closed for want of an idle worker thread in their" \
+            "$who closed for want of an idle worker thread in their" \
             "process ($busy × AH00484/AH10159 in its error log; event MPM" \
             "${PROCS:-2}×${THREADS:-64} threads for $conns connections)."
+    done
+}
+
+# The bare httpd (tests/bench/bare/): mod_bare built with apxs into
+# $out/bare, -O2 and the warnings mod_todo is built with (apxs.mk's
+# WERROR_CFLAGS).
+build_bare() {
+    mkdir -p "$out/bare"
+    cp tests/bench/bare/mod_bare.c "$out/bare/"
+    wc=""
+    for f in -O2 -Wall -Wextra -Werror -Wmissing-prototypes \
+        -Wstrict-prototypes -Wshadow -Wformat=2 -Wvla -Wwrite-strings \
+        -Wnull-dereference -Wformat-security; do
+        wc="$wc -Wc,$f"
+    done
+    # shellcheck disable=SC2086 # wc is words
+    (cd "$out/bare" && apxs -c $wc mod_bare.c >apxs.log 2>&1) || {
+        cat "$out/bare/apxs.log" >&2
+        exit 1
+    }
+}
+
+# start_bare: its instance in $bare, started in its own session like the
+# mod_todo instances; sets bare_pid and BARE (its base URL). Its event MPM
+# shape and connection settings are the mod_todo instance's, taken line
+# for line from the templates scripts/instance.sh fills in.
+start_bare() {
+    bare=$work/bare
+    mkdir -p "$bare/logs" "$bare/run" "$bare/htdocs"
+    chmod 755 "$bare"
+    if [ "$(id -u)" = 0 ]; then
+        user=www-data group=www-data # as scripts/instance.sh
+    else
+        user=$(id -un) group=$(id -gn)
     fi
+    {
+        grep -E '^(StartServers|ThreadsPerChild|MaxRequestWorkers|MinSpareThreads|MaxSpareThreads) ' \
+            conf/httpd.conf.in
+        grep -E '^(Timeout|KeepAlive|KeepAliveTimeout|MaxKeepAliveRequests) ' \
+            conf/todo-limits.conf.in
+    } | sed -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-64}|g" \
+        -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-64}))|g" >"$bare/shape.conf"
+    if [ "$(grep -c "^[A-Za-z]" "$bare/shape.conf")" -lt 8 ] ||
+        grep -q @ "$bare/shape.conf"; then
+        echo "run.sh: the MPM and keep-alive lines of conf/httpd.conf.in" \
+            "and conf/todo-limits.conf.in are not as start_bare expects:" >&2
+        cat "$bare/shape.conf" >&2
+        exit 1
+    fi
+    bare_port=$(free_port)
+    sed -e "s|@DIR@|$bare|g" -e "s|@LISTEN@|127.0.0.1:$bare_port|g" \
+        -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
+        -e "s|@MODDIR@|$(apxs -q LIBEXECDIR)|g" \
+        -e "s|@MODULE@|$out/bare/.libs/mod_bare.so|g" \
+        tests/bench/bare/httpd.conf.in >"$bare/httpd.conf"
+    BARE=http://127.0.0.1:$bare_port
+    setsid "$httpd" -f "$bare/httpd.conf" -DFOREGROUND &
+    bare_pid=$!
+    pids="$pids $bare_pid"
+    wait_up "$BARE"
+}
+
+# measure_bare NAME: the trivial scenario's wrk run against the bare httpd.
+measure_bare() {
+    srv=$bare_pid
+    measure "$1" "$conns" "$BARE/healthz"
+    unset srv
 }
 
 # Seconds one bcrypt hash takes at cost $1 (the best of three).
@@ -327,6 +469,13 @@ bench() {
     # (on PostgreSQL each one starts a server process), then measure.
     wrk -t1 -c8 -d2s "$B/healthz" >/dev/null
     wrk -t2 -c"$conns" -d3s -H "$auth" "$B/tasks/$task_id" >/dev/null
+    # The two ceilings answer the same body (mod_bare.c).
+    if [ "$(curl -fsS "$BARE/healthz")" != "$(curl -fsS "$B/healthz")" ]; then
+        echo "run.sh: the bare httpd's GET /healthz body is not mod_todo's" >&2
+        exit 1
+    fi
+    wrk -t2 -c"$conns" -d2s "$BARE/healthz" >/dev/null
+    measure_bare bare
     measure trivial "$conns" "$B/healthz"
     measure auth_me "$conns" "$B/auth/me" -H "$auth"
     measure task_get "$conns" "$B/tasks/$task_id" -H "$auth"
@@ -339,11 +488,14 @@ bench() {
     measure login "$login_conns" "$B/auth/login" --timeout 60s -s "$dir/login.lua"
     dur=$secs
     measure trivial_again "$conns" "$B/healthz"
+    measure_bare bare_again
 
     {
         echo "### mod_todo, $db"
         echo
         table "$dir/results"
+        echo
+        drift "$dir/results"
         echo
         awk -v cores="$cores" -v h="$hash" -v cost="$cost" -v c="$login_conns" \
             -v d="$login_secs" '
@@ -433,13 +585,19 @@ bench_peer() {
     } | show
 }
 
+build_bare
 {
     echo "Run of $(date -u +%Y-%m-%d) (UTC): $cores cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo));" \
         "wrk -t$threads -c$conns -d${secs}s --latency, keep-alive (login: -c$login_conns -d${login_secs}s);" \
         "event MPM ${PROCS:-2}×${THREADS:-64} (processes × threads); bcrypt cost $cost;" \
         "databases: ${BENCH_DBS:-sqlite3 pgsql}; peer: $([ "$peer" = 1 ] && echo yes || echo no)."
     echo
+    echo "bare and bare_again: GET /healthz on a bare httpd (tests/bench/bare/:" \
+        "one module answering a fixed 15-byte JSON body, same MPM shape and" \
+        "keep-alive settings, no mod_todo, no logs); its RSS on its rows."
+    echo
 } | show
+start_bare
 dbs=${BENCH_DBS:-sqlite3 pgsql}
 for db in $dbs; do
     bench "$db"
@@ -454,18 +612,5 @@ if [ "$peer" = 1 ]; then
 fi
 
 if [ "${BENCH_WRITE_DOCS:-0}" = 1 ]; then
-    $py - "$top/docs/performance.md" "$results" <<'PY'
-import re, sys
-doc, res = sys.argv[1:3]
-text = open(doc).read()
-tables = open(res).read().strip()
-begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-# The markers on lines of their own (the prose may name them).
-section = re.compile("^%s$.*?^%s$" % (begin, end), re.M | re.S)
-if not section.search(text):
-    text = text.rstrip("\n") + "\n\n## Latest run\n\n%s\n%s\n" % (begin, end)
-text = section.sub(lambda m: begin + "\n\n" + tables + "\n\n" + end, text, 1)
-open(doc, "w").write(text)
-PY
-    echo "run.sh: wrote the tables into docs/performance.md" >&2
+    write_docs "$results"
 fi
