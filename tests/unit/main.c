@@ -40,9 +40,10 @@ int main(void)
         test_todo_task_store_run,   test_todo_ratelimit_run,
         test_todo_ratelimit_db_run, test_todo_metrics_run,
         test_todo_events_run,       test_todo_event_wire_run,
-        test_todo_openapi_run,      test_todo_ws_run,
-        test_todo_writer_run,       test_todo_stream_admit_run,
-        test_todo_stream_run,       test_todo_httpd_conf_run,
+        test_todo_event_store_run,  test_todo_openapi_run,
+        test_todo_ws_run,           test_todo_writer_run,
+        test_todo_stream_admit_run, test_todo_stream_run,
+        test_todo_httpd_conf_run,
     };
 
     return ts_run_groups("unit", suites, sizeof(suites) / sizeof(suites[0]),
