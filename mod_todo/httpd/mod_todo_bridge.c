@@ -17,11 +17,13 @@
  * would then lose one.
  *
  * A listener that was not listening for a while (its connection cut,
- * PostgreSQL away, a takeover of the lease) missed notifications: once it
+ * PostgreSQL away, a takeover of the lease, the server's start: streams
+ * are served before the first LISTEN) missed notifications: once it
  * listens again, it reads the events made since the last moment one was
- * known healthy (in shared memory, so the next holder knows it too),
- * minus a margin for transactions in flight then and for the servers'
- * clocks, and appends those the ring does not hold yet. Revocations keep
+ * known healthy (in shared memory, so the next holder knows it too; at
+ * first, when the server started), minus a margin for transactions in
+ * flight then and for the servers' clocks, and appends those the ring
+ * does not hold yet. Revocations keep
  * their own messages (todo_event_wire.h): they need not be durable.
  *
  * The listener also prunes the events table. On SQLite, which has no
@@ -208,48 +210,52 @@ static int append(listener_t *l, apr_pool_t *p, const apr_int64_t *ids, int n,
     return 1;
 }
 
-/* Which task events does the ring hold? Into l->recent. */
+/* Which task events does the ring hold? Into l->recent. Each record is
+ * read into a scratch pool of its own: @a p holds the caller's ids (and,
+ * for the listener's own pool, its connection). */
 static void ring_ids(listener_t *l, apr_pool_t *p)
 {
     todo_events_t *ev = todo_shared_events();
+    apr_pool_t *scratch;
     int attempt;
 
+    apr_pool_create(&scratch, p);
     for (attempt = 0; attempt < 8; ++attempt) {
         todo_events_cursor_t cur;
         todo_event_t e;
         apr_status_t rv;
 
         todo_events_cursor_tail(ev, &cur);
-        while (APR_SUCCESS == (rv = todo_events_next(ev, &cur, p, &e))) {
+        while (APR_SUCCESS == (rv = todo_events_next(ev, &cur, scratch, &e))) {
             if (e.kind == TODO_EVENT_TASK) {
                 remember(l, (apr_int64_t)e.id);
             }
-            apr_pool_clear(p);
+            apr_pool_clear(scratch);
         }
         if (rv == APR_EOF) {
-            return;
+            break;
         }
         /* Overwritten as we read: the ring moves fast; again. */
     }
+    apr_pool_destroy(scratch);
 }
 
 /* After a gap: append the events made since the last healthy moment
- * (minus the margin) that the ring does not hold. */
+ * (minus the margin) that the ring does not hold. @a p is scratch, for
+ * this catch-up only. */
 static int catch_up(listener_t *l, apr_pool_t *p)
 {
     apr_time_t healthy = todo_shared_listener_last_healthy();
     apr_time_t sent = apr_time_now();
     apr_array_header_t *ids;
     apr_int64_t *todo;
+    apr_pool_t *page;
     apr_status_t rv;
-    int i, n = 0;
+    int i, n = 0, ok = 1;
 
     apr_pool_clear(l->recent_pool);
     l->recent = apr_hash_make(l->recent_pool);
     l->recent_until = sent + DEDUPE_FOR;
-    if (!healthy) {
-        return 1; /* this server's first listener: nothing was missed */
-    }
     rv = todo_event_ids_since(l->db, p,
                               apr_time_as_msec(healthy - CATCHUP_MARGIN),
                               CATCHUP_MAX + 1, &ids);
@@ -273,11 +279,16 @@ static int catch_up(listener_t *l, apr_pool_t *p)
             todo[n++] = id;
         }
     }
-    for (i = 0; i < n; i += TODO_EVENT_PAGE) {
-        if (!append(l, p, todo + i,
-                    n - i < TODO_EVENT_PAGE ? n - i : TODO_EVENT_PAGE, 1)) {
-            return 0;
-        }
+    /* A page of events in memory at a time. */
+    apr_pool_create(&page, p);
+    for (i = 0; ok && i < n; i += TODO_EVENT_PAGE) {
+        ok = append(l, page, todo + i,
+                    n - i < TODO_EVENT_PAGE ? n - i : TODO_EVENT_PAGE, 1);
+        apr_pool_clear(page);
+    }
+    apr_pool_destroy(page);
+    if (!ok) {
+        return 0;
     }
     if (n) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, log_server,
@@ -288,11 +299,14 @@ static int catch_up(listener_t *l, apr_pool_t *p)
     return 1;
 }
 
+/* Connect (into a pool of @a p's), LISTEN, and catch up. */
 static int listen_on(listener_t *l, apr_pool_t *p)
 {
     PGresult *res = NULL;
+    apr_pool_t *scratch;
     apr_time_t sent;
     apr_status_t rv;
+    int ok;
 
     /* Ask first: opening through apr_dbd logs each failure as an error,
      * and PostgreSQL may be away for a while. */
@@ -332,8 +346,12 @@ static int listen_on(listener_t *l, apr_pool_t *p)
     }
     PQclear(res);
     /* Listening from before the catch-up reads: what commits meanwhile is
-     * in both, and the notifications of what it appended are skipped. */
-    if (!catch_up(l, p)) {
+     * in both, and the notifications of what it appended are skipped.
+     * (Its memory goes with it: @a p lives as long as the thread.) */
+    apr_pool_create(&scratch, p);
+    ok = catch_up(l, scratch);
+    apr_pool_destroy(scratch);
+    if (!ok) {
         return 0;
     }
     l->warned = 0;

@@ -130,6 +130,10 @@ const char *todo_shared_post_config(server_rec *s, apr_size_t backlog)
     }
     /* Event ids start at the time: ids from before are never current. */
     todo_events_init(events, backlog, (uint64_t)apr_time_now());
+    /* No stream of this server is older than now: a listener that
+     * starts later (PostgreSQL) catches up on what was committed since,
+     * which a stream opened meanwhile is owed. */
+    shared->listener_healthy = (int64_t)apr_time_now();
     shared->events_size = backlog;
     shared->layout = LAYOUT;
     return init_lock(&shared->events_lock);

@@ -79,8 +79,10 @@ void todo_shared_publish_committed(void *ctx, apr_int64_t id, const char *user,
  */
 void todo_shared_listener_healthy(apr_time_t t);
 
-/** @return when a listener of this server was last healthy; 0: never
- * (this server has just started: there is nothing to catch up) */
+/** @return when a listener of this server was last healthy, or, until
+ * one was, when the segment was made (the server started: no stream is
+ * older, and what was committed since is owed to those opened before
+ * the first listener listens) */
 apr_time_t todo_shared_listener_last_healthy(void);
 
 /**

@@ -261,11 +261,16 @@ static void test_committed_events_go_to_the_ring(void **state)
 }
 
 /* When the listener was last healthy outlives the process (a takeover);
- * 0 at a server's first start. */
+ * at a server's first start, when its segment was made: a stream opened
+ * before the first listener listens is owed what was committed since
+ * (PostgreSQL: test_720_11 lost its first event to that gap). */
 static void test_listener_health_is_shared(void **state)
 {
+    apr_time_t made = todo_shared_listener_last_healthy();
+
     (void)state;
-    assert_int_equal(0, todo_shared_listener_last_healthy());
+    assert_true(made > 0 && made <= apr_time_now());
+    assert_true(apr_time_now() - made < apr_time_from_sec(60));
     todo_shared_listener_healthy(TS_NOW);
     assert_int_equal(TS_NOW, todo_shared_listener_last_healthy());
 }
