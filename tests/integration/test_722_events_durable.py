@@ -5,6 +5,7 @@ once, in id order -- what the database holds, no more, no less -- and then
 the live ones; and pruning (TodoEventRetention) moves the watermark, below
 which a resume is told to start afresh. On both databases."""
 
+import itertools
 import json
 import threading
 import time
@@ -49,10 +50,35 @@ def read_until(sse, title, timeout=20):
 def assert_exactly(got, want_ids):
     """@got (from read_until) is exactly the events @want_ids, in order."""
     ids = [i for i, _ in got]
-    assert ids == sorted(set(ids)), "repeated or out of order: %s" % ids
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    assert not repeated, "sent more than once: %s" % repeated[:20]
+    assert ids == sorted(ids), "out of order: %s" % ids
     missing = sorted(set(want_ids) - set(ids))
     extra = sorted(set(ids) - set(want_ids))
-    assert ids == want_ids, "missing %s, extra %s" % (missing, extra)
+    assert ids == want_ids, "missing %s, extra %s (of %d)" % (
+        missing[:20], extra[:20], len(want_ids))
+
+
+def wait_listening(e, timeout=15):
+    """Until task events written now reach @e's streams live: on
+    PostgreSQL its listener LISTENs, and has caught up on what was written
+    before (so what a resume gets after this, from before, comes from its
+    reading the table). A probe user's write, again until its stream has
+    it. (SQLite: at once.)"""
+    _, tokens, _ = e.new_session()
+    token = tokens["access_token"]
+    probe = Sse(e, token)
+    deadline = time.time() + timeout
+    try:
+        for k in itertools.count():
+            e.post("/tasks", token, json={"title": "probe%d" % k})
+            try:
+                read_until(probe, "probe%d" % k, timeout=1)
+                return
+            except AssertionError:
+                assert time.time() < deadline, "no listener"
+    finally:
+        probe.close()
 
 
 def new_env(name):
@@ -132,6 +158,7 @@ def test_todo_722_01_resume_after_a_stop_and_start():
         e.patch("/tasks/" + task["id"], token, json={"status": "completed"})
         e.stop()
         assert e.start() == 0
+        wait_listening(e)
         e.post("/tasks", token, json={"title": "five"})
         again = Sse(e, token, headers={"Last-Event-ID": str(first)})
         try:
@@ -182,6 +209,7 @@ def test_todo_722_02_resume_after_kill9_under_writes():
         sse.close()
         assert len(w.acked) > 10, "the load did not run"
         assert e.start() == 0
+        wait_listening(e)
         again = Sse(e, token, headers={"Last-Event-ID": str(first)})
         try:
             assert again.status == 200
@@ -237,6 +265,7 @@ def test_todo_722_03_pruned_events_reset_a_resume_from_before_them():
             assert time.time() < deadline, "not pruned at the start"
             time.sleep(0.2)
         assert stored_ids(e, user["id"]) == ids[3:]
+        wait_listening(e)
         # From below the watermark: what it missed is gone.
         old = Sse(e, token, headers={"Last-Event-ID": str(ids[1])})
         try:
