@@ -14,7 +14,9 @@
 # (keep-alive):
 #
 #   trivial        GET /healthz: routing + JSON, no database
-#   task_create    POST /tasks
+#   task_create    POST /tasks (one user: on PostgreSQL one user's writes
+#                  commit one at a time, by design)
+#   task_create_users  POST /tasks, each request as one of 64 users
 #   task_patch     PATCH /tasks/{random of the 1,000} {"status":"in_progress"}
 #   trivial_again  GET /healthz
 #
@@ -28,7 +30,8 @@
 # Tables to stdout and build/bench/compare.md, wrk's output to
 # build/bench/compare/<db>/.
 #
-# Environment: BENCH_DBS, BENCH_ROUNDS, BCRYPT_COST (12), PROCS and THREADS
+# Environment: BENCH_DBS, BENCH_ROUNDS, BCRYPT_COST (4: nothing measured
+# hashes, and 65 users register in each instance), PROCS and THREADS
 # (instance.sh's 2 x 64), KEEP=1 keeps the work directory.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -38,7 +41,7 @@ secs=${2:-10}
 conns=${3:-64}
 rounds=${BENCH_ROUNDS:-3}
 dbs=${BENCH_DBS:-sqlite3 pgsql}
-cost=${BCRYPT_COST:-12}
+cost=${BCRYPT_COST:-4}
 top=$(pwd)
 out=$top/build/bench/compare
 results=$top/build/bench/compare.md
@@ -65,12 +68,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-make --no-print-directory build >/dev/null
-mkdir -p "$work/base"
-git archive "$ref" | tar -x -C "$work/base"
-make --no-print-directory -C "$work/base" build >/dev/null
-rm -rf "$out"
-mkdir -p "$out"
 
 # one DB SIDE ROUND: start SIDE's instance (this or base), seed it,
 # measure, stop; appends "side round scenario rps p50 p99 non2xx errs" to
@@ -104,10 +101,19 @@ one() {
     token=$(register_login "$B")
     auth="Authorization: Bearer $token"
     $py "$top/tests/bench/seed.py" "$B" "$token" "$dir"
+    $py "$top/tests/bench/users.py" "$B" 64 "$dir"
     cat >"$dir/create.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"title": "created by wrk", "priority": "high"}'
+LUA
+    cat "$dir/tokens.lua" - >"$dir/users.lua" <<'LUA'
+local headers = {["Content-Type"] = "application/json"}
+local body = '{"title": "created by wrk", "priority": "high"}'
+request = function()
+    headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
+    return wrk.format("POST", "/api/v1/tasks", headers, body)
+end
 LUA
     cat "$dir/ids.lua" - >"$dir/patch.lua" <<'LUA'
 wrk.method = "PATCH"
@@ -119,10 +125,12 @@ end
 LUA
     wrk -t1 -c8 -d2s "$B/healthz" >/dev/null
     wrk -t1 -c8 -d2s -H "$auth" -s "$dir/create.lua" "$B/tasks" >/dev/null
-    for scenario in trivial task_create task_patch trivial_again; do
+    for scenario in trivial task_create task_create_users task_patch \
+        trivial_again; do
         case $scenario in
         trivial*) set -- "$B/healthz" ;;
         task_create) set -- -H "$auth" -s "$dir/create.lua" "$B/tasks" ;;
+        task_create_users) set -- -s "$dir/users.lua" "$B/tasks" ;;
         task_patch) set -- -H "$auth" -s "$dir/patch.lua" "$B/tasks" ;;
         esac
         f=$out/$db/$side-$round-$scenario.out
@@ -135,10 +143,11 @@ LUA
     [ -n "${KEEP:-}" ] || rm -rf "$dir"
 }
 
-# report DB: the Markdown tables of $work/$db.results.
+# report FILE: the Markdown tables of a database's results ("side round
+# scenario rps p50 p99 non2xx errs" lines).
 report() {
-    sort -k1,1 -k3,3 -k2,2n "$work/$1.results" | awk -v this="$this_rev" \
-        -v base="$base_rev" -v db="$1" '
+    sort -k1,1 -k3,3 -k2,2n "$1" | awk -v this="$this_rev" \
+        -v base="$base_rev" '
         function median(a, n,    i, j, t) {
             for (i = 2; i <= n; i++)
                 for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -159,27 +168,30 @@ report() {
                 s[k, n[k]] = rps[i] / ceil[side[i] " " round[i]]
                 q[k, n[k]] = p99[i]
             }
-            print "| build | scenario | requests/s | p99 | vs trivial | rounds |"
-            print "|---|---|---:|---:|---:|---:|"
+            print "| build | scenario | requests/s | p99 | vs trivial | its range | rounds |"
+            print "|---|---|---:|---:|---:|---:|---:|"
             split("this base", sides, " ")
-            split("trivial task_create task_patch trivial_again", scs, " ")
-            for (a = 1; a <= 2; a++) for (b = 1; b <= 4; b++) {
+            split("trivial task_create task_create_users task_patch trivial_again", scs, " ")
+            for (a = 1; a <= 2; a++) for (b = 1; b <= 5; b++) {
                 k = sides[a] " " scs[b]
                 if (!n[k]) continue
+                lo = hi = s[k, 1]
                 for (j = 1; j <= n[k]; j++) {
                     x[j] = r[k, j]; y[j] = s[k, j]; z[j] = q[k, j]
+                    if (y[j] < lo) lo = y[j]
+                    if (y[j] > hi) hi = y[j]
                 }
                 mr[k] = median(x, n[k]); ms[k] = median(y, n[k])
                 mq[k] = median(z, n[k])
-                printf "| %s (%s) | %s | %.0f | %.1fms | %.1f%% | %d |\n",
+                printf "| %s (%s) | %s | %.0f | %.1fms | %.1f%% | %.1f–%.1f%% | %d |\n",
                     sides[a], sides[a] == "this" ? this : base, scs[b],
-                    mr[k], mq[k], 100 * ms[k], n[k]
+                    mr[k], mq[k], 100 * ms[k], 100 * lo, 100 * hi, n[k]
             }
             print ""
             t = all / nall
             print "| scenario | this / base, share of trivial | per write, at the ceiling |"
             print "|---|---:|---:|"
-            for (b = 2; b <= 3; b++) {
+            for (b = 2; b <= 4; b++) {
                 a1 = ms["this " scs[b]]; b1 = ms["base " scs[b]]
                 if (!a1 || !b1) continue
                 printf "| %s | %.2f (%+.1f%%) | %+.0f µs (%.0f → %.0f µs) |\n",
@@ -192,6 +204,20 @@ report() {
                 t, nall, bad["this"], bad["base"]
         }'
 }
+
+# BENCH_REPORT=FILE: only print the tables of a saved run's results
+# (build/bench/compare/<db>/results).
+if [ -n "${BENCH_REPORT:-}" ]; then
+    report "$BENCH_REPORT"
+    exit 0
+fi
+
+make --no-print-directory build >/dev/null
+mkdir -p "$work/base"
+git archive "$ref" | tar -x -C "$work/base"
+make --no-print-directory -C "$work/base" build >/dev/null
+rm -rf "$out"
+mkdir -p "$out"
 
 {
     echo "Compare run of $(date -u +%Y-%m-%d) (UTC): this tree ($this_rev) against $ref ($base_rev);" \
@@ -220,7 +246,7 @@ for db in $dbs; do
     {
         echo "### $db"
         echo
-        report "$db"
+        report "$work/$db.results"
         echo
     } | tee -a "$results"
 done
