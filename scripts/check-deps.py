@@ -81,6 +81,7 @@ IMPLICIT = {
     "scripts/run.sh": ["apache2"],
     "tests/bench/run.sh": ["apache2"],
     "tests/bench/callgrind.sh": ["apache2"],
+    "tests/bench/compare.sh": ["apache2"],
     # scripts/pg.sh: "$bin/initdb" and the like, bin in PostgreSQL's tree
     "scripts/pg.sh": ["initdb", "pg_ctl", "createdb", "postgres"],
 }

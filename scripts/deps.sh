@@ -28,7 +28,8 @@
 #           (`dpkg-buildpackage -b -us -uc`, lintian; dh_apache2 comes with
 #           apache2-dev, in build) and test_965's private mounts (mount)
 #   fuzz    what `make fuzz` adds: clang-14 and its libFuzzer runtime
-#   bench   what tests/bench/ adds: wrk, valgrind (callgrind.sh) and the
+#   bench   what tests/bench/ adds: wrk, valgrind (callgrind.sh), git
+#           (compare.sh exports the build it compares with) and the
 #           FastAPI peer's packages
 #
 # With no SET: serve build ui pgsql test package (all that `make test`
@@ -75,7 +76,7 @@ binutils groff-base nodejs npm python3-pyflakes"
     fuzz)
         PACKAGES="$PACKAGES clang-14 libclang-rt-14-dev" ;;
     bench)
-        PACKAGES="$PACKAGES wrk valgrind python3 python3-requests
+        PACKAGES="$PACKAGES wrk valgrind git python3 python3-requests
 python3-websockets procps python3-fastapi python3-uvicorn python3-sqlmodel python3-sqlalchemy
 python3-jose python3-passlib python3-bcrypt python3-multipart python3-uvloop
 python3-httptools" ;;

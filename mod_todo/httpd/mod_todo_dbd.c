@@ -480,6 +480,10 @@ static void start_writer(apr_pool_t *pchild, server_rec *s, todo_srv_conf_t *sc,
     if (!db || todo_conf_group_commit(sc) < 1) {
         return;
     }
+    /* Committed task events go to the ring before the write lock is
+     * released: the ring has them in commit order (todo_event_store.h). */
+    db->event_sink = todo_shared_publish_committed;
+    db->event_sink_ctx = s;
     rv = todo_writer_create(&w, pchild, db, sc->write_lock,
                             (int)todo_conf_group_commit(sc));
     if (APR_SUCCESS != rv) {
@@ -546,6 +550,12 @@ static todo_db_t *wrap(request_rec *r, const todo_srv_conf_t *sc, ap_dbd_t *dbd)
     db->dialect = sc->dialect;
     db->write_lock = sc->write_lock;
     db->conn_pool = dbd->pool;
+    if (sc->dialect == TODO_DIALECT_SQLITE3) {
+        /* PostgreSQL's committed events reach the ring through the
+         * listener only (mod_todo_bridge.c). */
+        db->event_sink = todo_shared_publish_committed;
+        db->event_sink_ctx = r->server;
+    }
     apr_pool_userdata_get((void **)&state, CONN_STATE_KEY, dbd->pool);
     if (!state) {
         /* Once per pooled connection. */

@@ -26,7 +26,7 @@ APLOG_USE_MODULE(todo);
 #define RATE_SLOTS (UINT32_C(1) << 16)
 /* Live streams per user, counted in 2^16 buckets by a hash of the id. */
 #define USER_BUCKETS (1 << 16)
-#define LAYOUT 5 /* bump when the segment's layout changes */
+#define LAYOUT 6 /* bump when the segment's layout changes */
 
 typedef struct {
     uint64_t layout;
@@ -36,6 +36,8 @@ typedef struct {
     uint64_t next_msgid;         /* its message numbers */
     uint64_t leader;             /* the listening process and when it
                                   * last said so: lease_word() */
+    int64_t listener_healthy;    /* apr_time_t: todo_shared_listener_*() */
+    int64_t next_prune;          /* apr_time_t: todo_shared_prune_due() */
     todo_metrics_t metrics;
     uint32_t user_streams[USER_BUCKETS];
     uint32_t address_streams[USER_BUCKETS]; /* by client address */
@@ -128,6 +130,10 @@ const char *todo_shared_post_config(server_rec *s, apr_size_t backlog)
     }
     /* Event ids start at the time: ids from before are never current. */
     todo_events_init(events, backlog, (uint64_t)apr_time_now());
+    /* No stream of this server is older than now: a listener that
+     * starts later (PostgreSQL) catches up on what was committed since,
+     * which a stream opened meanwhile is owed. */
+    shared->listener_healthy = (int64_t)apr_time_now();
     shared->events_size = backlog;
     shared->layout = LAYOUT;
     return init_lock(&shared->events_lock);
@@ -202,8 +208,9 @@ static long futex(uint32_t *word, int op, uint32_t val,
     return syscall(SYS_futex, word, op, val, timeout, NULL, 0);
 }
 
-apr_status_t todo_shared_publish(todo_event_kind_t kind, const char *user,
-                                 const char *payload, apr_size_t len)
+apr_status_t todo_shared_publish(todo_event_kind_t kind, uint64_t id,
+                                 const char *user, const char *payload,
+                                 apr_size_t len)
 {
     apr_status_t rv;
     int err = pthread_mutex_lock(&shared->events_lock);
@@ -216,12 +223,51 @@ apr_status_t todo_shared_publish(todo_event_kind_t kind, const char *user,
     else if (err) {
         return APR_FROM_OS_ERROR(err);
     }
-    rv = todo_events_append(events, kind, user, payload, len, NULL);
+    rv = todo_events_append(events, kind, id, user, payload, len, NULL);
     pthread_mutex_unlock(&shared->events_lock);
     /* Every process's dispatcher waits on this word: not a private
      * futex. */
     futex(&events->wake, FUTEX_WAKE, INT_MAX, NULL);
     return rv;
+}
+
+void todo_shared_publish_committed(void *ctx, apr_int64_t id, const char *user,
+                                   const char *payload, apr_size_t len)
+{
+    apr_status_t rv =
+        todo_shared_publish(TODO_EVENT_TASK, (uint64_t)id, user, payload, len);
+
+    if (APR_SUCCESS != rv) {
+        /* Stored all the same: a resume from the database has it. */
+        ap_log_error(
+            APLOG_MARK, APLOG_WARNING, rv, ctx,
+            TODO_LOGNO(00043) "could not append event %" APR_INT64_T_FMT
+                              " to the event ring",
+            id);
+    }
+}
+
+void todo_shared_listener_healthy(apr_time_t t)
+{
+    __atomic_store_n(&shared->listener_healthy, (int64_t)t, __ATOMIC_RELEASE);
+}
+
+apr_time_t todo_shared_listener_last_healthy(void)
+{
+    return (apr_time_t)__atomic_load_n(&shared->listener_healthy,
+                                       __ATOMIC_ACQUIRE);
+}
+
+int todo_shared_prune_due(apr_time_t now, apr_interval_time_t period)
+{
+    int64_t next = __atomic_load_n(&shared->next_prune, __ATOMIC_ACQUIRE);
+
+    if ((int64_t)now < next) {
+        return 0;
+    }
+    return __atomic_compare_exchange_n(&shared->next_prune, &next,
+                                       (int64_t)(now + period), 0,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 void todo_shared_wake_all(void)

@@ -58,9 +58,39 @@ todo_rl_table_t *todo_shared_rates(void);
 /** @return the event ring */
 todo_events_t *todo_shared_events(void);
 
-/** Append an event (under the appenders' lock) and wake every waiter. */
-apr_status_t todo_shared_publish(todo_event_kind_t kind, const char *user,
-                                 const char *payload, apr_size_t len);
+/** Append an event (under the appenders' lock) and wake every waiter.
+ * @param id a task event's durable id, else 0 */
+apr_status_t todo_shared_publish(todo_event_kind_t kind, uint64_t id,
+                                 const char *user, const char *payload,
+                                 apr_size_t len);
+
+/**
+ * A todo_db_event_fn (todo_store.h): append a committed task event to the
+ * ring (SQLite: called by the store right after the commit, before the
+ * write lock is released). @a ctx is a server_rec, for the log.
+ */
+void todo_shared_publish_committed(void *ctx, apr_int64_t id, const char *user,
+                                   const char *payload, apr_size_t len);
+
+/**
+ * The listener (PostgreSQL) was healthy at @a t: its connection
+ * answered a query sent then, so every event committed before @a t was
+ * notified to it. Kept across the listener's processes (a takeover).
+ */
+void todo_shared_listener_healthy(apr_time_t t);
+
+/** @return when a listener of this server was last healthy, or, until
+ * one was, when the segment was made (the server started: no stream is
+ * older, and what was committed since is owed to those opened before
+ * the first listener listens) */
+apr_time_t todo_shared_listener_last_healthy(void);
+
+/**
+ * Is it time to prune the events table (once every @a period, one
+ * process of the server)? Claims the turn.
+ * @return 1 if the caller prunes now
+ */
+int todo_shared_prune_due(apr_time_t now, apr_interval_time_t period);
 
 /** @return the ring's wake word now, to wait on */
 uint32_t todo_shared_wake_word(void);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <apr_strings.h>
@@ -22,6 +23,7 @@
 #include "mod_todo_routes.h"
 #include "mod_todo_shared.h"
 #include "mod_todo_stream.h"
+#include "todo_event_store.h"
 #include "todo_json.h"
 #include "todo_log.h"
 #include "todo_stream.h"
@@ -202,46 +204,18 @@ void todo_stream_child_init(apr_pool_t *pchild, server_rec *s)
 
 /* ---- publishing ---- */
 
-static void publish(todo_req_t *req, todo_event_kind_t kind, const char *user,
-                    const char *payload, apr_size_t len)
+void todo_publish_revoke(todo_req_t *req, const char *user,
+                         todo_event_kind_t kind, const char *sid)
 {
-    apr_status_t rv = todo_shared_publish(kind, user, payload, len);
+    const char *payload = sid ? sid : "";
+    apr_size_t len = strlen(payload);
+    apr_status_t rv = todo_shared_publish(kind, 0, user, payload, len);
 
     if (APR_SUCCESS != rv) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, req->r,
                       TODO_LOGNO(00025) "could not publish an event");
     }
     todo_bridge_send(req, kind, user, payload, len);
-}
-
-void todo_publish_task(todo_req_t *req, const char *user, const char *type,
-                       const char *task, apr_size_t len)
-{
-    /* {"type": type, "task": task}, around the task's text as the
-     * response has it: the task is serialised once per write, and copied
-     * once here. */
-    static const char head[] = "{\"type\":\"", mid[] = "\",\"task\":";
-    apr_size_t tlen = strlen(type);
-    apr_size_t n = sizeof(head) - 1 + tlen + sizeof(mid) - 1 + len + 1;
-    char *text = apr_palloc(req->r->pool, n + 1), *o = text;
-
-    memcpy(o, head, sizeof(head) - 1);
-    o += sizeof(head) - 1;
-    memcpy(o, type, tlen);
-    o += tlen;
-    memcpy(o, mid, sizeof(mid) - 1);
-    o += sizeof(mid) - 1;
-    memcpy(o, task, len);
-    o += len;
-    *o++ = '}';
-    *o = '\0';
-    publish(req, TODO_EVENT_TASK, user, text, n);
-}
-
-void todo_publish_revoke(todo_req_t *req, const char *user,
-                         todo_event_kind_t kind, const char *sid)
-{
-    publish(req, kind, user, sid ? sid : "", sid ? strlen(sid) : 0);
 }
 
 /* ---- one stream ---- */
@@ -467,7 +441,7 @@ static int deliver(stream_t *st)
             else {
                 const char *msg = apr_psprintf(
                     st->scratch, "id: %" APR_UINT64_T_FMT "\ndata: %s\n\n",
-                    e.seq, e.payload);
+                    e.id, e.payload);
                 ok = send_raw(st, msg, strlen(msg));
             }
             break;
@@ -634,17 +608,99 @@ static const char *last_event_id(request_rec *r)
     return last;
 }
 
+/* Send @a events (todo_stored_event_t, read from the database for a
+ * resume) in one write; each becomes the client's last id. @return 0 if
+ * the client is gone. */
+static int send_stored(stream_t *st, apr_pool_t *p,
+                       const apr_array_header_t *events)
+{
+    struct iovec *vec;
+    apr_size_t len;
+    char *text;
+    int i;
+
+    if (!events->nelts) {
+        return 1;
+    }
+    vec = apr_palloc(p, (apr_size_t)events->nelts * sizeof(*vec));
+    for (i = 0; i < events->nelts; ++i) {
+        const todo_stored_event_t *ev =
+            &APR_ARRAY_IDX(events, i, todo_stored_event_t);
+        vec[i].iov_base = apr_psprintf(
+            p, "id: %" APR_INT64_T_FMT "\ndata: %s\n\n", ev->id, ev->payload);
+        vec[i].iov_len = strlen(vec[i].iov_base);
+        st->s.seen = (uint64_t)ev->id;
+    }
+    text = apr_pstrcatv(p, vec, (apr_size_t)events->nelts, &len);
+    return send_raw(st, text, len);
+}
+
+/*
+ * One page of the stored events of the stream's user after @a after, with
+ * a connection taken for just this moment. The page is read before the
+ * bounds: if nothing after @a after had been pruned when the bounds were
+ * read, nothing had when the page was. *preset: events the client has not
+ * had may be gone (pruned; or, on the @a first page, an id that was never
+ * given: todo_event_resume_check()).
+ */
+static apr_status_t read_page(stream_t *st, apr_pool_t *p, apr_int64_t after,
+                              int first, apr_array_header_t **pevents,
+                              int *preset)
+{
+    ap_dbd_t *dbd = NULL;
+    todo_db_t *db = todo_dbd_open(st->r, st->req->sc, &dbd);
+    apr_int64_t pruned = 0, last = 0;
+    apr_status_t rv;
+
+    *preset = 0;
+    if (!db) {
+        return TODO_EDB;
+    }
+    rv = todo_event_read_after(db, p, st->who.user->id, after, TODO_EVENT_PAGE,
+                               pevents);
+    if (APR_SUCCESS == rv) {
+        rv = todo_event_bounds(db, p, &pruned, &last);
+    }
+    todo_dbd_close(st->r, dbd);
+    if (APR_SUCCESS == rv) {
+        *preset = first ? todo_event_resume_check(after, pruned, last)
+                              == TODO_RESUME_RESET
+                        : after < pruned;
+    }
+    return rv;
+}
+
+static int send_reset(stream_t *st)
+{
+    static const char msg[] =
+        "event: reset\ndata: {\"type\":\"stream.reset\"}\n\n";
+
+    return send_raw(st, msg, sizeof(msg) - 1);
+}
+
 int todo_h_events(todo_req_t *req)
 {
     request_rec *r = req->r;
-    const char *last = last_event_id(r);
-    todo_events_cursor_t resume;
-    apr_int64_t last_id = 0;
-    int via_protocol, reset = last != NULL;
+    apr_array_header_t *events = NULL;
+    apr_pool_t *pages = NULL;
+    apr_int64_t after = 0;
+    todo_resume_t resume = todo_event_resume_parse(last_event_id(r), &after);
+    int via_protocol, reset = 0;
     stream_t *st;
     apr_status_t rv;
 
+    /* The ring is read from here on (stream_start), so what the database
+     * is read for below overlaps it: nothing falls between the two. */
     rv = stream_start(req, 0, &st, &via_protocol);
+    if (APR_SUCCESS == rv && !r->header_only && resume == TODO_RESUME_AFTER) {
+        apr_pool_create(&pages, r->pool);
+        if (APR_SUCCESS != read_page(st, pages, after, 1, &events, &reset)) {
+            rv = todo_req_fail_db(req);
+        }
+        if (reset) {
+            resume = TODO_RESUME_RESET;
+        }
+    }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
@@ -655,32 +711,35 @@ int todo_h_events(todo_req_t *req)
     if (r->header_only) {
         return OK; /* HEAD: these headers at once; no stream was counted */
     }
-    /* Resume after Last-Event-ID: from there if that is earlier than
-     * where the stream started reading; if later (events written while
-     * the token was checked), skip the task events up to it. */
-    if (last
-        && APR_SUCCESS == todo_parse_int64(last, 0, APR_INT64_MAX, &last_id)
-        && APR_SUCCESS
-               == todo_events_cursor_after(todo_shared_events(),
-                                           (uint64_t)last_id, &resume)) {
-        reset = 0;
-        if (resume.seq < st->cur.seq) {
-            st->cur = resume;
-        }
-        else {
-            st->s.seen = (uint64_t)last_id;
-        }
-    }
     if (!send_raw(st, "retry: 3000\n\n", 13)) {
         return OK;
     }
-    if (reset) {
-        /* Events since that id are no longer kept: start afresh. */
-        static const char msg[] =
-            "event: reset\ndata: {\"type\":\"stream.reset\"}\n\n";
-        if (!send_raw(st, msg, sizeof(msg) - 1)) {
-            return OK;
+    /* Events since that id are no longer kept: start afresh. */
+    if (resume == TODO_RESUME_RESET && !send_reset(st)) {
+        return OK;
+    }
+    if (resume == TODO_RESUME_AFTER) {
+        /* What the client missed, from the database, a page at a time;
+         * then the ring, skipping this user's events up to the last id
+         * sent (todo_stream_on_event()). */
+        st->s.seen = (uint64_t)after;
+        for (;;) {
+            if (!send_stored(st, pages, events)) {
+                return OK;
+            }
+            if (events->nelts < TODO_EVENT_PAGE) {
+                break;
+            }
+            after = (apr_int64_t)st->s.seen;
+            apr_pool_clear(pages);
+            if (APR_SUCCESS != read_page(st, pages, after, 0, &events, &reset)
+                || reset) {
+                /* The client resumes from what it has (and, if pruning
+                 * overtook this resume, starts with the reset then). */
+                return OK;
+            }
         }
+        apr_pool_destroy(pages);
     }
     stream_loop(st);
     return OK;

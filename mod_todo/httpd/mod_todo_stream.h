@@ -2,10 +2,14 @@
 
 /**
  * @file mod_todo_stream.h
- * @brief Realtime: publishing task events, and the GET /events (SSE)
- * and GET /ws (WebSocket) streams that deliver them.
+ * @brief Realtime: publishing revocations, and the GET /events (SSE)
+ * and GET /ws (WebSocket) streams that deliver events.
  *
- * Events go into the shared ring (mod_todo_shared.h). Each httpd child
+ * Events go into the shared ring (mod_todo_shared.h): task events once
+ * their write has committed (todo_event_store.h: on SQLite from the
+ * store, on PostgreSQL from the listener, mod_todo_bridge.c),
+ * revocations from here. An SSE stream that resumes reads the events it
+ * missed from the database first. Each httpd child
  * runs one dispatcher thread that sleeps on the ring's futex and, when
  * an event arrives, rings the eventfd of just that user's streams in
  * this process; a stream's own thread then reads the ring from its
@@ -24,12 +28,6 @@ void todo_stream_post_config(server_rec *s);
 
 /** child_init: start this process's dispatcher. */
 void todo_stream_child_init(apr_pool_t *pchild, server_rec *s);
-
-/** Publish {"type": @a type, "task": @a task} to @a user's streams,
- * @a task being the task's JSON text (@a len bytes), @a type a plain
- * word ("task.created"). Failures are logged, never the request's. */
-void todo_publish_task(todo_req_t *req, const char *user, const char *type,
-                       const char *task, apr_size_t len);
 
 /** End @a user's streams of session @a sid (NULL: all of them), or with
  * TODO_EVENT_REVOKE_OTHERS all but @a sid's. */

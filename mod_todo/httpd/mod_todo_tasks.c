@@ -3,8 +3,9 @@
 /**
  * @file mod_todo_tasks.c
  * @brief The /tasks routes: create, bulk create, list, get (with
- * If-None-Match), update and delete (with If-Match); each write publishes
- * its event.
+ * If-None-Match), update and delete (with If-Match); each write stores its
+ * event in its own transaction (todo_task_store.h), whence it reaches the
+ * owner's streams.
  */
 
 #include <string.h>
@@ -14,29 +15,25 @@
 #include <http_protocol.h>
 
 #include "mod_todo_routes.h"
-#include "mod_todo_stream.h"
 #include "todo_json.h"
 #include "todo_task_store.h"
 #include "todo_validate.h"
 
-/* Send one task with its ETag (and, for a create, its Location); with an
- * @a event type, publish it to the owner's streams too, from the same
- * text. */
+/* Send one task with its ETag (and, for a create, its Location): @a text
+ * is its JSON, made once by the write with its event (NULL: make it). */
 static int send_task(todo_req_t *req, int status, const todo_task_t *t,
-                     const char *event)
+                     const char *text, apr_size_t len)
 {
     request_rec *r = req->r;
-    apr_size_t len = 0;
-    const char *text = todo_task_json_text(r->pool, t, &len);
 
+    if (!text) {
+        text = todo_task_json_text(r->pool, t, &len);
+    }
     apr_table_setn(r->headers_out, "ETag", todo_task_etag(r->pool, t));
     if (status == HTTP_CREATED) {
         apr_table_setn(
             r->headers_out, "Location",
             apr_pstrcat(r->pool, req->mount, "/tasks/", t->id, NULL));
-    }
-    if (event && text) {
-        todo_publish_task(req, t->user_id, event, text, len);
     }
     return todo_send_body(req, status, text, len);
 }
@@ -78,7 +75,7 @@ int todo_h_task_create(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    return send_task(req, HTTP_CREATED, w->task, "task.created");
+    return send_task(req, HTTP_CREATED, w->task, w->text, w->len);
 }
 
 /* {"tasks": [TaskCreate, ...]} with 1 to 100 items, all validated before
@@ -132,11 +129,8 @@ static apr_status_t parse_bulk(todo_req_t *req, json_t *body,
 
 int todo_h_task_bulk(todo_req_t *req)
 {
-    apr_array_header_t *tasks = NULL;
-    todo_task_write_t *w;
+    todo_task_write_t *w = NULL;
     todo_task_input_t *in = NULL;
-    const char *text, **texts = NULL;
-    apr_size_t len = 0, *lens = NULL;
     json_t *body;
     apr_status_t rv;
     int n = 0;
@@ -156,17 +150,11 @@ int todo_h_task_bulk(todo_req_t *req)
     }
     if (APR_SUCCESS == rv) {
         rv = todo_req_write(req, todo_task_write, w);
-        tasks = w->tasks;
     }
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    text = todo_task_bulk_json_text(req->r->pool, tasks, &texts, &lens, &len);
-    for (n = 0; text && n < tasks->nelts; ++n) {
-        todo_publish_task(req, req->who->user->id, "task.created", texts[n],
-                          lens[n]);
-    }
-    return todo_send_body(req, HTTP_CREATED, text, len);
+    return todo_send_body(req, HTTP_CREATED, w->text, w->len);
 }
 
 int todo_h_task_list(todo_req_t *req)
@@ -227,7 +215,7 @@ int todo_h_task_get(todo_req_t *req)
         req->r->status = HTTP_NOT_MODIFIED;
         return OK;
     }
-    return send_task(req, HTTP_OK, t, NULL);
+    return send_task(req, HTTP_OK, t, NULL, 0);
 }
 
 int todo_h_task_update(todo_req_t *req)
@@ -255,13 +243,13 @@ int todo_h_task_update(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    return send_task(req, HTTP_OK, w->task, "task.updated");
+    return send_task(req, HTTP_OK, w->task, w->text, w->len);
 }
 
 int todo_h_task_delete(todo_req_t *req)
 {
     todo_task_write_t *w;
-    const char *id, *text;
+    const char *id;
     apr_status_t rv;
 
     rv = todo_req_target(req, &id);
@@ -274,10 +262,5 @@ int todo_h_task_delete(todo_req_t *req)
     if (APR_SUCCESS != rv) {
         return todo_send_error(req, rv);
     }
-    /* {"id": ...}: the id is a canonical UUID, nothing to escape. */
-    text =
-        apr_pstrcat(req->r->pool, "{\"" TODO_KEY_ID "\":\"", id, "\"}", NULL);
-    todo_publish_task(req, req->who->user->id, "task.deleted", text,
-                      strlen(text));
     return todo_send_no_content(req);
 }

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Shell helpers shared by tests/bench/run.sh and tests/bench/callgrind.sh
+# Shell helpers shared by tests/bench/run.sh, compare.sh and callgrind.sh
 # (sourced: POSIX sh, no side effects).
 
 # free_port: a free TCP port on 127.0.0.1.
@@ -25,4 +25,24 @@ register_login() {
         >/dev/null
     curl -fsS -X POST "$1/auth/login" -d 'username=bench&password=benchmark1' |
         /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+# wrk_summary FILE: "rps p50ms p99ms non2xx sockerrs requests"
+wrk_summary() {
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return v / 1000
+            if (v ~ /ms$/) return v + 0
+            if (v ~ /m$/) return v * 60000
+            if (v ~ /s$/) return v * 1000
+            return v + 0
+        }
+        $2 == "requests" && $3 == "in" { reqs = $1 }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        /Non-2xx/ { non2xx = $NF }
+        /Socket errors/ { errs = $4 + $6 + $8 + $10 }
+        END { printf "%s %.3f %.3f %d %d %d\n", rps, p50, p99, non2xx, errs, reqs }
+    ' "$1"
 }

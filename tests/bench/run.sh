@@ -165,26 +165,6 @@ rss() {
     ps -o rss= -s "$1" | awk '{ kb += $1 } END { printf "%.1f", kb / 1024 }'
 }
 
-# wrk_summary FILE: "rps p50ms p99ms non2xx sockerrs requests"
-wrk_summary() {
-    awk '
-        function ms(v) {
-            if (v ~ /us$/) return v / 1000
-            if (v ~ /ms$/) return v + 0
-            if (v ~ /m$/) return v * 60000
-            if (v ~ /s$/) return v * 1000
-            return v + 0
-        }
-        $2 == "requests" && $3 == "in" { reqs = $1 }
-        /Requests\/sec/ { rps = $2 }
-        $1 == "50%" { p50 = ms($2) }
-        $1 == "99%" { p99 = ms($2) }
-        /Non-2xx/ { non2xx = $NF }
-        /Socket errors/ { errs = $4 + $6 + $8 + $10 }
-        END { printf "%s %.3f %.3f %d %d %d\n", rps, p50, p99, non2xx, errs, reqs }
-    ' "$1"
-}
-
 # measure NAME CONNS URL [wrk args...]: one wrk run against server $pid
 # (or $srv when set), appends "NAME rps p50 p99 non2xx sockerrs requests
 # rss0 rss1" to $dir/results.

@@ -1,8 +1,8 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
-/* todo_wire_take on arbitrary messages (what another server's NOTIFY
- * could carry), fed one per line into one reassembler; then a check
- * that an event encoded from the input comes back whole. */
+/* todo_wire_take and todo_wire_event_id on arbitrary messages (what a
+ * NOTIFY could carry), fed one per line into one reassembler; then a
+ * check that an event encoded from the input comes back whole. */
 
 #include <string.h>
 
@@ -25,8 +25,16 @@ static void fuzz_one(apr_pool_t *p, const uint8_t *data, size_t size)
     for (line = apr_strtok(text, "\n", &last); line;
          line = apr_strtok(NULL, "\n", &last)) {
         apr_status_t rv = todo_wire_take(rs, p, line, &origin, &e);
+        apr_int64_t id = 0;
         FUZZ_ASSERT(rv == APR_SUCCESS || rv == APR_INCOMPLETE
                     || rv == APR_EINVAL);
+        /* A stored event's notification ("e<id>") is never a message, and
+         * its id is what it says. */
+        if (todo_wire_event_id(line, &id)) {
+            FUZZ_ASSERT(
+                rv == APR_EINVAL && id > 0
+                && !strcmp(line + 1, apr_psprintf(p, "%" APR_INT64_T_FMT, id)));
+        }
         if (rv == APR_SUCCESS) {
             FUZZ_ASSERT(strlen(e.user) == 36 && strlen(e.payload) == e.len);
         }

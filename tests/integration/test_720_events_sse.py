@@ -154,14 +154,61 @@ def test_todo_720_04_last_event_id_resumes_without_loss(senv):
         assert got == ["two", "three"]
     finally:
         again.close()
-    # An id the server no longer has: told to start afresh.
-    old = Sse(senv, token, headers={"Last-Event-ID": "1"})
+    # An id that was never given (a ring id of the old per-server kind,
+    # another database's) or is not one: told to start afresh.
+    for bad in (str(last + 10**12), "1727000000000000", "abc", "-1"):
+        old = Sse(senv, token, headers={"Last-Event-ID": bad})
+        try:
+            ev = old.next_event()
+            assert ev["event"] == "reset", bad
+            assert json.loads(ev["data"]) == {"type": "stream.reset"}
+        finally:
+            old.close()
+
+
+def test_todo_720_04c_resume_below_the_pruned_watermark_resets(senv):
+    """Ids are the events table's: a resume sends what the database holds
+    after the id, unless events after it were pruned (the watermark, set
+    here by hand as pruning sets it), which is a reset."""
+    _, tokens, _ = senv.new_session()
+    token = tokens["access_token"]
+    sse = Sse(senv, token)
     try:
-        ev = old.next_event()
-        assert ev["event"] == "reset"
-        assert json.loads(ev["data"]) == {"type": "stream.reset"}
+        senv.post("/tasks", token, json={"title": "one"})
+        first, _ = sse.task_event()
+        senv.post("/tasks", token, json={"title": "two"})
+        second, _ = sse.task_event()
     finally:
-        old.close()
+        sse.close()
+    # From before both: both, from the database.
+    again = Sse(senv, token, headers={"Last-Event-ID": str(first - 1)})
+    try:
+        got = [again.task_event() for _ in range(2)]
+        assert [g[0] for g in got] == [first, second]
+        assert [g[1]["task"]["title"] for g in got] == ["one", "two"]
+    finally:
+        again.close()
+    senv.sql({"sqlite3": "UPDATE events_pruned SET up_to = ?",
+              "pgsql": "UPDATE events_pruned SET up_to = ?::bigint"}, first)
+    senv.sql({"sqlite3": "DELETE FROM events WHERE id <= ?",
+              "pgsql": "DELETE FROM events WHERE id <= ?::bigint"}, first)
+    try:
+        old = Sse(senv, token, headers={"Last-Event-ID": str(first - 1)})
+        try:
+            ev = old.next_event()
+            assert ev["event"] == "reset"
+        finally:
+            old.close()
+        # At the watermark: nothing after it was pruned.
+        ok = Sse(senv, token, headers={"Last-Event-ID": str(first)})
+        try:
+            event_id, event = ok.task_event()
+            assert event_id == second and event["task"]["title"] == "two"
+        finally:
+            ok.close()
+    finally:
+        senv.sql({"sqlite3": "UPDATE events_pruned SET up_to = 0",
+                  "pgsql": "UPDATE events_pruned SET up_to = 0"})
 
 
 def test_todo_720_04b_last_event_id_in_the_query(senv):

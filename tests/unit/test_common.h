@@ -96,6 +96,7 @@ int test_todo_ratelimit_db_run(void);
 int test_todo_metrics_run(void);
 int test_todo_events_run(void);
 int test_todo_event_wire_run(void);
+int test_todo_event_store_run(void);
 int test_todo_openapi_run(void);
 int test_todo_ws_run(void);
 int test_todo_writer_run(void);

@@ -116,6 +116,57 @@ static void test_malformed_messages(void **state)
     }
 }
 
+/* The database's notification of a stored task event is "e<id>", told
+ * apart from a message (16 hex digits, a space, ...): one that starts
+ * with an 'e' hex digit is not taken for an event, nor is anything else
+ * than a plain positive decimal. */
+static void test_task_event_notifications(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_wire_reasm_t *rs = todo_wire_reasm_make(p);
+    apr_array_header_t *msgs;
+    static const char *const bad[] = {
+        "",
+        "e",
+        "e0",
+        "e07",
+        "e-1",
+        "e+1",
+        "e 1",
+        "e1 ",
+        "E1",
+        "ex",
+        "e1234567890123456789", /* 19 digits: beyond any id */
+        "1",
+        "f1",
+    };
+    apr_int64_t id = -1;
+    todo_event_t e;
+    uint64_t origin;
+    apr_size_t i;
+
+    (void)rs;
+    assert_true(todo_wire_event_id("e1", &id));
+    assert_int_equal(1, id);
+    assert_true(todo_wire_event_id("e123456789012345678", &id));
+    assert_true(id == APR_INT64_C(123456789012345678));
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+        id = -1;
+        assert_false(todo_wire_event_id(bad[i], &id));
+        assert_int_equal(-1, id);
+    }
+    /* A revocation whose origin starts with "e": a message, not an id. */
+    msgs = todo_wire_encode(p, UINT64_C(0xe000000000000001), 2,
+                            TODO_EVENT_REVOKE, ADA, "", 0);
+    assert_false(todo_wire_event_id(APR_ARRAY_IDX(msgs, 0, const char *), &id));
+    assert_int_equal(APR_SUCCESS,
+                     todo_wire_take(rs, p, APR_ARRAY_IDX(msgs, 0, const char *),
+                                    &origin, &e));
+    assert_int_equal(0, e.id);
+    /* And the other way round. */
+    assert_int_equal(APR_EINVAL, todo_wire_take(rs, p, "e42", &origin, &e));
+}
+
 int test_todo_event_wire_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +174,7 @@ int test_todo_event_wire_run(void)
         TS_TEST(test_empty_payload),
         TS_TEST(test_big_event_in_parts_interleaved),
         TS_TEST(test_malformed_messages),
+        TS_TEST(test_task_event_notifications),
     };
     return cmocka_run_group_tests_name("todo_event_wire", tests, NULL, NULL);
 }

@@ -24,11 +24,14 @@ static todo_events_t *ring(apr_pool_t *p, uint64_t size)
     return ev;
 }
 
+/* A task event whose durable id is its sequence number + 5000 (any
+ * number the ring must carry as it is). */
 static uint64_t put(todo_events_t *ev, const char *user, const char *text)
 {
     uint64_t seq = 0;
 
-    assert_int_equal(APR_SUCCESS, todo_events_append(ev, TODO_EVENT_TASK, user,
+    assert_int_equal(APR_SUCCESS, todo_events_append(ev, TODO_EVENT_TASK,
+                                                     ev->head_seq + 5000, user,
                                                      text, strlen(text), &seq));
     return seq;
 }
@@ -46,6 +49,7 @@ static void test_append_then_read_in_order(void **state)
     assert_int_equal(1001, put(ev, BOB, ""));
     assert_int_equal(APR_SUCCESS, todo_events_next(ev, &cur, p, &e));
     assert_int_equal(1000, e.seq);
+    assert_int_equal(6000, e.id);
     assert_int_equal(TODO_EVENT_TASK, e.kind);
     assert_string_equal(ADA, e.user);
     assert_string_equal("{\"a\":1}", e.payload);
@@ -63,9 +67,9 @@ static void test_refuses_what_cannot_fit(void **state)
     char big[2048];
 
     memset(big, 'x', sizeof(big));
-    assert_int_equal(APR_EINVAL, todo_events_append(ev, TODO_EVENT_TASK, ADA,
+    assert_int_equal(APR_EINVAL, todo_events_append(ev, TODO_EVENT_TASK, 1, ADA,
                                                     big, sizeof(big), NULL));
-    assert_int_equal(APR_EINVAL, todo_events_append(ev, TODO_EVENT_TASK,
+    assert_int_equal(APR_EINVAL, todo_events_append(ev, TODO_EVENT_TASK, 1,
                                                     "short", "x", 1, NULL));
 }
 
@@ -107,30 +111,56 @@ static void test_slow_reader_is_told_it_lost(void **state)
     assert_int_equal(TODO_EVENTS_LOST, todo_events_next(ev, &slow, p, &e));
 }
 
-static void test_resume_after_last_event_id(void **state)
+/* A revocation carries no durable id; a task event's id is whatever the
+ * database gave it, in no relation to the ring's sequence numbers. */
+static void test_records_carry_their_event_id(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_events_t *ev = ring(p, 4096);
+    todo_events_cursor_t cur;
+    todo_event_t e;
+
+    todo_events_cursor_now(ev, &cur);
+    assert_int_equal(APR_SUCCESS, todo_events_append(ev, TODO_EVENT_TASK,
+                                                     UINT64_C(9007199254740993),
+                                                     ADA, "{}", 2, NULL));
+    assert_int_equal(APR_SUCCESS, todo_events_append(ev, TODO_EVENT_REVOKE, 0,
+                                                     ADA, "", 0, NULL));
+    assert_int_equal(APR_SUCCESS, todo_events_next(ev, &cur, p, &e));
+    assert_true(e.id == UINT64_C(9007199254740993));
+    assert_int_equal(1000, e.seq);
+    assert_int_equal(APR_SUCCESS, todo_events_next(ev, &cur, p, &e));
+    assert_int_equal(0, e.id);
+    assert_int_equal(TODO_EVENT_REVOKE, e.kind);
+}
+
+/* The listener reads the whole ring to know which events it holds: from
+ * the tail, the oldest still there, to the head. */
+static void test_cursor_at_the_tail_reads_what_is_left(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
     todo_events_t *ev = ring(p, 1024);
     todo_events_cursor_t cur;
     todo_event_t e;
+    uint64_t first = 0, n = 0;
     int i;
 
+    todo_events_cursor_tail(ev, &cur);
+    assert_int_equal(APR_EOF, todo_events_next(ev, &cur, p, &e));
     for (i = 0; i < 100; ++i) {
         put(ev, ADA, apr_itoa(p, i));
     }
-    /* 1099 is the newest; the oldest few dozen are gone. */
-    assert_int_equal(APR_SUCCESS, todo_events_cursor_after(ev, 1095, &cur));
-    assert_int_equal(APR_SUCCESS, todo_events_next(ev, &cur, p, &e));
-    assert_int_equal(1096, e.seq);
-    assert_string_equal("96", e.payload);
-    /* Up to date: nothing to resend, but nothing missed either. */
-    assert_int_equal(APR_SUCCESS, todo_events_cursor_after(ev, 1099, &cur));
-    assert_int_equal(APR_EOF, todo_events_next(ev, &cur, p, &e));
-    /* Too old, or from another ring's life (a restart): missing. */
-    assert_int_equal(APR_ENOENT, todo_events_cursor_after(ev, 1001, &cur));
-    assert_int_equal(APR_EOF, todo_events_next(ev, &cur, p, &e));
-    assert_int_equal(APR_ENOENT, todo_events_cursor_after(ev, 5000, &cur));
-    assert_int_equal(APR_ENOENT, todo_events_cursor_after(ev, 0, &cur));
+    todo_events_cursor_tail(ev, &cur);
+    while (APR_SUCCESS == todo_events_next(ev, &cur, p, &e)) {
+        if (!n++) {
+            first = e.id;
+        }
+        /* Consecutive, up to the newest. */
+        assert_int_equal(first + n - 1, e.id);
+    }
+    /* The oldest few dozen are gone, the newest is the last read. */
+    assert_true(n > 5 && n < 100);
+    assert_int_equal(1099 + 5000, first + n - 1);
 }
 
 /* A writer process laps a small ring while a reader process reads: the
@@ -172,7 +202,8 @@ static void test_concurrent_reader_never_sees_torn_records(void **state)
             while (n < 20 + i % 150) {
                 n += snprintf(text + n, sizeof(text) - (size_t)n, ",%d", i);
             }
-            todo_events_append(ev, TODO_EVENT_TASK, ADA, text, (size_t)n, NULL);
+            todo_events_append(ev, TODO_EVENT_TASK, (uint64_t)i, ADA, text,
+                               (size_t)n, NULL);
         }
         _exit(0);
     }
@@ -187,6 +218,7 @@ static void test_concurrent_reader_never_sees_torn_records(void **state)
                 assert_string_equal(first, tok);
             }
             assert_int_equal(e.seq, (uint64_t)atoi(first) + 1);
+            assert_int_equal(e.id, (uint64_t)atoi(first));
             free(dup);
             __atomic_add_fetch(good, 1, __ATOMIC_ACQ_REL);
         }
@@ -210,7 +242,8 @@ int test_todo_events_run(void)
         TS_TEST(test_refuses_what_cannot_fit),
         TS_TEST(test_wraps_many_times),
         TS_TEST(test_slow_reader_is_told_it_lost),
-        TS_TEST(test_resume_after_last_event_id),
+        TS_TEST(test_records_carry_their_event_id),
+        TS_TEST(test_cursor_at_the_tail_reads_what_is_left),
         TS_TEST(test_concurrent_reader_never_sees_torn_records),
     };
     return cmocka_run_group_tests_name("todo_events", tests, NULL, NULL);

@@ -204,6 +204,72 @@ static void test_transaction_commit_and_rollback(void **state)
     assert_int_equal(TODO_EDB, todo_db_end(db, p, NULL, 1));
 }
 
+static void count_hook(void *baton)
+{
+    ++*(int *)baton;
+}
+
+typedef struct {
+    apr_global_mutex_t *lock;
+    int held;
+} lock_probe_t;
+
+static void probe_lock(void *baton)
+{
+    lock_probe_t *lp = baton;
+
+    /* Held by this very thread (a non-recursive mutex), if at all. */
+    lp->held = APR_STATUS_IS_EBUSY(apr_global_mutex_trylock(lp->lock));
+    if (!lp->held) {
+        apr_global_mutex_unlock(lp->lock);
+    }
+}
+
+/* A hook runs once its transaction committed, before the write lock is
+ * released; never for one rolled back; at once outside a transaction. */
+static void test_after_commit_hooks(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    apr_global_mutex_t *lock = NULL;
+    lock_probe_t probe = {NULL, 0};
+    todo_tx_t *tx = NULL;
+    int ran = 0;
+
+    assert_int_equal(APR_SUCCESS,
+                     apr_global_mutex_create(&lock, NULL, APR_LOCK_DEFAULT, p));
+    db->write_lock = probe.lock = lock;
+    assert_int_equal(APR_SUCCESS, todo_db_begin(db, p, &tx));
+    todo_db_after_commit(db, p, probe_lock, &probe);
+    todo_db_after_commit(db, p, count_hook, &ran);
+    todo_db_after_commit(db, p, count_hook, &ran);
+    assert_int_equal(3, todo_db_hooks_mark(db));
+    assert_int_equal(0, ran);
+    assert_int_equal(APR_SUCCESS, todo_db_end(db, p, tx, 1));
+    assert_int_equal(2, ran);
+    assert_true(probe.held);
+    assert_int_equal(0, todo_db_hooks_mark(db));
+
+    assert_int_equal(APR_SUCCESS, todo_db_begin(db, p, &tx));
+    todo_db_after_commit(db, p, count_hook, &ran);
+    assert_int_equal(APR_SUCCESS, todo_db_end(db, p, tx, 0));
+    assert_int_equal(2, ran);
+    assert_int_equal(0, todo_db_hooks_mark(db));
+
+    todo_db_after_commit(db, p, count_hook, &ran);
+    assert_int_equal(3, ran);
+
+    /* A savepoint's mark: what came after it can be dropped alone. */
+    assert_int_equal(APR_SUCCESS, todo_db_begin(db, p, &tx));
+    todo_db_after_commit(db, p, count_hook, &ran);
+    todo_db_after_commit(db, p, count_hook, &ran);
+    todo_db_hooks_end(db, 1, 0);
+    assert_int_equal(1, todo_db_hooks_mark(db));
+    assert_int_equal(APR_SUCCESS, todo_db_end(db, p, tx, 1));
+    assert_int_equal(4, ran);
+    db->write_lock = NULL;
+}
+
 static void test_write_lock_is_released(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
@@ -454,6 +520,7 @@ int test_todo_store_run(void)
         TS_TEST(test_unknown_label),
         TS_TEST(test_count_needs_a_row),
         TS_TEST(test_transaction_commit_and_rollback),
+        TS_TEST(test_after_commit_hooks),
         TS_TEST(test_write_lock_is_released),
         TS_TEST(test_database_error_is_todo_edb),
         TS_TEST(test_migrate_up_is_idempotent),

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "test_common.h"
+#include "todo_event_store.h"
 #include "todo_json.h"
 #include "todo_migrate.h"
 #include "todo_sql.h"
@@ -385,6 +386,152 @@ static void test_reads_check_their_session(void **state)
                      todo_task_list(db, p, sid, ALICE, &q, &tasks, &total));
 }
 
+/* A user's stored events go with the user: nobody can read them. */
+static void test_user_delete_removes_events(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_user_input_t uin = {"dave@example.com", "dave", "password1"};
+    todo_user_t *dave = NULL;
+    apr_array_header_t *events = NULL;
+
+    assert_int_equal(APR_SUCCESS,
+                     todo_user_create(db, p, &uin, "$2b$04$x", TS_NOW, &dave,
+                                      todo_result_make(p)));
+    make(db, p, dave->id, "{\"title\": \"one\"}", TS_NOW);
+    make(db, p, BOB, "{\"title\": \"bob's\"}", TS_NOW);
+    assert_int_equal(APR_SUCCESS,
+                     todo_event_read_after(db, p, dave->id, 0, 10, &events));
+    assert_int_equal(1, events->nelts);
+    assert_int_equal(APR_SUCCESS,
+                     todo_user_delete(db, p, dave->id, todo_result_make(p)));
+    assert_int_equal(APR_SUCCESS,
+                     todo_event_read_after(db, p, dave->id, 0, 10, &events));
+    assert_int_equal(0, events->nelts);
+    assert_int_equal(APR_SUCCESS,
+                     todo_event_read_after(db, p, BOB, 0, 10, &events));
+    assert_int_equal(1, events->nelts);
+}
+
+/* What the sink (the event ring, in httpd on SQLite) was given. */
+static void to_list(void *ctx, apr_int64_t id, const char *user,
+                    const char *payload, apr_size_t len)
+{
+    apr_array_header_t *got = ctx;
+
+    (void)len;
+    APR_ARRAY_PUSH(got, const char *) = apr_psprintf(
+        got->pool, "%" APR_INT64_T_FMT " %s %s", id, user, payload);
+}
+
+static const char *nth(apr_array_header_t *a, int i)
+{
+    return i < a->nelts ? APR_ARRAY_IDX(a, i, const char *) : "(none)";
+}
+
+static const char *stored(apr_pool_t *p, const todo_task_write_t *w, int i)
+{
+    const todo_stored_event_t *ev =
+        &APR_ARRAY_IDX(w->events, i, todo_stored_event_t);
+
+    return apr_psprintf(p, "%" APR_INT64_T_FMT " %s %s", ev->id, ev->user,
+                        ev->payload);
+}
+
+/* Every task write stores its event in its own transaction, with the
+ * response's text in it, and hands the event back: created (one a task
+ * of a bulk), updated, deleted. Once committed the sink has each, in
+ * order; a write that fails (412, 404) stores and sends none. */
+static void test_every_write_stores_its_event(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    apr_array_header_t *got = apr_array_make(p, 8, sizeof(const char *));
+    todo_task_input_t in[2], upd;
+    todo_task_write_t w = {0}, b = {0}, u = {0}, d = {0}, bad = {0};
+    apr_array_header_t *events = NULL;
+    apr_int64_t last;
+
+    db->event_sink = to_list;
+    db->event_sink_ctx = got;
+    in[0] = input(p, "{\"title\": \"one\"}");
+    in[1] = input(p, "{\"title\": \"two\"}");
+    w.op = TODO_TASK_CREATE;
+    w.user_id = ALICE;
+    w.in = &in[0];
+    w.now = TS_NOW;
+    assert_int_equal(APR_SUCCESS, todo_task_write(db, p, &w));
+    assert_int_equal(1, w.events->nelts);
+    assert_string_equal(todo_task_json_text(p, w.task, &w.len), w.text);
+    assert_string_equal(
+        apr_pstrcat(p, "{\"type\":\"task.created\",\"task\":", w.text, "}",
+                    NULL),
+        APR_ARRAY_IDX(w.events, 0, todo_stored_event_t).payload);
+    assert_string_equal(stored(p, &w, 0), nth(got, 0));
+
+    b.op = TODO_TASK_CREATE_BULK;
+    b.user_id = ALICE;
+    b.in = in;
+    b.n = 2;
+    b.now = TS_NOW + 1;
+    assert_int_equal(APR_SUCCESS, todo_task_write(db, p, &b));
+    assert_int_equal(2, b.events->nelts);
+    assert_non_null(strstr(stored(p, &b, 1), "\"title\":\"two\""));
+    assert_string_equal(stored(p, &b, 0), nth(got, 1));
+    assert_string_equal(stored(p, &b, 1), nth(got, 2));
+    assert_non_null(strstr(b.text, "{\"tasks\":["));
+
+    upd = input(p, "{\"upd\": 1, \"status\": \"completed\"}");
+    u.op = TODO_TASK_UPDATE;
+    u.user_id = ALICE;
+    u.id = w.task->id;
+    u.in = &upd;
+    u.now = TS_NOW + 2;
+    u.res = todo_result_make(p);
+    assert_int_equal(APR_SUCCESS, todo_task_write(db, p, &u));
+    assert_string_equal(
+        apr_pstrcat(p, "{\"type\":\"task.updated\",\"task\":", u.text, "}",
+                    NULL),
+        APR_ARRAY_IDX(u.events, 0, todo_stored_event_t).payload);
+    assert_non_null(strstr(u.text, "\"status\":\"completed\""));
+    assert_string_equal(stored(p, &u, 0), nth(got, 3));
+
+    /* A stale If-Match: nothing written, no event. */
+    bad = u;
+    bad.events = NULL;
+    bad.if_match = "\"1-stale\"";
+    bad.res = todo_result_make(p);
+    assert_int_equal(TODO_EPRECOND, todo_task_write(db, p, &bad));
+    bad.op = TODO_TASK_DELETE;
+    bad.id = "0192a6e4-0000-7000-8000-00000000dead";
+    bad.if_match = NULL;
+    assert_int_equal(APR_ENOENT, todo_task_write(db, p, &bad));
+    assert_int_equal(4, got->nelts);
+
+    d.op = TODO_TASK_DELETE;
+    d.user_id = ALICE;
+    d.id = w.task->id;
+    d.res = todo_result_make(p);
+    assert_int_equal(APR_SUCCESS, todo_task_write(db, p, &d));
+    assert_string_equal(
+        apr_pstrcat(p,
+                    "{\"type\":\"task.deleted\",\"task\":"
+                    "{\"id\":\"",
+                    w.task->id, "\"}}", NULL),
+        APR_ARRAY_IDX(d.events, 0, todo_stored_event_t).payload);
+    assert_string_equal(stored(p, &d, 0), nth(got, 4));
+    assert_int_equal(5, got->nelts);
+
+    /* All stored, in id order, the ids increasing with each write. */
+    assert_int_equal(APR_SUCCESS,
+                     todo_event_read_after(db, p, ALICE, 0, 10, &events));
+    assert_int_equal(5, events->nelts);
+    last = APR_ARRAY_IDX(w.events, 0, todo_stored_event_t).id;
+    assert_true(APR_ARRAY_IDX(events, 4, todo_stored_event_t).id
+                == APR_ARRAY_IDX(d.events, 0, todo_stored_event_t).id);
+    assert_true(APR_ARRAY_IDX(d.events, 0, todo_stored_event_t).id > last + 3);
+}
+
 /* The unfiltered total (a counter kept by triggers on SQLite) against a
  * real count(*) after every kind of write, and across the migration that
  * introduced it (existing tasks counted when it is applied). */
@@ -475,6 +622,8 @@ int test_todo_task_store_run(void)
         TS_TEST(test_list_sorts_and_filters),
         TS_TEST(test_user_delete_removes_tasks),
         TS_TEST(test_reads_check_their_session),
+        TS_TEST(test_user_delete_removes_events),
+        TS_TEST(test_every_write_stores_its_event),
         TS_TEST(test_unfiltered_total_follows_every_write),
     };
     return cmocka_run_group_tests_name("todo_task_store", tests, NULL, NULL);

@@ -53,6 +53,40 @@ static apr_status_t insert(todo_db_t *db, apr_pool_t *p, int n)
                                   TS));
 }
 
+/* What the jobs' after-commit hooks saw, in the order they ran (one
+ * leader at a time runs them: no lock needed here). */
+static struct {
+    int n;
+    int job[MAX_JOBS * 2];
+    int lock_held[MAX_JOBS * 2];
+    int committed[MAX_JOBS * 2];
+    apr_global_mutex_t *lock; /* the writer's, if any */
+    sqlite3 *conn;
+} heard;
+
+static void hear(void *baton)
+{
+    job_arg_t *a = baton;
+    int i = heard.n++;
+
+    if (!heard.conn || i >= MAX_JOBS * 2) {
+        return; /* a test that does not listen */
+    }
+    heard.job[i] = a->n;
+    /* The writer's lock is a non-recursive mutex held by this very
+     * thread, if it still holds it. */
+    heard.lock_held[i] =
+        heard.lock && APR_STATUS_IS_EBUSY(apr_global_mutex_trylock(heard.lock));
+    heard.committed[i] = sqlite3_get_autocommit(heard.conn);
+}
+
+static void hear_reset(todo_db_t *db, apr_global_mutex_t *lock)
+{
+    memset(&heard, 0, sizeof(heard));
+    heard.lock = lock;
+    heard.conn = apr_dbd_native_handle(db->drv, db->h);
+}
+
 static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
 {
     job_arg_t *a = baton;
@@ -61,6 +95,7 @@ static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
     if (APR_SUCCESS != rv) {
         return rv;
     }
+    todo_db_after_commit(db, p, hear, a);
     switch (a->kind) {
     case J_INSERT:
         return APR_SUCCESS;
@@ -157,6 +192,7 @@ static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group,
 
     assert_int_equal(APR_SUCCESS,
                      todo_writer_create(&w, p, db, NULL, max_group));
+    hear_reset(db, NULL);
     *pm = apr_pcalloc(p, sizeof(**pm));
     todo_writer_set_metrics(w, *pm);
     return w;
@@ -215,7 +251,15 @@ static void test_failed_write_is_undone_alone(void **state)
     const kind_t kinds[] = {J_INSERT, J_INSERT_THEN_FAIL, J_INSERT};
     job_arg_t args[3], alone = {0};
 
+    hear_reset(db, NULL);
     run_group(p, w, m, kinds, 3, args);
+    /* What the failed job would have done at commit is undone with it;
+     * the others' runs after the COMMIT, in job order (threads may queue
+     * in any order: compare as sets of two, in increasing order of id). */
+    assert_int_equal(2, heard.n);
+    assert_true((heard.job[0] == 1 && heard.job[1] == 3)
+                || (heard.job[0] == 3 && heard.job[1] == 1));
+    assert_true(heard.committed[0] && heard.committed[1]);
     assert_int_equal(APR_SUCCESS, args[0].rv);
     assert_int_equal(APR_ENOENT, args[1].rv);
     assert_int_equal(APR_SUCCESS, args[2].rv);
@@ -242,11 +286,13 @@ static void test_lost_transaction_acknowledges_nothing(void **state)
     job_arg_t args[3], again = {0};
     int i;
 
+    hear_reset(db, NULL);
     run_group(p, w, m, kinds, 3, args);
     for (i = 0; i < 3; ++i) {
         assert_int_equal(TODO_EDB, args[i].rv);
         assert_int_equal(0, user_exists(db, p, i + 1));
     }
+    assert_int_equal(0, heard.n); /* nothing committed: nothing heard */
     /* The writer goes on with the next group. */
     again.kind = J_INSERT;
     again.n = 9;
@@ -303,6 +349,38 @@ static void test_store_transactions_inside_a_group(void **state)
     assert_int_equal(2, total);
 }
 
+/* After-commit hooks (the events to the ring) run once the group has
+ * committed and before the cross-process write lock is released, so the
+ * next group -- of any process -- cannot commit before they ran: the ring
+ * gets events in commit order. */
+static void test_hooks_run_after_commit_under_the_lock(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    apr_global_mutex_t *lock = NULL;
+    todo_writer_t *w = NULL;
+    job_arg_t a = {0}, b = {0};
+
+    assert_int_equal(APR_SUCCESS,
+                     apr_global_mutex_create(&lock, NULL, APR_LOCK_DEFAULT, p));
+    assert_int_equal(APR_SUCCESS, todo_writer_create(&w, p, db, lock, 8));
+    hear_reset(db, lock);
+    a.kind = J_INSERT;
+    a.n = 1;
+    assert_int_equal(APR_SUCCESS, todo_writer_run(w, p, job, &a));
+    b.kind = J_INSERT;
+    b.n = 2;
+    assert_int_equal(APR_SUCCESS, todo_writer_run(w, p, job, &b));
+    assert_int_equal(2, heard.n);
+    assert_int_equal(1, heard.job[0]);
+    assert_int_equal(2, heard.job[1]);
+    assert_true(heard.lock_held[0] && heard.lock_held[1]);
+    assert_true(heard.committed[0] && heard.committed[1]);
+    /* And released after them. */
+    assert_int_equal(APR_SUCCESS, apr_global_mutex_trylock(lock));
+    assert_int_equal(APR_SUCCESS, apr_global_mutex_unlock(lock));
+}
+
 static void test_sqlite_only(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
@@ -321,6 +399,7 @@ int test_todo_writer_run(void)
         TS_TEST(test_waiting_writes_share_one_commit),
         TS_TEST(test_group_size_is_bounded),
         TS_TEST(test_failed_write_is_undone_alone),
+        TS_TEST(test_hooks_run_after_commit_under_the_lock),
         TS_TEST(test_lost_transaction_acknowledges_nothing),
         TS_TEST(test_store_transactions_inside_a_group),
         TS_TEST(test_sqlite_only),

@@ -50,6 +50,9 @@
     X(TodoSQLiteGroupCommit, group_commit, 64, 0, 1000, NONE,                  \
       "Most SQLite writes committed together, each durable before its "        \
       "response (0: one commit per write)")                                    \
+    X(TodoEventRetention, event_retention, 86400, 60, 31536000, NONE,          \
+      "Seconds task events are kept in the database, for SSE resumption "      \
+      "(server-wide)")                                                         \
     X(TodoStreamHeartbeat, heartbeat, 15, 1, 3600, NONE,                       \
       "Seconds between heartbeats on idle streams")                            \
     X(TodoStreamsPerUser, streams_per_user, 10, 1, 10000, NONE,                \

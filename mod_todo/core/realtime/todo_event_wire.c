@@ -104,6 +104,7 @@ apr_status_t todo_wire_take(todo_wire_reasm_t *rs, apr_pool_t *p,
     out->user[TODO_EVENT_USER_LEN] = '\0';
     out->kind = (todo_event_kind_t)kind;
     out->seq = 0;
+    out->id = 0;
     data = s + TODO_EVENT_USER_LEN + 1;
     if (parts == 1) {
         out->payload = apr_pstrdup(p, data);
@@ -145,4 +146,25 @@ apr_status_t todo_wire_take(todo_wire_reasm_t *rs, apr_pool_t *p,
         rs->pending = apr_hash_make(rs->p);
     }
     return APR_SUCCESS;
+}
+
+int todo_wire_event_id(const char *msg, apr_int64_t *pid)
+{
+    apr_int64_t id = 0;
+    int n;
+
+    if (msg[0] != 'e' || msg[1] == '0') {
+        return 0; /* the database writes no leading zero */
+    }
+    for (n = 1; msg[n] >= '0' && msg[n] <= '9'; ++n) {
+        if (n > 18) {
+            return 0;
+        }
+        id = id * 10 + (msg[n] - '0');
+    }
+    if (n == 1 || msg[n] || id < 1) {
+        return 0;
+    }
+    *pid = id;
+    return 1;
 }

@@ -10,6 +10,11 @@
  * origin and id in 16 hex digits (the sending server and its message
  * number), part 1..parts, kind as todo_event_kind_t, the user id, then a
  * slice of the event's payload cut on a UTF-8 character boundary.
+ *
+ * Only revocations travel so (they need not be durable). A task event is
+ * a row of the events table, and its NOTIFY, sent by the database at the
+ * commit of the write that made it, carries just "e<id>": the listeners
+ * read the row (todo_event_store.h).
  */
 #ifndef TODO_EVENT_WIRE_H
 #define TODO_EVENT_WIRE_H
@@ -48,5 +53,13 @@ todo_wire_reasm_t *todo_wire_reasm_make(apr_pool_t *p);
 apr_status_t todo_wire_take(todo_wire_reasm_t *rs, apr_pool_t *p,
                             const char *msg, uint64_t *porigin,
                             todo_event_t *out);
+
+/**
+ * Is @a msg a task event's notification, "e" and the event's id in
+ * decimal (1 to 18 digits, no leading zero, nothing else)?
+ * @return 1 with the id in @a pid; 0 for anything else (a message of the
+ *         format above starts with 16 hex digits and a space)
+ */
+int todo_wire_event_id(const char *msg, apr_int64_t *pid);
 
 #endif /* TODO_EVENT_WIRE_H */

@@ -9,6 +9,7 @@
  * leaves the 8-byte marker (seq | PAD) and starts it at offset 0. */
 typedef struct {
     uint64_t seq;
+    uint64_t id;
     uint32_t len;
     uint32_t kind;
     char user[TODO_EVENT_USER_LEN];
@@ -47,8 +48,9 @@ static uint64_t room(const todo_events_t *ev, uint64_t off)
 }
 
 apr_status_t todo_events_append(todo_events_t *ev, todo_event_kind_t kind,
-                                const char *user, const char *payload,
-                                apr_size_t len, uint64_t *pseq)
+                                uint64_t id, const char *user,
+                                const char *payload, apr_size_t len,
+                                uint64_t *pseq)
 {
     uint64_t need = ALIGN8(sizeof(rec_t) + len), seq = ev->head_seq;
     uint64_t pos = ev->head_off, skip, end;
@@ -86,6 +88,7 @@ apr_status_t todo_events_append(todo_events_t *ev, todo_event_kind_t kind,
     }
     memset(&hdr, 0, sizeof(hdr));
     hdr.seq = seq;
+    hdr.id = id;
     hdr.len = (uint32_t)len;
     hdr.kind = (uint32_t)kind;
     memcpy(hdr.user, user, TODO_EVENT_USER_LEN);
@@ -155,6 +158,7 @@ apr_status_t todo_events_next(const todo_events_t *ev,
         return TODO_EVENTS_LOST;
     }
     out->seq = hdr.seq;
+    out->id = hdr.id;
     out->kind = (todo_event_kind_t)hdr.kind;
     memcpy(out->user, hdr.user, TODO_EVENT_USER_LEN);
     out->user[TODO_EVENT_USER_LEN] = '\0';
@@ -165,41 +169,16 @@ apr_status_t todo_events_next(const todo_events_t *ev,
     return APR_SUCCESS;
 }
 
-apr_status_t todo_events_cursor_after(const todo_events_t *ev,
-                                      uint64_t last_seq,
-                                      todo_events_cursor_t *cur)
+void todo_events_cursor_tail(const todo_events_t *ev, todo_events_cursor_t *cur)
 {
-    todo_events_cursor_t head;
-    int attempt;
+    uint64_t seq;
 
-    todo_events_cursor_now(ev, &head);
-    if (last_seq >= head.seq || last_seq + 1 < LOAD(ev->tail_seq)) {
-        *cur = head;
-        return last_seq + 1 == head.seq ? APR_SUCCESS : APR_ENOENT;
-    }
-    /* Walk from the tail; a writer may move it meanwhile: start over. */
-    for (attempt = 0; attempt < 8; ++attempt) {
-        apr_pool_t *p;
-        apr_status_t rv = APR_SUCCESS;
-        todo_event_t e;
-
-        cur->seq = LOAD(ev->tail_seq);
+    /* The tail's two words move separately (seq after off, when a record
+     * goes): read until both are from one moment. A cursor that is still
+     * torn is caught by todo_events_next() (the word at off is not seq). */
+    do {
+        seq = LOAD(ev->tail_seq);
         cur->off = LOAD(ev->tail_off);
-        if (cur->seq > last_seq + 1) {
-            break;
-        }
-        if (APR_SUCCESS != apr_pool_create(&p, NULL)) {
-            break;
-        }
-        while (cur->seq <= last_seq && APR_SUCCESS == rv) {
-            rv = todo_events_next(ev, cur, p, &e);
-            apr_pool_clear(p);
-        }
-        apr_pool_destroy(p);
-        if (APR_SUCCESS == rv && cur->seq == last_seq + 1) {
-            return APR_SUCCESS;
-        }
-    }
-    *cur = head;
-    return APR_ENOENT;
+        cur->seq = LOAD(ev->tail_seq);
+    } while (seq != cur->seq);
 }

@@ -5,13 +5,15 @@
  * @brief The realtime event ring: task events of every user, in memory
  * shared by every httpd process, readable without a lock.
  *
- * Records (sequence number, kind, user id, payload) are appended at the
- * head of a byte ring by one writer at a time (the caller's lock); the
- * oldest are dropped from the tail to make room. Sequence numbers start
- * at the ring's creation time in microseconds, so an id from before a
- * restart is never mistaken for a current one. Readers keep their own
- * position and check, seqlock style, that what they copied was not
- * overwritten meanwhile: a reader that fell that far behind learns it
+ * Records (sequence number, kind, event id, user id, payload) are
+ * appended at the head of a byte ring by one writer at a time (the
+ * caller's lock); the oldest are dropped from the tail to make room.
+ * Sequence numbers are positions in this ring (they start at its
+ * creation time in microseconds); a task event also carries its durable
+ * id, the events table's (todo_event_store.h), which is what SSE sends as
+ * `id:` and what a resume starts after. Readers keep their own position
+ * and check, seqlock style, that what they copied was not overwritten
+ * meanwhile: a reader that fell that far behind learns it
  * (TODO_EVENTS_LOST) and is dropped, never the writer slowed.
  */
 #ifndef TODO_EVENTS_H
@@ -46,7 +48,8 @@ typedef struct todo_events_t {
 
 /** One record, as a reader gets it (copied into its pool). */
 typedef struct todo_event_t {
-    uint64_t seq;
+    uint64_t seq; /**< its place in the ring */
+    uint64_t id;  /**< a task event's durable id; 0 otherwise */
     todo_event_kind_t kind;
     char user[TODO_EVENT_USER_LEN + 1];
     const char *payload;
@@ -71,25 +74,27 @@ void todo_events_init(todo_events_t *ev, uint64_t size, uint64_t first_seq);
 
 /**
  * Append a record. The caller holds the writers' lock.
+ * @param id the event's durable id (task events), else 0
  * @return APR_SUCCESS, or APR_EINVAL if it could never fit (over a
  *         quarter of the ring) or @a user is not 36 characters
  */
 apr_status_t todo_events_append(todo_events_t *ev, todo_event_kind_t kind,
-                                const char *user, const char *payload,
-                                apr_size_t len, uint64_t *pseq);
+                                uint64_t id, const char *user,
+                                const char *payload, apr_size_t len,
+                                uint64_t *pseq);
 
 /** A cursor at the head: only records appended from now on. */
 void todo_events_cursor_now(const todo_events_t *ev, todo_events_cursor_t *cur);
 
 /**
- * A cursor just after record @a last_seq (SSE's Last-Event-ID).
- * @return APR_SUCCESS; APR_ENOENT when @a last_seq is no longer (or
- *         never was) in the ring: the cursor is then at the head and
- *         the caller must tell its client that events may be missing
+ * A cursor at the oldest record still readable: every record the ring
+ * holds (PostgreSQL's listener reads them to know which events it has
+ * already appended). A writer may overwrite them while they are read:
+ * todo_events_next() then says TODO_EVENTS_LOST, and the reader starts
+ * over from a new tail.
  */
-apr_status_t todo_events_cursor_after(const todo_events_t *ev,
-                                      uint64_t last_seq,
-                                      todo_events_cursor_t *cur);
+void todo_events_cursor_tail(const todo_events_t *ev,
+                             todo_events_cursor_t *cur);
 
 /**
  * Read the record at @a cur and advance it.

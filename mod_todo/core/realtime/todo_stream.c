@@ -75,9 +75,11 @@ todo_stream_event_t todo_stream_on_event(todo_stream_t *s,
     }
     switch (e->kind) {
     case TODO_EVENT_TASK:
-        /* Sent before this connection (a resumed SSE stream): read only
-         * for the revocations among them. */
-        return e->seq <= s->seen ? TODO_STREAM_SKIP : TODO_STREAM_SEND;
+        if (e->id <= s->seen) {
+            return TODO_STREAM_SKIP;
+        }
+        s->seen = e->id;
+        return TODO_STREAM_SEND;
     case TODO_EVENT_REVOKE:
         if (e->len && strcmp(e->payload, s->sid)) {
             return TODO_STREAM_SKIP;

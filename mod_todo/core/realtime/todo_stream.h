@@ -29,8 +29,9 @@ typedef struct todo_stream_t {
     apr_interval_time_t beat; /**< TodoStreamHeartbeat */
     apr_time_t last_write;    /**< when something last went out */
     apr_time_t last_heard;    /**< when the client last sent (WebSocket) */
-    uint64_t seen;            /**< task events up to this id are the
-                               * client's already (a resumed SSE stream) */
+    uint64_t seen;            /**< the client has this user's task events
+                               * up to this id: the last one sent, or the
+                               * id a resumed SSE stream read up to */
     int close;                /**< the code it ends with; 0 while it lives */
     const char *why;          /**< and the reason */
 } todo_stream_t;
@@ -79,7 +80,14 @@ typedef enum {
     TODO_STREAM_END   /**< it revokes this stream's session: end (4003) */
 } todo_stream_event_t;
 
-/** Decide about event @a e (ending @a s with 4003 for a revocation). */
+/**
+ * Decide about event @a e (ending @a s with 4003 for a revocation). A
+ * task event of this user with an id up to s->seen is skipped (the client
+ * has it: it was read from the database for a resume, or the ring holds
+ * it twice after a listener caught up); one that is sent becomes s->seen.
+ * One user's events reach the ring in id order (todo_event_store.h), so
+ * nothing newer is ever skipped.
+ */
 todo_stream_event_t todo_stream_on_event(todo_stream_t *s,
                                          const todo_event_t *e);
 

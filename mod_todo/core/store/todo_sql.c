@@ -108,6 +108,72 @@ static const todo_sql_stmt_t statements[] = {
     /* SQLite has one server: its events never leave shared memory. */
     {TODO_SQL_EVENT_NOTIFY,
      {"SELECT %s WHERE 0", "SELECT pg_notify('todo_events', %s)"}},
+    /* A task write's event, the last statement of its transaction.
+     * PostgreSQL: the user's advisory lock is taken before the id is
+     * drawn (the CTE is materialised, so its row, and the lock, come
+     * first) and held until the commit, so one user's events commit in
+     * id order; 'e<id>' is NOTIFYed, which PostgreSQL delivers at the
+     * commit, in commit order. SQLite has one writer at a time: ids are
+     * in commit order already. created_at is the database's clock, in
+     * milliseconds. */
+    {TODO_SQL_EVENT_INSERT,
+     {"INSERT INTO events (user_id, payload, created_at) VALUES (%s, %s,"
+      " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
+      " RETURNING id",
+      "WITH l AS MATERIALIZED (SELECT u,"
+      " pg_advisory_xact_lock(hashtextextended(u, 0))"
+      " FROM (VALUES (%s::text)) v (u)),"
+      " e AS (INSERT INTO events (user_id, payload, created_at)"
+      " SELECT l.u::uuid, %s,"
+      " (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM l"
+      " RETURNING id)"
+      " SELECT e.id FROM e, LATERAL (SELECT pg_notify('todo_events',"
+      " 'e' || e.id)) n"}},
+    /* What a resume checks its id against: what pruning removed (every
+     * id up to it), and the newest id. */
+    {TODO_SQL_EVENT_BOUNDS,
+     {"SELECT up_to, (SELECT coalesce(max(id), 0) FROM events)"
+      " FROM events_pruned",
+      "SELECT up_to, (SELECT coalesce(max(id), 0) FROM events)"
+      " FROM events_pruned"}},
+    /* A user's events after an id, a page at a time. */
+    {TODO_SQL_EVENT_AFTER,
+     {"SELECT id, payload FROM events WHERE user_id = %s"
+      " AND id > CAST(%s AS INTEGER) ORDER BY id LIMIT %d",
+      "SELECT id, payload FROM events WHERE user_id = %s::uuid"
+      " AND id > %lld ORDER BY id LIMIT %d"}},
+    /* Events by id: a JSON array of ids ("[3,5,8]"). */
+    {TODO_SQL_EVENT_FETCH,
+     {"SELECT id, user_id, payload FROM events"
+      " WHERE id IN (SELECT value FROM json_each(%s))",
+      "SELECT id, user_id, payload FROM events WHERE id = ANY"
+      " (ARRAY(SELECT json_array_elements_text(%s::json)::bigint))"}},
+    /* The ids of the events made since a time (ms), in one snapshot. */
+    {TODO_SQL_EVENT_IDS_SINCE,
+     {"SELECT id FROM events WHERE created_at >= CAST(%s AS INTEGER)"
+      " ORDER BY id LIMIT %d",
+      "SELECT id FROM events WHERE created_at >= %lld ORDER BY id"
+      " LIMIT %d"}},
+    /* Pruning, one batch: the watermark moves up to the newest of the
+     * oldest N events made before a time (ms), then every event up to
+     * the watermark goes, in the same transaction. By id, so that
+     * "nothing after the watermark was pruned" holds exactly. */
+    {TODO_SQL_EVENT_PRUNE_MARK,
+     {"WITH cut AS (SELECT max(id) AS x FROM (SELECT id, created_at"
+      " FROM events ORDER BY id LIMIT %d) o"
+      " WHERE created_at < CAST(%s AS INTEGER))"
+      " UPDATE events_pruned SET up_to = (SELECT x FROM cut)"
+      " WHERE (SELECT x FROM cut) > up_to",
+      "WITH cut AS (SELECT max(id) AS x FROM (SELECT id, created_at"
+      " FROM events ORDER BY id LIMIT %d) o WHERE created_at < %lld)"
+      " UPDATE events_pruned SET up_to = (SELECT x FROM cut)"
+      " WHERE (SELECT x FROM cut) > up_to"}},
+    {TODO_SQL_EVENT_PRUNE,
+     {"DELETE FROM events WHERE id <= (SELECT up_to FROM events_pruned)",
+      "DELETE FROM events WHERE id <= (SELECT up_to FROM events_pruned)"}},
+    {TODO_SQL_EVENT_DELETE_USER,
+     {"DELETE FROM events WHERE user_id = %s",
+      "DELETE FROM events WHERE user_id = %s::uuid"}},
     {TODO_SQL_USER_INSERT,
      {"INSERT INTO users (id, email, username, password_hash, is_active,"
       " created_at, updated_at) VALUES (%s, %s, %s, %s, 1, %s, %s)"

@@ -31,6 +31,15 @@ typedef struct todo_sql_stmt_t {
 #define TODO_SQL_EVENT_NOTIFY "todo_event_notify"
 /** PostgreSQL: what the event listener's own connection runs, once. */
 #define TODO_SQL_EVENT_LISTEN "LISTEN todo_events"
+/* Durable task events (todo_event_store.h). */
+#define TODO_SQL_EVENT_INSERT "todo_event_insert"
+#define TODO_SQL_EVENT_BOUNDS "todo_event_bounds"
+#define TODO_SQL_EVENT_AFTER "todo_event_after"
+#define TODO_SQL_EVENT_FETCH "todo_event_fetch"
+#define TODO_SQL_EVENT_IDS_SINCE "todo_event_ids_since"
+#define TODO_SQL_EVENT_PRUNE_MARK "todo_event_prune_mark"
+#define TODO_SQL_EVENT_PRUNE "todo_event_prune"
+#define TODO_SQL_EVENT_DELETE_USER "todo_event_delete_user"
 #define TODO_SQL_USER_INSERT "todo_user_insert"
 #define TODO_SQL_USER_CONFLICT "todo_user_conflict"
 #define TODO_SQL_USER_GET "todo_user_get"

@@ -18,8 +18,8 @@ static apr_status_t db_failed(todo_db_t *db, apr_pool_t *p, int rc,
 {
     const char *msg = apr_dbd_error(db->drv, db->h, rc);
 
-    todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
-                    TODO_LOGNO(00001) "database error in %s: %s (%d)", what,
+    todo_log_perror(TODO_LOG_MARK, db->quiet ? TODO_LOG_INFO : TODO_LOG_ERR, 0,
+                    p, TODO_LOGNO(00001) "database error in %s: %s (%d)", what,
                     msg ? msg : "unknown", rc);
     return TODO_EDB;
 }
@@ -356,6 +356,7 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
                                      APR_DBD_TRANSACTION_ROLLBACK);
     }
     rc = apr_dbd_transaction_end(db->drv, p, tx->dbd);
+    todo_db_hooks_end(db, 0, commit && !rc);
     if (db->write_lock) {
         apr_global_mutex_unlock(db->write_lock);
     }
@@ -363,6 +364,54 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
         return db_failed(db, p, rc, commit ? "COMMIT" : "ROLLBACK");
     }
     return APR_SUCCESS;
+}
+
+typedef struct {
+    todo_db_hook_fn fn;
+    void *baton;
+} hook_t;
+
+void todo_db_after_commit(todo_db_t *db, apr_pool_t *p, todo_db_hook_fn fn,
+                          void *baton)
+{
+    hook_t *h;
+
+    if (!db->in_tx && !db->grouped) {
+        fn(baton);
+        return;
+    }
+    if (!db->after_commit) {
+        db->after_commit = apr_array_make(p, 4, sizeof(hook_t));
+    }
+    h = apr_array_push(db->after_commit);
+    h->fn = fn;
+    h->baton = baton;
+}
+
+int todo_db_hooks_mark(const todo_db_t *db)
+{
+    return db->after_commit ? db->after_commit->nelts : 0;
+}
+
+void todo_db_hooks_end(todo_db_t *db, int mark, int run)
+{
+    apr_array_header_t *hooks = db->after_commit;
+    int i;
+
+    if (!hooks) {
+        return;
+    }
+    for (i = mark; run && i < hooks->nelts; ++i) {
+        hook_t *h = &APR_ARRAY_IDX(hooks, i, hook_t);
+        h->fn(h->baton);
+    }
+    if (mark < hooks->nelts) {
+        hooks->nelts = mark;
+    }
+    if (!hooks->nelts) {
+        /* Its pool may be gone before the next transaction. */
+        db->after_commit = NULL;
+    }
 }
 
 apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,

@@ -25,6 +25,18 @@
 
 #include "todo_sql.h"
 
+/** Something to do once the transaction it belongs to has committed:
+ * todo_db_after_commit(). */
+typedef void (*todo_db_hook_fn)(void *baton);
+
+/**
+ * Where a durable task event goes once its transaction has committed
+ * (todo_event_store.h): in httpd on SQLite, the event ring. Called before
+ * the write lock is released, so events reach it in commit order.
+ */
+typedef void (*todo_db_event_fn)(void *ctx, apr_int64_t id, const char *user,
+                                 const char *payload, apr_size_t len);
+
 /**
  * An open connection.
  *
@@ -57,6 +69,15 @@ typedef struct todo_db_t {
     apr_uint64_t round_trips; /**< statements run on this connection
                                    (todo_db_select/exec): what a request
                                    costs the database */
+    apr_array_header_t *after_commit; /**< hooks of the open transaction
+                                           (todo_db_after_commit()) */
+    int quiet; /**< its failures are logged at info level, not as errors:
+                    its owner retries them and says what matters (the
+                    PostgreSQL listener, through outages) */
+    todo_db_event_fn event_sink; /**< committed events go here (NULL:
+                                      nowhere; PostgreSQL's reach the
+                                      ring through its listener) */
+    void *event_sink_ctx;
 } todo_db_t;
 
 /** Per-connection settings applied by todo_db_setup(). */
@@ -191,6 +212,27 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
  */
 apr_status_t todo_db_finish(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
                             apr_status_t rv);
+
+/**
+ * Run @a fn(@a baton) once the open transaction commits: right after its
+ * COMMIT succeeded, before db->write_lock is released (so hooks of
+ * successive transactions run in commit order). Dropped if it rolls back;
+ * in a group commit (todo_writer.h), dropped with a job rolled back to its
+ * savepoint, run after the group's COMMIT. Outside a transaction, @a fn
+ * runs at once (the statement has committed). @a baton and @a p must live
+ * until then.
+ */
+void todo_db_after_commit(todo_db_t *db, apr_pool_t *p, todo_db_hook_fn fn,
+                          void *baton);
+
+/** The number of hooks registered so far (a savepoint's mark). */
+int todo_db_hooks_mark(const todo_db_t *db);
+
+/**
+ * End the hooks from @a mark on: run them in order when @a run, else
+ * drop them. (todo_db_end() does this; the group commit for its jobs.)
+ */
+void todo_db_hooks_end(todo_db_t *db, int mark, int run);
 
 /** Run a statement that returns one row and one integer column. */
 apr_status_t todo_db_count(todo_db_t *db, apr_pool_t *p, const char *label,

@@ -114,6 +114,8 @@ static int control(todo_writer_t *w, apr_pool_t *p, int which)
 /* Run one job in its savepoint; 0 if the group's transaction broke. */
 static int run_job(todo_writer_t *w, job_t *j)
 {
+    int mark = todo_db_hooks_mark(w->db);
+
     if (!control(w, j->p, SAVEPOINT)) {
         return 0;
     }
@@ -124,8 +126,12 @@ static int run_job(todo_writer_t *w, job_t *j)
          * NOMEM): the jobs before this one are gone too. */
         return 0;
     }
-    if (APR_SUCCESS != j->rv && !control(w, j->p, ROLLBACK_TO)) {
-        return 0;
+    if (APR_SUCCESS != j->rv) {
+        /* What it wrote is undone: so is what it would do at commit. */
+        todo_db_hooks_end(w->db, mark, 0);
+        if (!control(w, j->p, ROLLBACK_TO)) {
+            return 0;
+        }
     }
     return control(w, j->p, RELEASE);
 }
@@ -152,6 +158,9 @@ static void run_group(todo_writer_t *w, job_t *group)
         ok = run_job(w, j);
     }
     ok = ok && control(w, p, COMMIT);
+    /* The committed jobs' hooks (their events to the ring), in commit
+     * order, before the next group (of any process) can commit. */
+    todo_db_hooks_end(w->db, 0, ok);
     if (ok && w->metrics) {
         /* A group whose every write failed stored nothing: not counted. */
         for (j = group; j; j = j->next) {

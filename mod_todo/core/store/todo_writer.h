@@ -24,6 +24,10 @@
  *   ever used by one thread at a time.
  * - Inside a job, todo_db_begin()/todo_db_end() become no-ops (the job's
  *   savepoint is its transaction) and nothing takes the write lock again.
+ * - What a job registered with todo_db_after_commit() runs after the
+ *   group's COMMIT, in job order, before the write lock is released; it
+ *   is dropped with a job rolled back to its savepoint, or a group that
+ *   could not commit.
  *
  * The cross-process write lock (todo_db_t's write_lock) is held for the
  * whole group, so groups of different processes take turns.

@@ -4,6 +4,7 @@
 
 #include <apr_strings.h>
 
+#include "todo_event_store.h"
 #include "todo_fold.h"
 #include "todo_task_columns.h"
 #include "todo_task_store.h"
@@ -92,33 +93,64 @@ static apr_status_t new_row(apr_pool_t *p, const char *user_id,
     return rv;
 }
 
-/* Store the prepared rows of @a w: one INSERT, or all in one transaction. */
-static apr_status_t insert_rows(todo_db_t *db, apr_pool_t *p,
-                                todo_task_write_t *w)
+/* The event of one task write, its payload around the task's text. */
+static void add_event(todo_task_write_t *w, apr_pool_t *p, const char *type,
+                      const char *text, apr_size_t len)
 {
-    todo_tx_t *tx = NULL;
+    todo_stored_event_t *ev;
+
+    if (!w->events) {
+        w->events = apr_array_make(p, 1, sizeof(todo_stored_event_t));
+    }
+    ev = apr_array_push(w->events);
+    ev->id = 0;
+    ev->user = w->user_id;
+    ev->payload = todo_event_payload(p, type, text, len, &ev->len);
+}
+
+/* Write the events of @a w: the last statements of its transaction. */
+static apr_status_t write_events(todo_db_t *db, apr_pool_t *p,
+                                 todo_task_write_t *w)
+{
     apr_status_t rv = APR_SUCCESS;
     int i;
 
-    if (w->op == TODO_TASK_CREATE) {
-        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, TODO_TASK_NINSERT,
-                          w->rows[0].args);
-        w->task = APR_SUCCESS == rv ? w->rows[0].task : NULL;
-        return rv;
+    for (i = 0; APR_SUCCESS == rv && w->events && i < w->events->nelts; ++i) {
+        rv = todo_event_write(
+            db, p, &APR_ARRAY_IDX(w->events, i, todo_stored_event_t));
     }
+    return rv;
+}
+
+/* Store the prepared rows of @a w and their events, in one transaction. */
+static apr_status_t insert_rows(todo_db_t *db, apr_pool_t *p,
+                                todo_task_write_t *w)
+{
+    int i, n = w->op == TODO_TASK_CREATE ? 1 : w->n;
+    todo_tx_t *tx = NULL;
+    apr_status_t rv;
+
     rv = todo_db_begin(db, p, &tx);
-    for (i = 0; APR_SUCCESS == rv && i < w->n; ++i) {
+    for (i = 0; APR_SUCCESS == rv && i < n; ++i) {
         rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, TODO_TASK_NINSERT,
                           w->rows[i].args);
     }
-    rv = todo_db_finish(db, p, tx, rv);
     if (APR_SUCCESS == rv) {
-        w->tasks = apr_array_make(p, w->n, sizeof(todo_task_t *));
-        for (i = 0; i < w->n; ++i) {
-            APR_ARRAY_PUSH(w->tasks, todo_task_t *) = w->rows[i].task;
-        }
+        rv = write_events(db, p, w);
     }
-    return rv;
+    rv = todo_db_finish(db, p, tx, rv);
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    if (w->op == TODO_TASK_CREATE) {
+        w->task = w->rows[0].task;
+        return APR_SUCCESS;
+    }
+    w->tasks = apr_array_make(p, w->n, sizeof(todo_task_t *));
+    for (i = 0; i < w->n; ++i) {
+        APR_ARRAY_PUSH(w->tasks, todo_task_t *) = w->rows[i].task;
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t todo_task_write_prepare(todo_task_write_t *w, apr_pool_t *p)
@@ -135,7 +167,29 @@ apr_status_t todo_task_write_prepare(todo_task_write_t *w, apr_pool_t *p)
          * submission order. */
         rv = new_row(p, w->user_id, &w->in[i], w->now + i, &w->rows[i]);
     }
-    return rv;
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
+    /* The response and the events, from one serialisation. */
+    w->events = NULL;
+    if (w->op == TODO_TASK_CREATE) {
+        w->text = todo_task_json_text(p, w->rows[0].task, &w->len);
+        add_event(w, p, TODO_EVENT_CREATED, w->text, w->len);
+    }
+    else {
+        apr_array_header_t *tasks = apr_array_make(p, n, sizeof(todo_task_t *));
+        const char **texts;
+        apr_size_t *lens;
+
+        for (i = 0; i < n; ++i) {
+            APR_ARRAY_PUSH(tasks, todo_task_t *) = w->rows[i].task;
+        }
+        w->text = todo_task_bulk_json_text(p, tasks, &texts, &lens, &w->len);
+        for (i = 0; w->text && i < n; ++i) {
+            add_event(w, p, TODO_EVENT_CREATED, texts[i], lens[i]);
+        }
+    }
+    return w->text ? APR_SUCCESS : APR_ENOMEM;
 }
 
 /* Read and lock the task for a write, in the write's transaction. */
@@ -197,10 +251,8 @@ static apr_status_t read_for_write(todo_db_t *db, apr_pool_t *p,
     return rv;
 }
 
-apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                              const char *id, const todo_task_input_t *in,
-                              const char *if_match, apr_time_t now,
-                              todo_task_t **ptask, todo_result_t *res)
+static apr_status_t update_tx(todo_db_t *db, apr_pool_t *p,
+                              todo_task_write_t *w)
 {
     const char *rank, *title_fold, *search;
     todo_tx_t *tx = NULL;
@@ -210,35 +262,40 @@ apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
 
     rv = todo_db_begin(db, p, &tx);
     if (APR_SUCCESS == rv) {
-        rv = read_for_write(db, p, user_id, id, if_match, &t, res);
+        rv = read_for_write(db, p, w->user_id, w->id, w->if_match, &t, w->res);
     }
     if (APR_SUCCESS == rv) {
-        todo_task_apply(t, in);
-        t->updated_at = todo_time_format(p, now);
+        todo_task_apply(t, w->in);
+        t->updated_at = todo_time_format(p, w->now);
         rv = derived(p, t, &rank, &title_fold, &search);
     }
     if (APR_SUCCESS == rv) {
         rv = todo_db_exec(db, p, TODO_SQL_TASK_UPDATE, &nrows,
                           TODO_ARGS(t->title, t->description, t->status,
                                     t->priority, rank, t->due_date, title_fold,
-                                    search, t->updated_at, id, user_id,
+                                    search, t->updated_at, w->id, w->user_id,
                                     i64(p, t->version)));
     }
     if (APR_SUCCESS == rv && nrows != 1) {
         /* Cannot happen with the row locked; the last guard. */
-        rv = todo_result_fail(res, TODO_EPRECOND, STALE);
+        rv = todo_result_fail(w->res, TODO_EPRECOND, STALE);
+    }
+    if (APR_SUCCESS == rv) {
+        ++t->version;
+        w->events = NULL;
+        w->text = todo_task_json_text(p, t, &w->len);
+        add_event(w, p, TODO_EVENT_UPDATED, w->text, w->len);
+        rv = write_events(db, p, w);
     }
     rv = todo_db_finish(db, p, tx, rv);
     if (APR_SUCCESS == rv) {
-        ++t->version;
-        *ptask = t;
+        w->task = t;
     }
     return rv;
 }
 
-apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
-                              const char *id, const char *if_match,
-                              todo_result_t *res)
+static apr_status_t delete_tx(todo_db_t *db, apr_pool_t *p,
+                              todo_task_write_t *w)
 {
     todo_tx_t *tx = NULL;
     todo_task_t *t = NULL;
@@ -247,17 +304,60 @@ apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
 
     rv = todo_db_begin(db, p, &tx);
     if (APR_SUCCESS == rv) {
-        rv = read_for_write(db, p, user_id, id, if_match, &t, res);
+        rv = read_for_write(db, p, w->user_id, w->id, w->if_match, &t, w->res);
     }
     if (APR_SUCCESS == rv) {
         rv = todo_db_exec(db, p, TODO_SQL_TASK_DELETE, &nrows,
-                          TODO_ARGS(id, user_id, i64(p, t->version)));
+                          TODO_ARGS(w->id, w->user_id, i64(p, t->version)));
     }
     if (APR_SUCCESS == rv && nrows != 1) {
-        rv = todo_result_fail(res, TODO_EPRECOND, STALE);
+        rv = todo_result_fail(w->res, TODO_EPRECOND, STALE);
     }
-    rv = todo_db_finish(db, p, tx, rv);
+    if (APR_SUCCESS == rv) {
+        /* {"id": ...}: the id is a canonical UUID, nothing to escape. */
+        const char *text =
+            apr_pstrcat(p, "{\"" TODO_KEY_ID "\":\"", t->id, "\"}", NULL);
+        w->events = NULL;
+        add_event(w, p, TODO_EVENT_DELETED, text, strlen(text));
+        rv = write_events(db, p, w);
+    }
+    return todo_db_finish(db, p, tx, rv);
+}
+
+apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                              const char *id, const todo_task_input_t *in,
+                              const char *if_match, apr_time_t now,
+                              todo_task_t **ptask, todo_result_t *res)
+{
+    todo_task_write_t w = {0};
+    apr_status_t rv;
+
+    w.op = TODO_TASK_UPDATE;
+    w.user_id = user_id;
+    w.id = id;
+    w.in = in;
+    w.if_match = if_match;
+    w.now = now;
+    w.res = res;
+    rv = update_tx(db, p, &w);
+    if (APR_SUCCESS == rv) {
+        *ptask = w.task;
+    }
     return rv;
+}
+
+apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
+                              const char *id, const char *if_match,
+                              todo_result_t *res)
+{
+    todo_task_write_t w = {0};
+
+    w.op = TODO_TASK_DELETE;
+    w.user_id = user_id;
+    w.id = id;
+    w.if_match = if_match;
+    w.res = res;
+    return delete_tx(db, p, &w);
 }
 
 apr_status_t todo_task_list(todo_db_t *db, apr_pool_t *p, const char *sid,
@@ -345,10 +445,9 @@ apr_status_t todo_task_write(todo_db_t *db, apr_pool_t *p, void *baton)
         }
         return insert_rows(db, p, w);
     case TODO_TASK_UPDATE:
-        return todo_task_update(db, p, w->user_id, w->id, w->in, w->if_match,
-                                w->now, &w->task, w->res);
+        return update_tx(db, p, w);
     case TODO_TASK_DELETE:
-        return todo_task_delete(db, p, w->user_id, w->id, w->if_match, w->res);
+        return delete_tx(db, p, w);
     }
     return APR_EINVAL;
 }

@@ -6,6 +6,11 @@
  * of another user is indistinguishable from a missing one (APR_ENOENT),
  * on every operation, inside the SQL itself.
  *
+ * Every write also writes its event (todo_event_store.h) as the last
+ * statement of its transaction: create, bulk create (one event a task),
+ * update and delete. A write that is stored has its event, and one that
+ * is not has none.
+ *
  * Conditional writes: @a if_match is the request's If-Match header (or
  * NULL). Updates and deletes read the task and write it in one
  * transaction, and the write is conditional on the version read, so no
@@ -37,7 +42,7 @@ apr_status_t todo_task_get(todo_db_t *db, apr_pool_t *p, const char *sid,
                            todo_task_t **ptask, todo_result_t *res);
 
 /**
- * Apply @a in to the task.
+ * Apply @a in to the task (and write its task.updated event).
  * @return APR_SUCCESS, APR_ENOENT, TODO_EPRECOND (412) or TODO_EDB
  */
 apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
@@ -45,7 +50,8 @@ apr_status_t todo_task_update(todo_db_t *db, apr_pool_t *p, const char *user_id,
                               const char *if_match, apr_time_t now,
                               todo_task_t **ptask, todo_result_t *res);
 
-/** @return APR_SUCCESS, APR_ENOENT, TODO_EPRECOND or TODO_EDB */
+/** Delete the task (and write its task.deleted event).
+ * @return APR_SUCCESS, APR_ENOENT, TODO_EPRECOND or TODO_EDB */
 apr_status_t todo_task_delete(todo_db_t *db, apr_pool_t *p, const char *user_id,
                               const char *id, const char *if_match,
                               todo_result_t *res);
@@ -85,17 +91,24 @@ typedef struct todo_task_write_t {
     int n;                       /**< bulk */
     const char *if_match;        /**< update, delete; may be NULL */
     apr_time_t now;
-    todo_result_t *res;        /**< update, delete: the failure's details */
-    todo_task_t *task;         /**< out: create, update */
-    apr_array_header_t *tasks; /**< out: bulk */
-    todo_task_row_t *rows;     /**< creates: made ahead (may be NULL) */
+    todo_result_t *res;         /**< update, delete: the failure's details */
+    todo_task_t *task;          /**< out: create, update */
+    apr_array_header_t *tasks;  /**< out: bulk */
+    const char *text;           /**< out: the response body, JSON: the task
+                                     (create, update), {"tasks": [...]}
+                                     (bulk); NULL for a delete */
+    apr_size_t len;             /**< strlen(text) */
+    apr_array_header_t *events; /**< out: the todo_stored_event_t written,
+                                     in order, their ids set */
+    todo_task_row_t *rows;      /**< creates: made ahead (may be NULL) */
 } todo_task_write_t;
 
 /**
  * Make what a create or bulk create will insert (ids, timestamps, the
- * folded and derived columns) ahead of the write, so that a group commit
- * holds the database only for the INSERTs. Nothing to do for other writes;
- * todo_task_write() calls it itself when it was not called.
+ * folded and derived columns, the response's JSON and the events'
+ * payloads) ahead of the write, so that a group commit holds the database
+ * only for the INSERTs. Nothing to do for other writes; todo_task_write()
+ * calls it itself when it was not called.
  */
 apr_status_t todo_task_write_prepare(todo_task_write_t *w, apr_pool_t *p);
 

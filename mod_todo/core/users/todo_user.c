@@ -238,6 +238,11 @@ apr_status_t todo_user_delete(todo_db_t *db, apr_pool_t *p, const char *id,
             todo_db_exec(db, p, TODO_SQL_TASK_DELETE_USER, NULL, TODO_ARGS(id));
     }
     if (APR_SUCCESS == rv) {
+        /* The user's events: nobody may read them any more. */
+        rv = todo_db_exec(db, p, TODO_SQL_EVENT_DELETE_USER, NULL,
+                          TODO_ARGS(id));
+    }
+    if (APR_SUCCESS == rv) {
         rv = todo_db_exec(db, p, TODO_SQL_SESSION_DELETE_USER, NULL,
                           TODO_ARGS(id));
     }

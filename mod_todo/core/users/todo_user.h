@@ -88,8 +88,8 @@ apr_status_t todo_user_update(todo_db_t *db, apr_pool_t *p, const char *id,
                               todo_user_t **puser, todo_result_t *res);
 
 /**
- * Delete a user and, in the same transaction, their sessions (and
- * tasks).
+ * Delete a user and, in the same transaction, their sessions, tasks and
+ * stored task events.
  * @return APR_SUCCESS, APR_ENOENT or TODO_EDB
  */
 apr_status_t todo_user_delete(todo_db_t *db, apr_pool_t *p, const char *id,

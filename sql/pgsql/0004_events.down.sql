@@ -1,0 +1,2 @@
+DROP TABLE events_pruned;
+DROP TABLE events;
