@@ -335,7 +335,8 @@ class TodoEnv:
 
     def cleanup(self):
         self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not os.environ.get("TODO_TEST_KEEP"):  # keep for a post-mortem
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         """`with TodoEnv(...) as e:` starts it (or fails) and cleans up."""
