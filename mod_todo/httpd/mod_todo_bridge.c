@@ -547,5 +547,8 @@ void todo_bridge_child_init(apr_pool_t *pchild, server_rec *s)
                      TODO_LOGNO(00028) "cannot start the event listener");
         return;
     }
-    apr_pool_cleanup_register(pchild, NULL, stop_worker, apr_pool_cleanup_null);
+    /* Before pchild's subpools go: the thread's pool is one of them, and
+     * holds its connection (a cleanup would run after they were
+     * destroyed, while the thread may still be using them). */
+    apr_pool_pre_cleanup_register(pchild, NULL, stop_worker);
 }

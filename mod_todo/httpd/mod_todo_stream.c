@@ -201,8 +201,8 @@ void todo_stream_child_init(apr_pool_t *pchild, server_rec *s)
                                        "event streams will not work");
         return;
     }
-    apr_pool_cleanup_register(pchild, NULL, stop_dispatcher,
-                              apr_pool_cleanup_null);
+    /* Before pchild's subpools go: the thread reads into one of them. */
+    apr_pool_pre_cleanup_register(pchild, NULL, stop_dispatcher);
 }
 
 /* ---- publishing ---- */
