@@ -306,6 +306,24 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
     return APR_SUCCESS;
 }
 
+/*
+ * PostgreSQL: BEGIN, COMMIT and ROLLBACK run on the libpq handle, not
+ * through apr_dbd: its pgsql driver's transaction_start dereferences a
+ * NULL transaction when BEGIN comes back with an error result, which is
+ * what libpq gives on a broken connection -- any write while PostgreSQL
+ * is away would take the process down. @return 0 when the command came
+ * back with @a tag (a COMMIT of a failed transaction says ROLLBACK).
+ */
+static int pg_tx(todo_db_t *db, const char *sql, const char *tag)
+{
+    PGresult *res = PQexec(apr_dbd_native_handle(db->drv, db->h), sql);
+    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK
+             && !strcmp(PQcmdStatus(res), tag);
+
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
 apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)
 {
     todo_tx_t *tx = apr_pcalloc(p, sizeof(*tx));
@@ -314,6 +332,15 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)
     *ptx = NULL;
     if (db->grouped) {
         /* The group commit's savepoint is this job's transaction. */
+        db->in_tx = 1;
+        *ptx = tx;
+        return APR_SUCCESS;
+    }
+    if (db->dialect == TODO_DIALECT_PGSQL) {
+        if (pg_tx(db, "BEGIN", "BEGIN")) {
+            return db_failed(db, p, -1, "BEGIN");
+        }
+        tx->native = 1;
         db->in_tx = 1;
         *ptx = tx;
         return APR_SUCCESS;
@@ -346,6 +373,19 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
         return TODO_EDB;
     }
     db->in_tx = 0;
+    if (tx->native) {
+        rc = commit ? pg_tx(db, "COMMIT", "COMMIT")
+                    : pg_tx(db, "ROLLBACK", "ROLLBACK");
+        if (rc && commit) {
+            /* Whatever went wrong, leave no transaction open. */
+            pg_tx(db, "ROLLBACK", "ROLLBACK");
+        }
+        todo_db_hooks_end(db, 0, commit && !rc);
+        if (rc) {
+            return db_failed(db, p, rc, commit ? "COMMIT" : "ROLLBACK");
+        }
+        return APR_SUCCESS;
+    }
     if (!tx->dbd) {
         /* A job of a group commit: the leader commits it with its group,
          * or rolls it back to its savepoint when the job fails. */

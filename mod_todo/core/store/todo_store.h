@@ -96,7 +96,9 @@ extern const char *const todo_db_synchronous_names[];
 
 /** A transaction from todo_db_begin(). */
 typedef struct todo_tx_t {
-    apr_dbd_transaction_t *dbd; /**< NULL inside a group commit's job */
+    apr_dbd_transaction_t *dbd; /**< SQLite's; NULL inside a group commit's
+                                     job */
+    int native; /**< PostgreSQL: BEGIN ran on the libpq handle */
 } todo_tx_t;
 
 /** A fully read result: cells[row * ncols + col], NULL for SQL NULL. */
