@@ -318,7 +318,7 @@ class TodoEnv:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid",
                               str(self.proc.pid)], capture_output=True,
                              text=True).stdout
-        return [int(p) for p in out.split()]
+        return sorted(int(p) for p in out.split())
 
     def kill9(self):
         """SIGKILL httpd and all its children at once (a crash)."""

@@ -14,7 +14,6 @@ and whose answer was therefore a 503: such a task is listed, once, and
 counted)."""
 
 import re
-import subprocess
 import threading
 import time
 
@@ -36,11 +35,6 @@ BOUND = 10.0      # no answer, success or 503, takes longer than this
 def outage(own_cluster):
     return own_cluster("outage-load")  # this test stops the cluster
 
-
-def children(pid):
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)],
-                         capture_output=True, text=True).stdout
-    return sorted(int(p) for p in out.split())
 
 
 class Client(threading.Thread):
@@ -110,7 +104,7 @@ def test_todo_815_01_outage_under_load_loses_no_acknowledged_create(outage):
     e, pg = outage
     _, tokens, _ = e.new_session()
     token = tokens["access_token"]
-    kids = children(e.proc.pid)
+    kids = e.children()
     assert kids
 
     stop = threading.Event()
@@ -165,7 +159,7 @@ def test_todo_815_01_outage_under_load_loses_no_acknowledged_create(outage):
 
     # No child crashed or was replaced, and the parent is still running.
     assert e.proc.poll() is None
-    assert children(e.proc.pid) == kids
+    assert e.children() == kids
     with open(e.error_log, errors="replace") as f:
         errlog = f.read()
     assert not re.search(r"exit signal|AH00052|AH00051|AH00060|Segmentation",

@@ -62,10 +62,6 @@ def pair3():
     b.cleanup()
 
 
-def children(pid):
-    with os.popen("ps -o pid= --ppid %d" % pid) as f:
-        return [int(p) for p in f.read().split()]
-
 
 def listener_pid(e, timeout=15):
     """The child of @e that holds the lease and LISTENs (its connection
@@ -76,14 +72,14 @@ def listener_pid(e, timeout=15):
                                 "pg_stat_activity WHERE application_name "
                                 "LIKE 'mod_todo-listener-%'"}).split()
         pids = {int(n.rsplit("-", 1)[1]) for n in names}
-        mine = pids & set(children(e.proc.pid))
+        mine = pids & set(e.children())
         if len(mine) == 1:
             return mine.pop()
         if time.time() > deadline:
             with open(e.error_log) as f:
                 log = f.read()[-3000:]
             raise AssertionError("no one listener of %s (children %s): %s\n%s"
-                                 % (e.dir, children(e.proc.pid), names, log))
+                                 % (e.dir, e.children(), names, log))
         time.sleep(0.2)
 
 
@@ -100,7 +96,7 @@ def server_pid(e, sse):
                 remote = int(cols[2].rsplit(":", 1)[1], 16)
                 if local == e.port and remote == client:
                     inodes.add("socket:[%s]" % cols[9])
-    for pid in children(e.proc.pid):
+    for pid in e.children():
         try:
             fds = os.listdir("/proc/%d/fd" % pid)
         except FileNotFoundError:

@@ -5,7 +5,6 @@ read/write load fails no request."""
 
 import os
 import signal
-import subprocess
 import threading
 import time
 
@@ -23,11 +22,6 @@ def fenv():
     yield e
     e.cleanup()
 
-
-def children(pid):
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)],
-                         capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
 
 
 class Writers:
@@ -96,7 +90,7 @@ def test_todo_830_01_kill9_child_then_server_loses_no_acknowledged_create(fenv):
     token = tokens["access_token"]
     with Writers(e, token) as w:
         w.wait(10)
-        kids = children(e.proc.pid)
+        kids = e.children()
         assert kids
         os.kill(kids[0], signal.SIGKILL)  # one child dies mid-write
         w.wait(10)
