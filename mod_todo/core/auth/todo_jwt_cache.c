@@ -26,10 +26,17 @@ typedef struct slot_t {
 
 struct todo_jwt_cache_t {
     apr_thread_mutex_t *lock;
+    EVP_MD *sha256; /* fetched once: each request only digests */
     slot_t *slots;
     unsigned mask;
     apr_uint64_t hits, misses;
 };
+
+static apr_status_t free_md(void *data)
+{
+    EVP_MD_free(data);
+    return APR_SUCCESS;
+}
 
 apr_status_t todo_jwt_cache_create(apr_pool_t *p, unsigned nslots,
                                    todo_jwt_cache_t **pcache)
@@ -44,18 +51,23 @@ apr_status_t todo_jwt_cache_create(apr_pool_t *p, unsigned nslots,
     if (APR_SUCCESS != rv) {
         return rv;
     }
+    c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!c->sha256) {
+        return APR_EGENERAL;
+    }
+    apr_pool_cleanup_register(p, c->sha256, free_md, apr_pool_cleanup_null);
     c->slots = apr_pcalloc(p, nslots * sizeof(*c->slots));
     c->mask = nslots - 1;
     *pcache = c;
     return APR_SUCCESS;
 }
 
-static int digest_of(const char *token, unsigned char out[32])
+static int digest_of(const todo_jwt_cache_t *c, const char *token,
+                     apr_size_t len, unsigned char out[32])
 {
-    unsigned int len = 32;
+    unsigned int n = 32;
 
-    return EVP_Digest(token, strlen(token), out, &len, EVP_sha256(), NULL)
-           && len == 32;
+    return EVP_Digest(token, len, out, &n, c->sha256, NULL) && n == 32;
 }
 
 static slot_t *slot_of(todo_jwt_cache_t *c, const unsigned char digest[32])
@@ -119,11 +131,12 @@ apr_status_t todo_jwt_verify_cached(todo_jwt_cache_t *cache, apr_pool_t *p,
 {
     unsigned char digest[32];
     todo_jwt_error_t err;
+    apr_size_t len = token ? strlen(token) : 0;
     apr_status_t rv;
     slot_t s;
 
-    if (!cache || !token || strlen(token) > TODO_JWT_MAX_LEN
-        || !digest_of(token, digest)) {
+    if (!cache || !token || len > TODO_JWT_MAX_LEN
+        || !digest_of(cache, token, len, digest)) {
         return todo_jwt_verify(p, cfg, token, now, pclaims, perr);
     }
     if (!lookup(cache, digest, &s)) {
