@@ -102,25 +102,13 @@ one() {
     auth="Authorization: Bearer $token"
     $py "$top/tests/bench/seed.py" "$B" "$token" "$dir"
     $py "$top/tests/bench/users.py" "$B" 64 "$dir"
-    cat >"$dir/create.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"title": "created by wrk", "priority": "high"}'
-LUA
+    write_lua "$dir"
     cat "$dir/tokens.lua" - >"$dir/users.lua" <<'LUA'
 local headers = {["Content-Type"] = "application/json"}
 local body = '{"title": "created by wrk", "priority": "high"}'
 request = function()
     headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
     return wrk.format("POST", "/api/v1/tasks", headers, body)
-end
-LUA
-    cat "$dir/ids.lua" - >"$dir/patch.lua" <<'LUA'
-wrk.method = "PATCH"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"status": "in_progress"}'
-request = function()
-    return wrk.format(nil, "/api/v1/tasks/" .. ids[math.random(#ids)])
 end
 LUA
     wrk -t1 -c8 -d2s "$B/healthz" >/dev/null

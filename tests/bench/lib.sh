@@ -46,3 +46,22 @@ wrk_summary() {
         END { printf "%s %.3f %.3f %d %d %d\n", rps, p50, p99, non2xx, errs, reqs }
     ' "$1"
 }
+
+# write_lua DIR: the write scenarios' wrk scripts, create.lua (POST /tasks)
+# and patch.lua (PATCH of a random one of the seeded tasks: DIR/ids.lua,
+# from seed.py, goes in front of it).
+write_lua() {
+    cat >"$1/create.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"title": "created by wrk", "priority": "high"}'
+LUA
+    cat "$1/ids.lua" - >"$1/patch.lua" <<'LUA'
+wrk.method = "PATCH"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"status": "in_progress"}'
+request = function()
+    return wrk.format(nil, "/api/v1/tasks/" .. ids[math.random(#ids)])
+end
+LUA
+}

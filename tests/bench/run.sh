@@ -329,19 +329,7 @@ PY
 
 # The wrk scripts. mixed.lua needs ids.lua (seed.py) in front of it.
 lua_scripts() {
-    cat >"$dir/create.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"title": "created by wrk", "priority": "high"}'
-LUA
-    cat "$dir/ids.lua" - >"$dir/patch.lua" <<'LUA'
-wrk.method = "PATCH"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"status": "in_progress"}'
-request = function()
-    return wrk.format(nil, "/api/v1/tasks/" .. ids[math.random(#ids)])
-end
-LUA
+    write_lua "$dir"
     cat "$dir/ids.lua" - >"$dir/mixed.lua" <<'LUA'
 -- 80 % GET /tasks/{random of the 1,000}, 20 % POST /tasks.
 local threads = 0
