@@ -436,7 +436,8 @@ const char *todo_dbd_create_mutex(apr_pool_t *pconf, server_rec *s)
  * here, the children of a start or restart queue for it instead of
  * failing mod_dbd's prepare with "database is locked" -- and while any
  * child lives, the WAL stays open for the others. This connection then
- * carries the child's group commits (todo_writer.h).
+ * carries the child's group commits (todo_writer.h), as the one opened
+ * here on PostgreSQL does.
  */
 static todo_db_t *open_keeper(apr_pool_t *pchild, server_rec *s,
                               const todo_srv_conf_t *sc)
@@ -456,13 +457,16 @@ static todo_db_t *open_keeper(apr_pool_t *pchild, server_rec *s,
         rv = todo_db_select(db, pchild, TODO_SQL_PING, &rows, TODO_NO_ARGS);
     }
     if (APR_SUCCESS != rv) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING,
-                     rv >= APR_OS_START_USERERR ? 0 : rv, s,
-                     TODO_LOGNO(00030) "could not open the SQLite database %s "
-                                       "ahead of mod_dbd's pool (see the "
-                                       "line before); requests will answer "
-                                       "503 until it opens",
-                     sc->db_params);
+        ap_log_error(
+            APLOG_MARK, APLOG_WARNING, rv >= APR_OS_START_USERERR ? 0 : rv, s,
+            TODO_LOGNO(00030) "could not open the database %s for this "
+                              "process's own connection (see the line "
+                              "before); %s",
+            todo_db_describe(pchild, sc->dialect, sc->db_params),
+            sc->dialect == TODO_DIALECT_SQLITE3
+                ? "requests will answer 503 until it opens"
+                : "this process commits each task write alone, on the "
+                  "pool's connections");
         return NULL;
     }
     return db;
@@ -477,19 +481,25 @@ static void start_writer(apr_pool_t *pchild, server_rec *s, todo_srv_conf_t *sc,
     apr_status_t rv;
     server_rec *sp;
 
-    if (!db || todo_conf_group_commit(sc) < 1) {
+    int max =
+        (int)(sc->dialect == TODO_DIALECT_PGSQL ? todo_conf_pg_group_commit(sc)
+                                                : todo_conf_group_commit(sc));
+
+    if (!db || max < 1) {
         return;
     }
-    /* Committed task events go to the ring before the write lock is
-     * released: the ring has them in commit order (todo_event_store.h). */
-    db->event_sink = todo_shared_publish_committed;
-    db->event_sink_ctx = s;
-    rv = todo_writer_create(&w, pchild, db, sc->write_lock,
-                            (int)todo_conf_group_commit(sc));
+    /* SQLite: committed task events go to the ring before the write lock
+     * is released, so the ring has them in commit order
+     * (todo_event_store.h). PostgreSQL's reach it through the listener. */
+    if (sc->dialect == TODO_DIALECT_SQLITE3) {
+        db->event_sink = todo_shared_publish_committed;
+        db->event_sink_ctx = s;
+    }
+    rv = todo_writer_create(&w, pchild, db, sc->write_lock, max);
     if (APR_SUCCESS != rv) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      TODO_LOGNO(00032) "group commit is off: cannot start the "
-                                       "SQLite writer");
+                                       "writer");
         return;
     }
     todo_writer_set_metrics(w, todo_shared_metrics());
@@ -522,6 +532,10 @@ void todo_dbd_child_init(apr_pool_t *pchild, server_rec *s)
     if (sc->dialect == TODO_DIALECT_SQLITE3 && sc->db_params) {
         keeper = open_keeper(pchild, s, sc);
         start_writer(pchild, s, sc, keeper);
+    }
+    else if (sc->dialect == TODO_DIALECT_PGSQL && sc->db_params
+             && todo_conf_pg_group_commit(sc) > 0) {
+        start_writer(pchild, s, sc, open_keeper(pchild, s, sc));
     }
 }
 

@@ -50,7 +50,10 @@ apr_status_t todo_req_write(todo_req_t *req, todo_write_fn fn, void *baton)
     apr_status_t rv;
 
     if (req->sc->writer) {
-        return todo_writer_run(req->sc->writer, req->r->pool, fn, baton);
+        /* Keyed by the user whose rows it locks (todo_writer.h). */
+        return todo_writer_run(
+            req->sc->writer, req->r->pool,
+            req->who && req->who->user ? req->who->user->id : NULL, fn, baton);
     }
     rv = todo_req_db(req);
     return APR_SUCCESS == rv ? fn(req->db, req->r->pool, baton) : rv;

@@ -214,3 +214,59 @@ def test_todo_800_13_locked_database_is_503_and_nothing_half_written(fresh):
     assert [t["title"] for t in r.json()["tasks"]] == ["before"]
     assert fresh.post("/tasks", token, json={"title": "after"}).status_code \
         == 201
+
+
+def test_todo_800_20_list_totals_kept_through_writes_and_migration(fresh):
+    """The unfiltered total of GET /tasks is a counter kept by triggers
+    (SQLite 0003, PostgreSQL 0005): it equals the filtered totals' sum (a
+    real count) after every kind of write, and after its migration is
+    reverted and applied again over existing tasks."""
+    assert fresh.start() == 0
+    _, a, _ = fresh.new_session()
+    b_user, b, _ = fresh.new_session()
+    a, b = a["access_token"], b["access_token"]
+
+    def totals(token):
+        whole = fresh.get("/tasks", token).json()["total"]
+        parts = sum(fresh.get("/tasks", token, params={"status": s})
+                    .json()["total"]
+                    for s in ("pending", "in_progress", "completed"))
+        return whole, parts
+
+    ids = [fresh.post("/tasks", a, json={"title": "t%d" % i}).json()["id"]
+           for i in range(3)]
+    assert totals(a) == (3, 3)
+    r = fresh.post("/tasks/bulk", a, json={"tasks": [
+        {"title": "b%d" % i, "status": "completed"} for i in range(4)]})
+    assert r.status_code == 201, r.text
+    assert totals(a) == (7, 7)
+    assert fresh.patch("/tasks/" + ids[0], a,
+                       json={"status": "in_progress"}).status_code == 200
+    assert fresh.delete("/tasks/" + ids[1], a).status_code == 204
+    assert totals(a) == (6, 6)
+    # A refused write (one bad task in a bulk) counts nothing.
+    r = fresh.post("/tasks/bulk", a, json={"tasks": [{"title": "ok"},
+                                                     {"title": ""}]})
+    assert r.status_code == 422 and totals(a) == (6, 6)
+    for i in range(2):
+        fresh.post("/tasks", b, json={"title": "x%d" % i})
+    assert totals(b) == (2, 2)
+
+    # The counter's migration, reverted and applied again while the
+    # tasks exist: the totals are counted when it is applied.
+    fresh.stop()
+    counter = "0005_task_counts" if DB == "pgsql" else "0003_task_counts"
+    status = todoctl(env_params(fresh), "migrate", "status").stdout
+    newer = [l.split()[0] for l in status.splitlines()]
+    n = len(newer) - newer.index(counter)
+    r = todoctl(env_params(fresh), "migrate", "down", str(n), "--yes")
+    assert r.returncode == 0, r.stderr
+    assert todoctl(env_params(fresh), "migrate", "up").returncode == 0
+    assert fresh.start() == 0
+    assert totals(a) == (6, 6) and totals(b) == (2, 2)
+    fresh.post("/tasks", a, json={"title": "after"})
+    assert fresh.delete("/tasks/" + ids[2], a).status_code == 204
+    assert totals(a) == (6, 6)
+    # A user deleted goes with their count; the others' stay.
+    assert fresh.delete("/users/" + b_user["id"], b).status_code == 204
+    assert totals(a) == (6, 6)

@@ -50,6 +50,10 @@
     X(TodoSQLiteGroupCommit, group_commit, 64, 0, 1000, NONE,                  \
       "Most SQLite writes committed together, each durable before its "        \
       "response (0: one commit per write)")                                    \
+    X(TodoPostgreSQLGroupCommit, pg_group_commit, 64, 0, 1000, NONE,           \
+      "Most PostgreSQL task writes committed together on a connection of "     \
+      "each process's own, each durable before its response (0: one commit "   \
+      "per write, on the pool's connections)")                                 \
     X(TodoEventRetention, event_retention, 86400, 60, 31536000, NONE,          \
       "Seconds task events are kept in the database, for SSE resumption "      \
       "(server-wide)")                                                         \

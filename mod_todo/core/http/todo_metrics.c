@@ -296,7 +296,7 @@ const char *todo_metrics_render(const todo_metrics_t *m,
             "Connection acquisitions that took longer than 1 ms.",
             GET(m->db_acquire_waits));
     counter(&o, "todo_db_group_commits_total",
-            "SQLite transactions committed for groups of writes (that "
+            "Transactions committed for groups of task writes (that "
             "stored at least one).",
             GET(m->db_group_commits));
     counter(&o, "todo_db_group_writes_total",
@@ -304,7 +304,7 @@ const char *todo_metrics_render(const todo_metrics_t *m,
             "over todo_db_group_commits_total).",
             GET(m->db_group_writes));
     header(&o, "todo_db_group_queued", "gauge",
-           "SQLite task writes waiting for a group commit now.");
+           "Task writes waiting for a group commit now.");
     emit(&o, apr_psprintf(p, "todo_db_group_queued %" APR_INT64_T_FMT "\n",
                           (apr_int64_t)GET(m->db_group_queued)));
     header(&o, "todo_realtime_streams", "gauge",

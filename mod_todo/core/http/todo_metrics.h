@@ -49,7 +49,7 @@ typedef struct todo_metrics_t {
     uint64_t db_acquires;      /**< connections taken from mod_dbd's pool */
     uint64_t db_acquire_us;    /**< time spent taking them */
     uint64_t db_acquire_waits; /**< acquisitions that took over 1 ms */
-    uint64_t db_group_commits; /**< SQLite group commits (todo_writer.h) */
+    uint64_t db_group_commits; /**< group commits (todo_writer.h) */
     uint64_t db_group_writes;  /**< writes in them */
     int64_t db_group_queued;   /**< writes waiting for a group (gauge) */
     int64_t streams;           /**< live realtime streams (gauge) */

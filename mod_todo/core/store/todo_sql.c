@@ -67,13 +67,13 @@
     " WHERE s.id = %s::uuid AND s.user_id = %s::uuid"                          \
     " AND s.revoked_at IS NULL AND u.is_active"
 
-/* How many tasks a list has, all of them (from the index alone; SQLite
- * keeps the number by triggers, sql/sqlite3/0003_task_counts.up.sql) or
- * those the filters keep. Uncorrelated: computed once per statement. */
+/* How many tasks a list has: all of them (one row, kept by triggers:
+ * sql/sqlite3/0003_task_counts.up.sql, sql/pgsql/0005_task_counts.up.sql)
+ * or those the filters keep. Uncorrelated: computed once per statement. */
 #define TASK_TOTAL_ALL                                                         \
     "coalesce((SELECT n FROM task_counts WHERE user_id = %s), 0)"
 #define TASK_TOTAL_ALL_PG                                                      \
-    "(SELECT count(*) FROM tasks WHERE user_id = %s::uuid)"
+    "coalesce((SELECT n FROM task_counts WHERE user_id = %s::uuid), 0)"
 #define TASK_TOTAL "(SELECT count(*) FROM tasks" TASK_FILTER ")"
 #define TASK_TOTAL_PG "(SELECT count(*) FROM tasks" TASK_FILTER_PG ")"
 

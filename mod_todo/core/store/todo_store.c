@@ -117,6 +117,9 @@ apr_status_t todo_db_open_ex(apr_pool_t *p, const char *driver,
     }
     apr_pool_cleanup_register(p, db, db_close, apr_pool_cleanup_null);
     db->prepared = apr_hash_make(p);
+    /* Statements prepared again after a reconnect live as long as the
+     * connection, not as the request that noticed the break. */
+    db->conn_pool = p;
     if (flags & TODO_DB_READONLY) {
         rv = read_only(db, p);
         if (APR_SUCCESS != rv) {
@@ -322,6 +325,29 @@ static int pg_tx(todo_db_t *db, const char *sql, const char *tag)
 
     PQclear(res);
     return ok ? 0 : -1;
+}
+
+apr_status_t todo_db_command(todo_db_t *db, apr_pool_t *p, const char *sql)
+{
+    char tag[16];
+    apr_size_t n = strcspn(sql, " ");
+
+    if (db->dialect != TODO_DIALECT_PGSQL || n >= sizeof(tag)) {
+        return APR_ENOTIMPL;
+    }
+    memcpy(tag, sql, n);
+    tag[n] = '\0';
+    ++db->round_trips;
+    return pg_tx(db, sql, tag) ? db_failed(db, p, -1, sql) : APR_SUCCESS;
+}
+
+apr_status_t todo_db_revive(todo_db_t *db, apr_pool_t *p)
+{
+    if (db->dialect != TODO_DIALECT_PGSQL
+        || PQstatus(apr_dbd_native_handle(db->drv, db->h)) == CONNECTION_OK) {
+        return APR_SUCCESS;
+    }
+    return reconnect(db, p) ? APR_SUCCESS : TODO_EDB;
 }
 
 apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)

@@ -199,6 +199,24 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
 apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx);
 
 /**
+ * PostgreSQL: run the transaction control command @a sql (BEGIN,
+ * SAVEPOINT, RELEASE, ROLLBACK [TO], COMMIT) on the connection, outside
+ * apr_dbd's transactions (todo_writer.h). It succeeds only when the
+ * server answers with the command's own tag: a COMMIT of a transaction
+ * that had failed answers ROLLBACK, and fails here.
+ * @return APR_SUCCESS, TODO_EDB, or APR_ENOTIMPL on SQLite
+ */
+apr_status_t todo_db_command(todo_db_t *db, apr_pool_t *p, const char *sql);
+
+/**
+ * PostgreSQL: a connection that broke (the server restarted) is opened
+ * again and its statements prepared again. Call it only outside a
+ * transaction. @return APR_SUCCESS when the connection is usable (always
+ * on SQLite), TODO_EDB when it could not be reopened
+ */
+apr_status_t todo_db_revive(todo_db_t *db, apr_pool_t *p);
+
+/**
  * End a transaction: commit when @a commit and no statement in it
  * failed, otherwise roll back. Callers pass commit = (their rv == 0) and
  * keep their own rv when rolling back.

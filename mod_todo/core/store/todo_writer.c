@@ -1,5 +1,7 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 
+#include <string.h>
+
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <sqlite3.h>
@@ -15,6 +17,7 @@ typedef struct job_t {
     void *baton;
     apr_pool_t *p;
     apr_status_t rv;
+    const char *key;
     int done;
 } job_t;
 
@@ -26,6 +29,14 @@ static const char *const control_sql[NCONTROL] = {
     "RELEASE todo_job", "ROLLBACK TO todo_job",
     "COMMIT",           "ROLLBACK"};
 
+/* PostgreSQL's: a plain BEGIN (its locks are taken row by row). */
+static const char *const control_sql_pg[NCONTROL] = {"BEGIN",
+                                                     "SAVEPOINT todo_job",
+                                                     "RELEASE todo_job",
+                                                     "ROLLBACK TO todo_job",
+                                                     "COMMIT",
+                                                     "ROLLBACK"};
+
 struct todo_writer_t {
     apr_thread_mutex_t *mu; /* guards everything below */
     apr_thread_cond_t *cv;  /* a group ended */
@@ -33,7 +44,8 @@ struct todo_writer_t {
     int running;            /* a leader is running a group */
     int max_group;
     todo_db_t *db;
-    sqlite3 *conn;
+    int pg;        /* PostgreSQL: control commands through the store */
+    sqlite3 *conn; /* SQLite: control statements prepared on it */
     sqlite3_stmt *control[NCONTROL];
     apr_global_mutex_t *lock;
     todo_metrics_t *metrics;
@@ -59,7 +71,7 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
     apr_status_t rv;
     int i;
 
-    if (db->dialect != TODO_DIALECT_SQLITE3 || max_group < 1) {
+    if (max_group < 1) {
         return APR_EINVAL;
     }
     rv = apr_thread_mutex_create(&w->mu, APR_THREAD_MUTEX_DEFAULT, p);
@@ -70,10 +82,13 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
         return rv;
     }
     w->db = db;
-    w->conn = apr_dbd_native_handle(db->drv, db->h);
-    /* Registered after the connection's own cleanup: runs before it. */
-    apr_pool_cleanup_register(p, w, finalize, apr_pool_cleanup_null);
-    for (i = 0; i < NCONTROL; ++i) {
+    w->pg = db->dialect == TODO_DIALECT_PGSQL;
+    if (!w->pg) {
+        w->conn = apr_dbd_native_handle(db->drv, db->h);
+        /* Registered after the connection's own cleanup: runs before it. */
+        apr_pool_cleanup_register(p, w, finalize, apr_pool_cleanup_null);
+    }
+    for (i = 0; !w->pg && i < NCONTROL; ++i) {
         if (SQLITE_OK
             != sqlite3_prepare_v3(w->conn, control_sql[i], -1,
                                   SQLITE_PREPARE_PERSISTENT, &w->control[i],
@@ -100,7 +115,12 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
 static int control(todo_writer_t *w, apr_pool_t *p, int which)
 {
     sqlite3_stmt *stmt = w->control[which];
-    int rc = sqlite3_step(stmt);
+    int rc;
+
+    if (w->pg) {
+        return APR_SUCCESS == todo_db_command(w->db, p, control_sql_pg[which]);
+    }
+    rc = sqlite3_step(stmt);
 
     sqlite3_reset(stmt);
     if (SQLITE_DONE != rc) {
@@ -111,17 +131,23 @@ static int control(todo_writer_t *w, apr_pool_t *p, int which)
     return SQLITE_DONE == rc;
 }
 
-/* Run one job in its savepoint; 0 if the group's transaction broke. */
-static int run_job(todo_writer_t *w, job_t *j)
+/* Run one job in its savepoint (@a alone: a group of one, whose
+ * transaction is the job's own); 0 if the group's transaction broke. */
+static int run_job(todo_writer_t *w, job_t *j, int alone)
 {
     int mark = todo_db_hooks_mark(w->db);
 
-    if (!control(w, j->p, SAVEPOINT)) {
+    if (!alone && !control(w, j->p, SAVEPOINT)) {
         return 0;
     }
     j->rv = j->fn(w->db, j->p, j->baton);
     w->db->in_tx = 0;
-    if (sqlite3_get_autocommit(w->conn)) {
+    if (alone) {
+        /* The group's transaction is this job's: a failure rolls it
+         * back whole, and nothing else was in it. */
+        return APR_SUCCESS == j->rv;
+    }
+    if (!w->pg && sqlite3_get_autocommit(w->conn)) {
         /* SQLite rolled the whole transaction back (SQLITE_FULL, IOERR,
          * NOMEM): the jobs before this one are gone too. */
         return 0;
@@ -153,9 +179,14 @@ static void run_group(todo_writer_t *w, job_t *group)
     if (w->lock) {
         apr_global_mutex_lock(w->lock);
     }
-    ok = control(w, p, BEGIN);
+    /* A connection that broke since the last group is opened again; a
+     * BEGIN that fails did nothing, so it may be tried once more. */
+    ok = APR_SUCCESS == todo_db_revive(w->db, p) && control(w, p, BEGIN);
+    if (!ok && w->pg) {
+        ok = APR_SUCCESS == todo_db_revive(w->db, p) && control(w, p, BEGIN);
+    }
     for (j = group; ok && j; j = j->next) {
-        ok = run_job(w, j);
+        ok = run_job(w, j, !group->next);
     }
     ok = ok && control(w, p, COMMIT);
     /* The committed jobs' hooks (their events to the ring), in commit
@@ -171,7 +202,7 @@ static void run_group(todo_writer_t *w, job_t *group)
         }
     }
     if (!ok) {
-        if (!sqlite3_get_autocommit(w->conn)) {
+        if (w->pg || !sqlite3_get_autocommit(w->conn)) {
             control(w, p, ROLLBACK);
         }
         for (j = group; j; j = j->next) {
@@ -185,7 +216,32 @@ static void run_group(todo_writer_t *w, job_t *group)
     }
 }
 
-/* Take up to max_group queued jobs, in arrival order. Under w->mu. */
+/* Whether job @a a runs before @a b, which arrived before it. */
+static int goes_before(const job_t *a, const job_t *b)
+{
+    return a->key && b->key && strcmp(a->key, b->key) < 0;
+}
+
+/* @a group in the order of its jobs' keys, arrival order among equal
+ * keys and for jobs without one (an insertion sort: groups are short). */
+static job_t *by_key(job_t *group)
+{
+    job_t *sorted = NULL, *j, *next, **pp;
+
+    for (j = group; j; j = next) {
+        next = j->next;
+        pp = &sorted;
+        while (*pp && !goes_before(j, *pp)) {
+            pp = &(*pp)->next;
+        }
+        j->next = *pp;
+        *pp = j;
+    }
+    return sorted;
+}
+
+/* Take up to max_group queued jobs, in arrival order, then ordered by
+ * key. Under w->mu. */
 static job_t *take_group(todo_writer_t *w)
 {
     job_t *group = w->head, *last = group;
@@ -203,14 +259,15 @@ static job_t *take_group(todo_writer_t *w)
         w->tail = NULL;
     }
     last->next = NULL;
-    return group;
+    return by_key(group);
 }
 
-apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, todo_write_fn fn,
-                             void *baton)
+apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, const char *key,
+                             todo_write_fn fn, void *baton)
 {
     job_t *job = apr_pcalloc(p, sizeof(*job));
 
+    job->key = key;
     job->fn = fn;
     job->baton = baton;
     job->p = p;

@@ -2,16 +2,24 @@
 
 /**
  * @file todo_writer.h
- * @brief Group commit for SQLite: the writes of one process share one
- * connection and one durable COMMIT per group.
+ * @brief Group commit: the writes of one process share one connection and
+ * one durable COMMIT per group (SQLite and PostgreSQL).
  *
  * With synchronous=FULL, SQLite fsyncs the WAL at every COMMIT, and one
  * writer at a time holds the database's write lock, so commits per second
- * bound writes per second. Here a thread with a write hands it over as a
- * job; whichever waiting thread finds no group running becomes the
- * leader: it takes the queued jobs (up to a bound), runs each inside its
- * own SAVEPOINT of one BEGIN IMMEDIATE transaction on the process's writer
- * connection, COMMITs once and wakes the others.
+ * bound writes per second. On PostgreSQL each COMMIT waits for its WAL
+ * flush too, and one user's writes take turns (each holds the user's
+ * locks, its event's among them, until it has committed:
+ * todo_event_store.h), so one user's writes per second were commits per
+ * second. Here a thread with a write hands it over as a job; whichever
+ * waiting thread finds no group running becomes the leader: it takes the
+ * queued jobs (up to a bound), runs each inside its own SAVEPOINT of one
+ * transaction (SQLite: BEGIN IMMEDIATE) on the process's writer
+ * connection, COMMITs once and wakes the others. A group of one job runs
+ * in the transaction alone, with no savepoint.
+ * - Jobs run in the order of their keys (the user whose rows a job
+ *   locks): every group takes its users' locks in one global order, so
+ *   groups of different processes, or servers, never deadlock.
  *
  * - A job that fails (its own 404 or 412, or a failed statement) is
  *   rolled back to its savepoint alone; the others commit.
@@ -48,9 +56,10 @@ typedef apr_status_t (*todo_write_fn)(todo_db_t *db, apr_pool_t *p,
 typedef struct todo_writer_t todo_writer_t;
 
 /**
- * Make the group-commit writer of one process over @a db, an SQLite
- * connection of its own (statements prepared, busy timeout set) that
- * nothing else uses from now on.
+ * Make the group-commit writer of one process over @a db, a connection
+ * of its own (statements prepared; SQLite: busy timeout set) that nothing
+ * else uses from now on. On PostgreSQL, a connection that broke is opened
+ * again before the next group.
  * @param lock the cross-process write lock (may be NULL)
  * @param max_group the most jobs in one transaction (at least 1)
  */
@@ -64,9 +73,10 @@ void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m);
 
 /**
  * Run @a fn in the next group and wait until that group has committed.
+ * @param key the user whose rows @a fn locks (NULL: run in arrival order)
  * @return fn's status, or TODO_EDB if the group could not commit
  */
-apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, todo_write_fn fn,
-                             void *baton);
+apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, const char *key,
+                             todo_write_fn fn, void *baton);
 
 #endif /* TODO_WRITER_H */
