@@ -548,6 +548,7 @@ static todo_db_t *wrap(request_rec *r, const todo_srv_conf_t *sc, ap_dbd_t *dbd)
     db->h = dbd->handle;
     db->prepared = dbd->prepared;
     db->dialect = sc->dialect;
+    db->driver = todo_db_driver_of(sc->dialect);
     db->write_lock = sc->write_lock;
     db->conn_pool = dbd->pool;
     if (sc->dialect == TODO_DIALECT_SQLITE3) {

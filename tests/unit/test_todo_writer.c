@@ -9,7 +9,6 @@
 #include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
-#include <sqlite3.h>
 
 #include "test_common.h"
 #include "todo_result.h"
@@ -61,7 +60,7 @@ static struct {
     int lock_held[MAX_JOBS * 2];
     int committed[MAX_JOBS * 2];
     apr_global_mutex_t *lock; /* the writer's, if any */
-    sqlite3 *conn;
+    todo_db_t *db;            /* the writer's connection */
 } heard;
 
 static void hear(void *baton)
@@ -69,7 +68,7 @@ static void hear(void *baton)
     job_arg_t *a = baton;
     int i = heard.n++;
 
-    if (!heard.conn || i >= MAX_JOBS * 2) {
+    if (!heard.db || i >= MAX_JOBS * 2) {
         return; /* a test that does not listen */
     }
     heard.job[i] = a->n;
@@ -77,14 +76,14 @@ static void hear(void *baton)
      * thread, if it still holds it. */
     heard.lock_held[i] =
         heard.lock && APR_STATUS_IS_EBUSY(apr_global_mutex_trylock(heard.lock));
-    heard.committed[i] = sqlite3_get_autocommit(heard.conn);
+    heard.committed[i] = !heard.db->driver->in_transaction(heard.db);
 }
 
 static void hear_reset(todo_db_t *db, apr_global_mutex_t *lock)
 {
     memset(&heard, 0, sizeof(heard));
     heard.lock = lock;
-    heard.conn = apr_dbd_native_handle(db->drv, db->h);
+    heard.db = db;
 }
 
 static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
@@ -104,8 +103,10 @@ static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
     case J_BREAK_TRANSACTION:
         /* What SQLite does by itself on SQLITE_FULL or an I/O error:
          * the whole transaction is gone. */
-        sqlite3_exec(apr_dbd_native_handle(db->drv, db->h), "ROLLBACK", NULL,
-                     NULL, NULL);
+        {
+            const char *err;
+            db->driver->script(db, p, "ROLLBACK", &err);
+        }
         return TODO_EDB;
     }
     return APR_EGENERAL;
@@ -228,7 +229,7 @@ static void test_waiting_writes_share_one_commit(void **state)
     assert_int_equal(2, m->db_group_commits);
     assert_int_equal(31, m->db_group_writes);
     assert_int_equal(0, m->db_group_queued);
-    assert_true(sqlite3_get_autocommit(apr_dbd_native_handle(db->drv, db->h)));
+    assert_false(db->driver->in_transaction(db));
 }
 
 static void test_group_size_is_bounded(void **state)
@@ -388,7 +389,9 @@ static void test_sqlite_only(void **state)
     todo_writer_t *w = NULL;
 
     assert_int_equal(APR_EINVAL, todo_writer_create(&w, p, db, NULL, 0));
+    /* A driver without group-commit control (PostgreSQL's). */
     db->dialect = TODO_DIALECT_PGSQL;
+    db->driver = todo_db_driver_of(TODO_DIALECT_PGSQL);
     assert_int_equal(APR_EINVAL, todo_writer_create(&w, p, db, NULL, 8));
     assert_null(w);
 }

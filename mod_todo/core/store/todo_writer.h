@@ -31,6 +31,9 @@
  *
  * The cross-process write lock (todo_db_t's write_lock) is held for the
  * whole group, so groups of different processes take turns.
+ *
+ * The transaction control is the driver's (todo_driver.h: control_prepare
+ * and control; SQLite has them).
  */
 #ifndef TODO_WRITER_H
 #define TODO_WRITER_H
@@ -48,11 +51,13 @@ typedef apr_status_t (*todo_write_fn)(todo_db_t *db, apr_pool_t *p,
 typedef struct todo_writer_t todo_writer_t;
 
 /**
- * Make the group-commit writer of one process over @a db, an SQLite
- * connection of its own (statements prepared, busy timeout set) that
- * nothing else uses from now on.
+ * Make the group-commit writer of one process over @a db, a connection
+ * of its own (statements prepared, busy timeout set) that nothing else
+ * uses from now on, whose driver has group-commit control (SQLite).
  * @param lock the cross-process write lock (may be NULL)
  * @param max_group the most jobs in one transaction (at least 1)
+ * @return APR_SUCCESS, APR_EINVAL if the driver has no group commit or
+ *         @a max_group < 1, or TODO_EDB
  */
 apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
                                 todo_db_t *db, apr_global_mutex_t *lock,
