@@ -11,6 +11,7 @@
 #include <apr_thread_proc.h>
 
 #include "test_common.h"
+#include "todo_metrics.h"
 #include "todo_result.h"
 #include "todo_task_store.h"
 #include "todo_writer.h"
@@ -185,6 +186,19 @@ static int user_exists(todo_db_t *db, apr_pool_t *p, int n)
     return rows->nrows;
 }
 
+/* What the writer reports, counted as the glue does (mod_todo_dbd.c). */
+static void count_queued(void *baton, int delta)
+{
+    todo_metrics_group_queued(baton, delta);
+}
+
+static void count_committed(void *baton, int writes)
+{
+    todo_metrics_group_commit(baton, writes);
+}
+
+static const todo_writer_observer_t counting = {count_queued, count_committed};
+
 /* A writer counting into a fresh @a pm. */
 static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group,
                              todo_metrics_t **pm)
@@ -195,7 +209,7 @@ static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group,
                      todo_writer_create(&w, p, db, NULL, max_group));
     hear_reset(db, NULL);
     *pm = apr_pcalloc(p, sizeof(**pm));
-    todo_writer_set_metrics(w, *pm);
+    todo_writer_observe(w, &counting, *pm);
     return w;
 }
 

@@ -26,7 +26,8 @@ struct todo_writer_t {
     todo_db_t *db;
     todo_db_control_t *ctl; /* the driver's transaction control */
     apr_global_mutex_t *lock;
-    todo_metrics_t *metrics;
+    const todo_writer_observer_t *obs;
+    void *obs_baton;
 };
 
 apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
@@ -104,9 +105,11 @@ static apr_status_t run_job(todo_writer_t *w, job_t *j)
     return control(w, j->p, TODO_DB_CTL_RELEASE);
 }
 
-void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m)
+void todo_writer_observe(todo_writer_t *w, const todo_writer_observer_t *obs,
+                         void *baton)
 {
-    w->metrics = m;
+    w->obs = obs;
+    w->obs_baton = baton;
 }
 
 static void run_group(todo_writer_t *w, job_t *group)
@@ -132,13 +135,13 @@ static void run_group(todo_writer_t *w, job_t *group)
     /* The committed jobs' hooks (their events to the ring), in commit
      * order, before the next group (of any process) can commit. */
     todo_db_hooks_end(w->db, 0, APR_SUCCESS == rv);
-    if (APR_SUCCESS == rv && w->metrics) {
+    if (APR_SUCCESS == rv && w->obs) {
         /* A group whose every write failed stored nothing: not counted. */
         for (j = group; j; j = j->next) {
             n += APR_SUCCESS == j->rv;
         }
         if (n > 0) {
-            todo_metrics_group_commit(w->metrics, n);
+            w->obs->committed(w->obs_baton, n);
         }
     }
     if (APR_SUCCESS != rv) {
@@ -166,8 +169,8 @@ static job_t *take_group(todo_writer_t *w)
         last = last->next;
         ++n;
     }
-    if (w->metrics) {
-        todo_metrics_group_queued(w->metrics, -n);
+    if (w->obs) {
+        w->obs->queued(w->obs_baton, -n);
     }
     w->head = last->next;
     if (!w->head) {
@@ -194,8 +197,8 @@ apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, todo_write_fn fn,
         w->head = job;
     }
     w->tail = job;
-    if (w->metrics) {
-        todo_metrics_group_queued(w->metrics, 1);
+    if (w->obs) {
+        w->obs->queued(w->obs_baton, 1);
     }
     while (!job->done) {
         job_t *group, *j, *next;

@@ -33,7 +33,9 @@
  * whole group, so groups of different processes take turns.
  *
  * The transaction control is the driver's (todo_driver.h: control_prepare
- * and control; SQLite has them).
+ * and control; SQLite has them). The writer counts nothing itself: it
+ * reports to an observer (todo_writer_observe()), and the glue counts
+ * what it hears in todo_metrics.
  */
 #ifndef TODO_WRITER_H
 #define TODO_WRITER_H
@@ -41,7 +43,6 @@
 #include <apr_global_mutex.h>
 #include <apr_pools.h>
 
-#include "todo_metrics.h"
 #include "todo_store.h"
 
 /** A write: runs on @a db (the writer connection) with the caller's pool. */
@@ -49,6 +50,21 @@ typedef apr_status_t (*todo_write_fn)(todo_db_t *db, apr_pool_t *p,
                                       void *baton);
 
 typedef struct todo_writer_t todo_writer_t;
+
+/**
+ * What a writer reports as it goes. Both are called with the writer's
+ * own mutex held or on the leader's thread: they must be quick, and must
+ * not call the writer.
+ */
+typedef struct todo_writer_observer_t {
+    /** Writes waiting for a group changed by @a delta: +1 as a write is
+     * queued, -n as a leader takes n of them into its group. */
+    void (*queued)(void *baton, int delta);
+    /** A group committed, with @a writes (at least 1) writes that
+     * succeeded in it (a group whose every write failed stored nothing,
+     * and is not reported). */
+    void (*committed)(void *baton, int writes);
+} todo_writer_observer_t;
 
 /**
  * Make the group-commit writer of one process over @a db, a connection
@@ -63,9 +79,12 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
                                 todo_db_t *db, apr_global_mutex_t *lock,
                                 int max_group);
 
-/** Count every group, and the writes waiting for one, in @a m from now on
- * (shared metrics; may be NULL). */
-void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m);
+/**
+ * Report to @a obs (with @a baton) from now on; NULL: to nobody. Set it
+ * before the first todo_writer_run(). @a obs must outlive the writer.
+ */
+void todo_writer_observe(todo_writer_t *w, const todo_writer_observer_t *obs,
+                         void *baton);
 
 /**
  * Run @a fn in the next group and wait until that group has committed.
