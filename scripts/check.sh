@@ -5,6 +5,8 @@
 #    header or a glue header (mod_todo/httpd/), every core file is a
 #    todo_*.c|h, and docs/development.md's file table is the one the
 #    headers' @file/@brief give (scripts/file-table.sh)
+#  - the storage seam: only the two driver files (todo_driver_sqlite.c,
+#    todo_driver_pgsql.c) call SQLite or libpq, in mod_todo/ and tests/
 #  - every directive of the table in todo_directives.h is documented in
 #    docs/configuration.md and appears in conf/todo.conf, both showing the
 #    table's default values
@@ -48,6 +50,22 @@ for f in $(find mod_todo/httpd -type f); do
        status=1 ;;
     esac
 done
+echo "== the storage seam: SQLite and libpq in their driver files only"
+# Everything else reaches them through db->driver (todo_driver.h): no
+# sqlite3_*() or PQ*() call, no sqlite3.h or libpq-fe.h, no native handle.
+natives=$(grep -rlE --include='*.c' --include='*.h' \
+    '\b(sqlite3_[a-z0-9_]+|PQ[a-zA-Z]+)[[:space:]]*\(|#[[:space:]]*include[[:space:]]*[<"](sqlite3|libpq-fe)\.h|apr_dbd_native_handle' \
+    mod_todo tests |
+    grep -vx 'mod_todo/core/store/todo_driver_sqlite\.c' |
+    grep -vx 'mod_todo/core/store/todo_driver_pgsql\.c')
+if [ -n "$natives" ]; then
+    echo "$natives"
+    echo "check: the files above call SQLite or libpq (or take apr_dbd's" \
+         "native handle); only todo_driver_sqlite.c and" \
+         "todo_driver_pgsql.c may: add an op to todo_db_driver_t" \
+         "(todo_driver.h) instead"
+    status=1
+fi
 echo "== docs/development.md's file table"
 sh scripts/file-table.sh --check || status=1
 

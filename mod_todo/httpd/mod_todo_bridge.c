@@ -9,7 +9,8 @@
  * at the commit, in commit order, to every server. In each server one
  * process -- the holder of a lease in shared memory -- LISTENs on a
  * connection of its own (apr_dbd's, opened with the server's DBDParams;
- * its libpq handle for the notifications, which apr_dbd has no API for),
+ * the driver's notification ops for what apr_dbd has no API for,
+ * todo_driver.h),
  * reads the rows the notifications name and appends them to the ring in
  * that order. That is the only way a task event reaches a ring on
  * PostgreSQL: two processes appending after their commits could invert
@@ -34,8 +35,6 @@
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <libpq-fe.h>
 
 #include <apr_hash.h>
 #include <apr_strings.h>
@@ -132,18 +131,18 @@ static void prune(todo_db_t *db, apr_pool_t *p, apr_int64_t retention)
 typedef struct {
     const char *params;    /* DBDParams, and the listener's own options */
     apr_int64_t retention; /* TodoEventRetention */
-    apr_pool_t *cp;        /* the connection's (NULL: not connected) */
-    todo_db_t *db;
-    PGconn *conn;
-    int backend;             /* its server process: another one (libpq
-                                reconnected) listens to nothing */
-    apr_time_t answered;     /* the last query sent that was answered */
-    apr_pool_t *recent_pool; /* holds recent */
-    apr_hash_t *recent;      /* ids a catch-up appended or found */
-    apr_time_t recent_until; /* when recent is forgotten */
-    todo_wire_reasm_t *rs;   /* revocations in several parts */
-    uint64_t mine;           /* this server's origin */
-    int warned;              /* said it cannot listen */
+    const todo_db_driver_t *driver; /* PostgreSQL's */
+    apr_pool_t *cp;                 /* the connection's (NULL: not connected) */
+    todo_db_t *db;                  /* NULL: not connected */
+    int backend;                    /* its server process: another one (libpq
+                                       reconnected) listens to nothing */
+    apr_time_t answered;            /* the last query sent that was answered */
+    apr_pool_t *recent_pool;        /* holds recent */
+    apr_hash_t *recent;             /* ids a catch-up appended or found */
+    apr_time_t recent_until;        /* when recent is forgotten */
+    todo_wire_reasm_t *rs;          /* revocations in several parts */
+    uint64_t mine;                  /* this server's origin */
+    int warned;                     /* said it cannot listen */
 } listener_t;
 
 static void hang_up(listener_t *l)
@@ -153,14 +152,13 @@ static void hang_up(listener_t *l)
     }
     l->cp = NULL;
     l->db = NULL;
-    l->conn = NULL;
 }
 
 /* The connection answered a query sent at @a sent (and is the one that
  * LISTENs): every event committed before then was notified to it. */
 static int answered(listener_t *l, apr_status_t rv, apr_time_t sent)
 {
-    if (APR_SUCCESS != rv || PQbackendPID(l->conn) != l->backend) {
+    if (APR_SUCCESS != rv || l->driver->session_id(l->db) != l->backend) {
         hang_up(l);
         return 0;
     }
@@ -302,15 +300,15 @@ static int catch_up(listener_t *l, apr_pool_t *p)
 /* Connect (into a pool of @a p's), LISTEN, and catch up. */
 static int listen_on(listener_t *l, apr_pool_t *p)
 {
-    PGresult *res = NULL;
+    const char *err = "no connection";
     apr_pool_t *scratch;
-    apr_time_t sent;
+    apr_time_t sent = 0;
     apr_status_t rv;
     int ok;
 
     /* Ask first: opening through apr_dbd logs each failure as an error,
      * and PostgreSQL may be away for a while. */
-    if (PQping(l->params) != PQPING_OK) {
+    if (!l->driver->ping(l->params)) {
         if (!l->warned) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, log_server,
                          TODO_LOGNO(00027) "cannot listen for task events "
@@ -327,24 +325,21 @@ static int listen_on(listener_t *l, apr_pool_t *p)
         rv = todo_db_prepare_all(l->db, l->cp);
     }
     if (APR_SUCCESS == rv) {
-        l->conn = apr_dbd_native_handle(l->db->drv, l->db->h);
-        l->backend = PQbackendPID(l->conn);
+        l->backend = l->driver->session_id(l->db);
         sent = apr_time_now();
-        res = PQexec(l->conn, TODO_SQL_EVENT_LISTEN);
+        rv = l->driver->listen(l->db, l->cp, TODO_SQL_EVENT_LISTEN, &err);
     }
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+    if (APR_SUCCESS != rv) {
         if (!l->warned) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, log_server,
                          TODO_LOGNO(00042) "cannot listen for task events "
                                            "(retrying): %s",
-                         l->conn ? PQerrorMessage(l->conn) : "no connection");
+                         err);
             l->warned = 1;
         }
-        PQclear(res);
         hang_up(l);
         return 0;
     }
-    PQclear(res);
     /* Listening from before the catch-up reads: what commits meanwhile is
      * in both, and the notifications of what it appended are skipped.
      * (Its memory goes with it: @a p lives as long as the thread.) */
@@ -363,28 +358,26 @@ static int listen_on(listener_t *l, apr_pool_t *p)
 static int take_notes(listener_t *l, apr_pool_t *p)
 {
     apr_int64_t ids[TODO_EVENT_PAGE];
-    PGnotify *note;
+    const char *note;
     int n = 0;
 
-    while (l->conn && (note = PQnotifies(l->conn)) != NULL) {
+    while (l->db && APR_SUCCESS == l->driver->notification(l->db, p, &note)) {
         apr_int64_t id;
         uint64_t origin;
         todo_event_t e;
 
-        if (todo_wire_event_id(note->extra, &id)) {
+        if (todo_wire_event_id(note, &id)) {
             if (!seen_recently(l, id)) {
                 ids[n++] = id;
             }
         }
         else if (append(l, p, ids, n, 0)) {
             n = 0;
-            if (APR_SUCCESS
-                    == todo_wire_take(l->rs, p, note->extra, &origin, &e)
+            if (APR_SUCCESS == todo_wire_take(l->rs, p, note, &origin, &e)
                 && origin != l->mine && e.kind != TODO_EVENT_TASK) {
                 todo_shared_publish(e.kind, 0, e.user, e.payload, e.len);
             }
         }
-        PQfreemem(note);
         if (n == TODO_EVENT_PAGE) {
             if (!append(l, p, ids, n, 0)) {
                 return 0;
@@ -392,7 +385,7 @@ static int take_notes(listener_t *l, apr_pool_t *p)
             n = 0;
         }
     }
-    return l->conn && append(l, p, ids, n, 0);
+    return l->db && append(l, p, ids, n, 0);
 }
 
 static void *APR_THREAD_FUNC listen_loop(apr_thread_t *thread, void *data)
@@ -424,10 +417,10 @@ static void *APR_THREAD_FUNC listen_loop(apr_thread_t *thread, void *data)
             apr_pool_clear(l->recent_pool);
             l->recent = NULL;
         }
-        pfd.fd = PQsocket(l->conn);
+        pfd.fd = l->driver->socket(l->db);
         pfd.events = POLLIN;
         poll(&pfd, 1, 1000);
-        if (!PQconsumeInput(l->conn)) {
+        if (APR_SUCCESS != l->driver->consume(l->db)) {
             hang_up(l); /* PostgreSQL went away: listen again */
             continue;
         }
@@ -446,7 +439,7 @@ static void *APR_THREAD_FUNC listen_loop(apr_thread_t *thread, void *data)
         }
         if (todo_shared_prune_due(now, PRUNE_EVERY)) {
             prune(l->db, tmp, l->retention);
-            if (PQbackendPID(l->conn) != l->backend) {
+            if (l->driver->session_id(l->db) != l->backend) {
                 hang_up(l);
             }
         }
@@ -522,6 +515,7 @@ void todo_bridge_child_init(apr_pool_t *pchild, server_rec *s)
     log_server = s;
     if (sc->dialect == TODO_DIALECT_PGSQL) {
         listener_t *l = apr_pcalloc(pchild, sizeof(*l));
+        l->driver = todo_db_driver_of(TODO_DIALECT_PGSQL);
         /* Later keywords win: the listener notices a dead peer within
          * seconds, and says who it is in pg_stat_activity. (A URI is
          * taken as it is.) */

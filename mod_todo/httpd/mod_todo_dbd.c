@@ -472,6 +472,22 @@ static todo_db_t *open_keeper(apr_pool_t *pchild, server_rec *s,
     return db;
 }
 
+/* What the writer reports, counted in the shared metrics (its baton). */
+static void writer_queued(void *baton, int delta)
+{
+    todo_metrics_group_queued(baton, delta);
+}
+
+static void writer_committed(void *baton, int writes)
+{
+    todo_metrics_group_commit(baton, writes);
+}
+
+static const todo_writer_observer_t writer_metrics = {
+    writer_queued,
+    writer_committed,
+};
+
 /* The group-commit writer over the keeper connection, shared by every
  * server on the same database; without one, each write commits alone. */
 static void start_writer(apr_pool_t *pchild, server_rec *s, todo_srv_conf_t *sc,
@@ -502,7 +518,7 @@ static void start_writer(apr_pool_t *pchild, server_rec *s, todo_srv_conf_t *sc,
                                        "writer");
         return;
     }
-    todo_writer_set_metrics(w, todo_shared_metrics());
+    todo_writer_observe(w, &writer_metrics, todo_shared_metrics());
     for (sp = s; sp; sp = sp->next) {
         todo_srv_conf_t *c = todo_srv_conf_get(sp);
         if (c->used && c->db_driver && c->db_params
@@ -562,6 +578,7 @@ static todo_db_t *wrap(request_rec *r, const todo_srv_conf_t *sc, ap_dbd_t *dbd)
     db->h = dbd->handle;
     db->prepared = dbd->prepared;
     db->dialect = sc->dialect;
+    db->driver = todo_db_driver_of(sc->dialect);
     db->write_lock = sc->write_lock;
     db->conn_pool = dbd->pool;
     if (sc->dialect == TODO_DIALECT_SQLITE3) {

@@ -89,6 +89,7 @@ int test_todo_password_run(void);
 int test_todo_conf_parse_run(void);
 int test_todo_httpd_conf_run(void);
 int test_todo_store_run(void);
+int test_todo_driver_run(void);
 int test_todo_user_run(void);
 int test_todo_auth_run(void);
 int test_todo_ratelimit_run(void);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <apr_strings.h>
-#include <sqlite3.h>
 
 #include "test_common.h"
 #include "todo_event_store.h"
@@ -65,11 +64,11 @@ static apr_int64_t put(todo_db_t *db, apr_pool_t *p, const char *user,
     return ev->id;
 }
 
-static void sql(todo_db_t *db, const char *text)
+static void sql(todo_db_t *db, apr_pool_t *p, const char *text)
 {
-    assert_int_equal(SQLITE_OK,
-                     sqlite3_exec(apr_dbd_native_handle(db->drv, db->h), text,
-                                  NULL, NULL, NULL));
+    const char *err = NULL;
+
+    assert_int_equal(APR_SUCCESS, db->driver->script(db, p, text, &err));
 }
 
 static apr_int64_t now_ms(void)
@@ -260,10 +259,11 @@ static void test_ids_since_a_time(void **state)
     a = put(db, p, ADA, "{}");
     b = put(db, p, BOB, "{}");
     c = put(db, p, ADA, "{}");
-    sql(db, apr_psprintf(p,
-                         "UPDATE events SET created_at = created_at - 60000"
-                         " WHERE id = %" APR_INT64_T_FMT,
-                         a));
+    sql(db, p,
+        apr_psprintf(p,
+                     "UPDATE events SET created_at = created_at - 60000"
+                     " WHERE id = %" APR_INT64_T_FMT,
+                     a));
     /* Within a second of the clock here. */
     assert_true(before - 1000 <= now_ms());
     assert_int_equal(APR_SUCCESS,
@@ -298,11 +298,12 @@ static void test_prune_and_its_watermark(void **state)
     }
     /* The first four are a day old; of them, the third is not quite
      * (a transaction that took its time): it goes with its elders. */
-    sql(db, apr_psprintf(p,
-                         "UPDATE events SET created_at = created_at - 86400000"
-                         " WHERE id <= %" APR_INT64_T_FMT
-                         " AND id <> %" APR_INT64_T_FMT,
-                         ids[3], ids[2]));
+    sql(db, p,
+        apr_psprintf(p,
+                     "UPDATE events SET created_at = created_at - 86400000"
+                     " WHERE id <= %" APR_INT64_T_FMT
+                     " AND id <> %" APR_INT64_T_FMT,
+                     ids[3], ids[2]));
     assert_int_equal(APR_SUCCESS, todo_event_bounds(db, p, &pruned, &last));
     assert_int_equal(0, pruned);
     assert_true(last == ids[5]);

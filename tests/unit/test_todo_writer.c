@@ -9,9 +9,9 @@
 #include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
-#include <sqlite3.h>
 
 #include "test_common.h"
+#include "todo_metrics.h"
 #include "todo_result.h"
 #include "todo_task_store.h"
 #include "todo_writer.h"
@@ -62,7 +62,7 @@ static struct {
     int lock_held[MAX_JOBS * 2];
     int committed[MAX_JOBS * 2];
     apr_global_mutex_t *lock; /* the writer's, if any */
-    sqlite3 *conn;
+    todo_db_t *db;            /* the writer's connection */
 } heard;
 
 static void hear(void *baton)
@@ -70,7 +70,7 @@ static void hear(void *baton)
     job_arg_t *a = baton;
     int i = heard.n++;
 
-    if (!heard.conn || i >= MAX_JOBS * 2) {
+    if (!heard.db || i >= MAX_JOBS * 2) {
         return; /* a test that does not listen */
     }
     heard.job[i] = a->n;
@@ -78,14 +78,14 @@ static void hear(void *baton)
      * thread, if it still holds it. */
     heard.lock_held[i] =
         heard.lock && APR_STATUS_IS_EBUSY(apr_global_mutex_trylock(heard.lock));
-    heard.committed[i] = sqlite3_get_autocommit(heard.conn);
+    heard.committed[i] = !heard.db->driver->in_transaction(heard.db);
 }
 
 static void hear_reset(todo_db_t *db, apr_global_mutex_t *lock)
 {
     memset(&heard, 0, sizeof(heard));
     heard.lock = lock;
-    heard.conn = apr_dbd_native_handle(db->drv, db->h);
+    heard.db = db;
 }
 
 static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
@@ -105,8 +105,10 @@ static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
     case J_BREAK_TRANSACTION:
         /* What SQLite does by itself on SQLITE_FULL or an I/O error:
          * the whole transaction is gone. */
-        sqlite3_exec(apr_dbd_native_handle(db->drv, db->h), "ROLLBACK", NULL,
-                     NULL, NULL);
+        {
+            const char *err;
+            db->driver->script(db, p, "ROLLBACK", &err);
+        }
         return TODO_EDB;
     }
     return APR_EGENERAL;
@@ -185,6 +187,19 @@ static int user_exists(todo_db_t *db, apr_pool_t *p, int n)
     return rows->nrows;
 }
 
+/* What the writer reports, counted as the glue does (mod_todo_dbd.c). */
+static void count_queued(void *baton, int delta)
+{
+    todo_metrics_group_queued(baton, delta);
+}
+
+static void count_committed(void *baton, int writes)
+{
+    todo_metrics_group_commit(baton, writes);
+}
+
+static const todo_writer_observer_t counting = {count_queued, count_committed};
+
 /* A writer counting into a fresh @a pm. */
 static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group,
                              todo_metrics_t **pm)
@@ -195,7 +210,7 @@ static todo_writer_t *writer(apr_pool_t *p, todo_db_t *db, int max_group,
                      todo_writer_create(&w, p, db, NULL, max_group));
     hear_reset(db, NULL);
     *pm = apr_pcalloc(p, sizeof(**pm));
-    todo_writer_set_metrics(w, *pm);
+    todo_writer_observe(w, &counting, *pm);
     return w;
 }
 
@@ -229,7 +244,7 @@ static void test_waiting_writes_share_one_commit(void **state)
     assert_int_equal(2, m->db_group_commits);
     assert_int_equal(31, m->db_group_writes);
     assert_int_equal(0, m->db_group_queued);
-    assert_true(sqlite3_get_autocommit(apr_dbd_native_handle(db->drv, db->h)));
+    assert_false(db->driver->in_transaction(db));
 }
 
 static void test_group_size_is_bounded(void **state)

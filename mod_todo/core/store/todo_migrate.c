@@ -3,15 +3,12 @@
 #include <string.h>
 
 #include <apr_strings.h>
-#include <sqlite3.h>
 
 #include "todo_log.h"
 #include "todo_migrate.h"
 #include "todo_result.h"
 #include "todo_store.h"
 #include "todo_time.h"
-
-static const char *const driver_names[] = {"sqlite3", "pgsql"};
 
 static const char *const create_table_sql =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -22,33 +19,18 @@ static const char *const create_table_sql =
 static const char *const pg_lock_sql =
     "SELECT pg_advisory_xact_lock(1953457263)"; /* "todo" */
 
-/* Run a multi-statement script. SQLite's sqlite3_exec runs every
- * statement of a script (apr_dbd_query would run only the first). */
+/* Run a multi-statement script: through the driver, since apr_dbd's
+ * SQLite driver would run only the first statement. */
 static apr_status_t exec_script(todo_db_t *db, apr_pool_t *p, const char *sql)
 {
-    int rc, nrows = 0;
-    char *err = NULL;
+    const char *err = NULL;
+    apr_status_t rv = db->driver->script(db, p, sql, &err);
 
-    if (db->dialect == TODO_DIALECT_SQLITE3) {
-        rc = sqlite3_exec(apr_dbd_native_handle(db->drv, db->h), sql, NULL,
-                          NULL, &err);
-        if (rc != SQLITE_OK) {
-            todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
-                            TODO_LOGNO(00006) "migration failed: %s",
-                            err ? err : "unknown error");
-            sqlite3_free(err);
-            return TODO_EDB;
-        }
-        return APR_SUCCESS;
-    }
-    rc = apr_dbd_query(db->drv, db->h, &nrows, sql);
-    if (rc) {
+    if (APR_SUCCESS != rv) {
         todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
-                        TODO_LOGNO(00007) "migration failed: %s",
-                        apr_dbd_error(db->drv, db->h, rc));
-        return TODO_EDB;
+                        TODO_LOGNO(00006) "migration failed: %s", err);
     }
-    return APR_SUCCESS;
+    return rv;
 }
 
 /* Versions applied so far, as a NULL-free array of todo_migration_state_t
@@ -167,36 +149,9 @@ static apr_status_t finish(todo_db_t *db, apr_pool_t *p, int started,
     return APR_SUCCESS == rv ? rv2 : rv;
 }
 
-/* WAL persists in the file; it must be set outside a transaction and
- * returns a row, so it goes through the native handle. Switching needs an
- * exclusive lock that SQLite will not wait for while another connection
- * is mid-upgrade, so retry for a while before giving up. */
-static apr_status_t enable_wal(todo_db_t *db, apr_pool_t *p)
-{
-    sqlite3 *conn = apr_dbd_native_handle(db->drv, db->h);
-    int i, rc = SQLITE_BUSY;
-
-    for (i = 0; i < 100 && rc != SQLITE_OK; ++i) {
-        rc = sqlite3_exec(conn, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-            apr_sleep(apr_time_from_msec(50));
-        }
-        else if (rc != SQLITE_OK) {
-            break;
-        }
-    }
-    if (rc != SQLITE_OK) {
-        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
-                        TODO_LOGNO(00020) "cannot switch to WAL mode: %s",
-                        sqlite3_errmsg(conn));
-        return TODO_EDB;
-    }
-    return APR_SUCCESS;
-}
-
 apr_status_t todo_migrate_up(todo_db_t *db, apr_pool_t *p, int *papplied)
 {
-    const char *driver = driver_names[db->dialect];
+    const char *driver = db->driver->name;
     apr_array_header_t *applied;
     apr_status_t rv;
     int i, n = 0, started;
@@ -219,8 +174,9 @@ apr_status_t todo_migrate_up(todo_db_t *db, apr_pool_t *p, int *papplied)
         }
     }
     rv = finish(db, p, started, rv);
-    if (APR_SUCCESS == rv && db->dialect == TODO_DIALECT_SQLITE3) {
-        rv = enable_wal(db, p);
+    if (APR_SUCCESS == rv && db->driver->post_migrate) {
+        /* SQLite: WAL mode, which persists in the file. */
+        rv = db->driver->post_migrate(db, p);
     }
     if (papplied) {
         *papplied = APR_SUCCESS == rv ? n : 0;
@@ -244,7 +200,7 @@ static const todo_migration_t *find_migration(const char *driver, int version)
 apr_status_t todo_migrate_down(todo_db_t *db, apr_pool_t *p, int steps,
                                int *preverted)
 {
-    const char *driver = driver_names[db->dialect];
+    const char *driver = db->driver->name;
     apr_array_header_t *applied = NULL;
     apr_status_t rv;
     int i, n = 0, started;
@@ -316,7 +272,7 @@ static apr_status_t read_applied(todo_db_t *db, apr_pool_t *p,
 apr_status_t todo_migrate_plan_down(todo_db_t *db, apr_pool_t *p, int steps,
                                     apr_array_header_t **pplan)
 {
-    const char *driver = driver_names[db->dialect];
+    const char *driver = db->driver->name;
     apr_array_header_t *applied, *plan;
     apr_status_t rv;
     int i;
@@ -341,7 +297,7 @@ apr_status_t todo_migrate_plan_down(todo_db_t *db, apr_pool_t *p, int steps,
 apr_status_t todo_migrate_status(todo_db_t *db, apr_pool_t *p,
                                  apr_array_header_t **pstates)
 {
-    const char *driver = driver_names[db->dialect];
+    const char *driver = db->driver->name;
     apr_array_header_t *applied, *states;
     apr_status_t rv;
     int i;

@@ -4,8 +4,6 @@
 
 #include <apr_file_info.h>
 #include <apr_strings.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 
 #include "todo_log.h"
 #include "todo_result.h"
@@ -13,8 +11,8 @@
 
 const char *const todo_db_synchronous_names[] = {"FULL", "NORMAL", NULL};
 
-static apr_status_t db_failed(todo_db_t *db, apr_pool_t *p, int rc,
-                              const char *what)
+apr_status_t todo_db_failed(todo_db_t *db, apr_pool_t *p, int rc,
+                            const char *what)
 {
     const char *msg = apr_dbd_error(db->drv, db->h, rc);
 
@@ -58,24 +56,6 @@ apr_status_t todo_db_open(apr_pool_t *p, const char *driver, const char *params,
     return todo_db_open_ex(p, driver, params, 0, pdb);
 }
 
-/* TODO_DB_READONLY, once the connection is open. */
-static apr_status_t read_only(todo_db_t *db, apr_pool_t *p)
-{
-    const char *sql = db->dialect == TODO_DIALECT_SQLITE3
-                          ? "PRAGMA query_only = ON"
-                          : "SET SESSION CHARACTERISTICS AS TRANSACTION "
-                            "READ ONLY";
-    int rc, nrows = 0;
-
-    if (db->dialect == TODO_DIALECT_SQLITE3) {
-        rc = sqlite3_exec(apr_dbd_native_handle(db->drv, db->h), sql, NULL,
-                          NULL, NULL);
-        return SQLITE_OK == rc ? APR_SUCCESS : db_failed(db, p, rc, sql);
-    }
-    rc = apr_dbd_query(db->drv, db->h, &nrows, sql);
-    return rc ? db_failed(db, p, rc, sql) : APR_SUCCESS;
-}
-
 apr_status_t todo_db_open_ex(apr_pool_t *p, const char *driver,
                              const char *params, int flags, todo_db_t **pdb)
 {
@@ -84,10 +64,11 @@ apr_status_t todo_db_open_ex(apr_pool_t *p, const char *driver,
     apr_finfo_t fi;
     apr_status_t rv;
 
-    rv = todo_sql_dialect(driver, &db->dialect);
+    rv = todo_db_driver_find(driver, &db->driver);
     if (APR_SUCCESS != rv) {
         return rv;
     }
+    db->dialect = db->driver->dialect;
     /* SQLite makes a missing file when it opens it: look first. */
     if ((flags & TODO_DB_EXISTING) && db->dialect == TODO_DIALECT_SQLITE3
         && strcmp(params, ":memory:")
@@ -121,7 +102,7 @@ apr_status_t todo_db_open_ex(apr_pool_t *p, const char *driver,
      * connection, not as the request that noticed the break. */
     db->conn_pool = p;
     if (flags & TODO_DB_READONLY) {
-        rv = read_only(db, p);
+        rv = db->driver->read_only(db, p);
         if (APR_SUCCESS != rv) {
             return rv;
         }
@@ -132,36 +113,12 @@ apr_status_t todo_db_open_ex(apr_pool_t *p, const char *driver,
 
 apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts)
 {
-    sqlite3 *conn;
-    const char *sql;
-    char buf[128];
-
-    if (db->dialect != TODO_DIALECT_SQLITE3) {
-        return APR_SUCCESS;
-    }
-    conn = apr_dbd_native_handle(db->drv, db->h);
-    sqlite3_busy_timeout(conn, opts->busy_timeout_ms);
-    /* Returns no row. Not foreign_keys: changing it expires the statements
-     * mod_dbd has already prepared (legacy sqlite3_prepare does not
-     * re-prepare), so deletes cascade explicitly instead. */
-    sql = opts->synchronous == TODO_DB_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL"
-                                                   : "PRAGMA synchronous=FULL";
-    if (SQLITE_OK != sqlite3_exec(conn, sql, NULL, NULL, NULL)) {
-        apr_snprintf(buf, sizeof(buf), "%s", sqlite3_errmsg(conn));
-        todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, NULL,
-                        TODO_LOGNO(00004) "cannot set up SQLite connection: %s",
-                        buf);
-        return TODO_EDB;
-    }
-    return APR_SUCCESS;
+    return db->driver->setup(db, opts);
 }
 
 int todo_db_session_id(todo_db_t *db)
 {
-    if (db->dialect != TODO_DIALECT_PGSQL) {
-        return 0;
-    }
-    return PQbackendPID(apr_dbd_native_handle(db->drv, db->h));
+    return db->driver->session_id(db);
 }
 
 /*
@@ -169,23 +126,21 @@ int todo_db_session_id(todo_db_t *db)
  * libpq on the next use, without the server-side prepared statements.
  * For a read outside a transaction: reconnect now, prepare again and
  * retry once, so a restart costs no failed request. Writes are not
- * retried: the first attempt may have committed.
+ * retried: the first attempt may have committed. APR_SUCCESS if the
+ * read may be retried.
  */
-static int reconnect(todo_db_t *db, apr_pool_t *p)
+static apr_status_t reconnect(todo_db_t *db, apr_pool_t *p)
 {
-    PGconn *conn;
+    apr_status_t rv;
 
-    if (db->dialect != TODO_DIALECT_PGSQL || db->in_tx) {
-        return 0;
+    if (db->in_tx || db->driver->healthy(db)) {
+        return APR_EAGAIN; /* not a broken connection */
     }
-    conn = apr_dbd_native_handle(db->drv, db->h);
-    if (PQstatus(conn) == CONNECTION_OK) {
-        return 0;
+    rv = db->driver->reset(db);
+    if (APR_SUCCESS == rv) {
+        rv = todo_db_prepare_all(db, db->conn_pool ? db->conn_pool : p);
     }
-    PQreset(conn);
-    return PQstatus(conn) == CONNECTION_OK
-           && APR_SUCCESS
-                  == todo_db_prepare_all(db, db->conn_pool ? db->conn_pool : p);
+    return rv;
 }
 
 apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p)
@@ -196,7 +151,7 @@ apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p)
     if (db->dialect == TODO_DIALECT_PGSQL) {
         rc = apr_dbd_query(db->drv, db->h, &i, "DEALLOCATE ALL");
         if (rc) {
-            return db_failed(db, p, rc, "DEALLOCATE ALL");
+            return todo_db_failed(db, p, rc, "DEALLOCATE ALL");
         }
     }
     stmts = todo_sql_statements(&n);
@@ -208,7 +163,7 @@ apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p)
         }
         rc = apr_dbd_prepare(db->drv, p, db->h, sql, stmts[i].label, &stmt);
         if (rc) {
-            return db_failed(db, p, rc, stmts[i].label);
+            return todo_db_failed(db, p, rc, stmts[i].label);
         }
         apr_hash_set(db->prepared, stmts[i].label, APR_HASH_KEY_STRING, stmt);
     }
@@ -250,7 +205,7 @@ apr_status_t todo_db_exec(todo_db_t *db, apr_pool_t *p, const char *label,
         apr_global_mutex_unlock(db->write_lock);
     }
     if (rc) {
-        return db_failed(db, p, rc, label);
+        return todo_db_failed(db, p, rc, label);
     }
     if (pnrows) {
         *pnrows = nrows;
@@ -273,7 +228,7 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
     }
     ++db->round_trips;
     rc = apr_dbd_pselect(db->drv, p, db->h, &res, stmt, 1, nargs, args);
-    if (rc && reconnect(db, p)) {
+    if (rc && APR_SUCCESS == reconnect(db, p)) {
         stmt = statement(db, p, label);
         res = NULL;
         rc = stmt ? apr_dbd_pselect(db->drv, p, db->h, &res, stmt, 1, nargs,
@@ -281,7 +236,7 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
                   : -1;
     }
     if (rc) {
-        return db_failed(db, p, rc, label);
+        return todo_db_failed(db, p, rc, label);
     }
     rows = apr_pcalloc(p, sizeof(*rows));
     rows->ncols = apr_dbd_num_cols(db->drv, res);
@@ -309,45 +264,11 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
     return APR_SUCCESS;
 }
 
-/*
- * PostgreSQL: BEGIN, COMMIT and ROLLBACK run on the libpq handle, not
- * through apr_dbd: its pgsql driver's transaction_start dereferences a
- * NULL transaction when BEGIN comes back with an error result, which is
- * what libpq gives on a broken connection -- any write while PostgreSQL
- * is away would take the process down. @return 0 when the command came
- * back with @a tag (a COMMIT of a failed transaction says ROLLBACK).
- */
-static int pg_tx(todo_db_t *db, const char *sql, const char *tag)
-{
-    PGresult *res = PQexec(apr_dbd_native_handle(db->drv, db->h), sql);
-    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK
-             && !strcmp(PQcmdStatus(res), tag);
-
-    PQclear(res);
-    return ok ? 0 : -1;
-}
-
-apr_status_t todo_db_command(todo_db_t *db, apr_pool_t *p, const char *sql)
-{
-    char tag[16];
-    apr_size_t n = strcspn(sql, " ");
-
-    if (db->dialect != TODO_DIALECT_PGSQL || n >= sizeof(tag)) {
-        return APR_ENOTIMPL;
-    }
-    memcpy(tag, sql, n);
-    tag[n] = '\0';
-    ++db->round_trips;
-    return pg_tx(db, sql, tag) ? db_failed(db, p, -1, sql) : APR_SUCCESS;
-}
-
 apr_status_t todo_db_revive(todo_db_t *db, apr_pool_t *p)
 {
-    if (db->dialect != TODO_DIALECT_PGSQL
-        || PQstatus(apr_dbd_native_handle(db->drv, db->h)) == CONNECTION_OK) {
-        return APR_SUCCESS;
-    }
-    return reconnect(db, p) ? APR_SUCCESS : TODO_EDB;
+    apr_status_t rv = reconnect(db, p);
+
+    return APR_EAGAIN == rv ? APR_SUCCESS : rv;
 }
 
 apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)
@@ -362,9 +283,10 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)
         *ptx = tx;
         return APR_SUCCESS;
     }
-    if (db->dialect == TODO_DIALECT_PGSQL) {
-        if (pg_tx(db, "BEGIN", "BEGIN")) {
-            return db_failed(db, p, -1, "BEGIN");
+    if (db->driver->tx) {
+        /* PostgreSQL: not apr_dbd's (todo_driver_pgsql.c says why). */
+        if (APR_SUCCESS != db->driver->tx(db, TODO_DB_TX_BEGIN)) {
+            return todo_db_failed(db, p, -1, "BEGIN");
         }
         tx->native = 1;
         db->in_tx = 1;
@@ -383,7 +305,7 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)
         if (db->write_lock) {
             apr_global_mutex_unlock(db->write_lock);
         }
-        return db_failed(db, p, rc, "BEGIN");
+        return todo_db_failed(db, p, rc, "BEGIN");
     }
     db->in_tx = 1;
     *ptx = tx;
@@ -393,6 +315,7 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)
 apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
                          int commit)
 {
+    apr_status_t rv;
     int rc;
 
     if (!tx) {
@@ -400,15 +323,15 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
     }
     db->in_tx = 0;
     if (tx->native) {
-        rc = commit ? pg_tx(db, "COMMIT", "COMMIT")
-                    : pg_tx(db, "ROLLBACK", "ROLLBACK");
-        if (rc && commit) {
+        rv = db->driver->tx(db,
+                            commit ? TODO_DB_TX_COMMIT : TODO_DB_TX_ROLLBACK);
+        if (APR_SUCCESS != rv && commit) {
             /* Whatever went wrong, leave no transaction open. */
-            pg_tx(db, "ROLLBACK", "ROLLBACK");
+            db->driver->tx(db, TODO_DB_TX_ROLLBACK);
         }
-        todo_db_hooks_end(db, 0, commit && !rc);
-        if (rc) {
-            return db_failed(db, p, rc, commit ? "COMMIT" : "ROLLBACK");
+        todo_db_hooks_end(db, 0, commit && APR_SUCCESS == rv);
+        if (APR_SUCCESS != rv) {
+            return todo_db_failed(db, p, -1, commit ? "COMMIT" : "ROLLBACK");
         }
         return APR_SUCCESS;
     }
@@ -427,7 +350,7 @@ apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
         apr_global_mutex_unlock(db->write_lock);
     }
     if (rc) {
-        return db_failed(db, p, rc, commit ? "COMMIT" : "ROLLBACK");
+        return todo_db_failed(db, p, rc, commit ? "COMMIT" : "ROLLBACK");
     }
     return APR_SUCCESS;
 }

@@ -14,6 +14,9 @@
  *
  * Every database failure is logged (with the driver's message) and
  * returned as TODO_EDB, which the contract answers with 503.
+ *
+ * What apr_dbd cannot do goes through the connection's driver
+ * (todo_driver.h, db->driver): only the drivers touch SQLite or libpq.
  */
 #ifndef TODO_STORE_H
 #define TODO_STORE_H
@@ -23,6 +26,7 @@
 #include <apr_pools.h>
 #include <apr_global_mutex.h>
 
+#include "todo_driver.h"
 #include "todo_sql.h"
 
 /** Something to do once the transaction it belongs to has committed:
@@ -57,6 +61,8 @@ typedef struct todo_db_t {
     apr_dbd_t *h;
     apr_hash_t *prepared; /**< label -> apr_dbd_prepared_t* */
     todo_dialect_t dialect;
+    const todo_db_driver_t *driver; /**< the dialect's ops (todo_driver.h):
+                                         todo_db_driver_of(dialect) */
     apr_global_mutex_t *write_lock; /**< see above */
     int in_tx;                      /**< inside todo_db_begin/end */
     int grouped; /**< the writer connection of a group commit (todo_writer.h):
@@ -146,12 +152,21 @@ apr_status_t todo_db_open_ex(apr_pool_t *p, const char *driver,
                              const char *params, int flags, todo_db_t **pdb);
 
 /**
- * Apply per-connection settings: for SQLite the busy timeout (through
- * the native handle, since PRAGMA busy_timeout returns a row and so
- * fails in apr_dbd) and the synchronous mode.
+ * Apply per-connection settings (db->driver->setup): for SQLite the busy
+ * timeout (through the native handle, since PRAGMA busy_timeout returns a
+ * row and so fails in apr_dbd) and the synchronous mode.
  * Nothing to do for PostgreSQL.
  */
 apr_status_t todo_db_setup(todo_db_t *db, const todo_db_opts_t *opts);
+
+/**
+ * Log that @a what failed on @a db with the apr_dbd error code @a rc and
+ * the driver's message (at info level on a quiet connection), for the
+ * store and its drivers.
+ * @return TODO_EDB
+ */
+apr_status_t todo_db_failed(todo_db_t *db, apr_pool_t *p, int rc,
+                            const char *what);
 
 /**
  * The database @a params name, fit for a log line: the SQLite file's
@@ -161,9 +176,10 @@ const char *todo_db_describe(apr_pool_t *p, todo_dialect_t dialect,
                              const char *params);
 
 /**
- * An identifier of the server session behind the connection: the backend
- * process id for PostgreSQL (it changes when libpq silently reconnects,
- * which drops the server-side prepared statements), 0 for SQLite.
+ * An identifier of the server session behind the connection
+ * (db->driver->session_id): the backend process id for PostgreSQL (it
+ * changes when libpq silently reconnects, which drops the server-side
+ * prepared statements), 0 for SQLite.
  */
 int todo_db_session_id(todo_db_t *db);
 
@@ -199,20 +215,10 @@ apr_status_t todo_db_select(todo_db_t *db, apr_pool_t *p, const char *label,
 apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx);
 
 /**
- * PostgreSQL: run the transaction control command @a sql (BEGIN,
- * SAVEPOINT, RELEASE, ROLLBACK [TO], COMMIT) on the connection, outside
- * apr_dbd's transactions (todo_writer.h). It succeeds only when the
- * server answers with the command's own tag: a COMMIT of a transaction
- * that had failed answers ROLLBACK, and fails here.
- * @return APR_SUCCESS, TODO_EDB, or APR_ENOTIMPL on SQLite
- */
-apr_status_t todo_db_command(todo_db_t *db, apr_pool_t *p, const char *sql);
-
-/**
- * PostgreSQL: a connection that broke (the server restarted) is opened
+ * A connection that broke (PostgreSQL: the server restarted) is opened
  * again and its statements prepared again. Call it only outside a
- * transaction. @return APR_SUCCESS when the connection is usable (always
- * on SQLite), TODO_EDB when it could not be reopened
+ * transaction. @return APR_SUCCESS when the connection is usable as far
+ * as its driver knows, an error when it could not be reopened
  */
 apr_status_t todo_db_revive(todo_db_t *db, apr_pool_t *p);
 

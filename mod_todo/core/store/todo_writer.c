@@ -4,7 +4,6 @@
 
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
-#include <sqlite3.h>
 
 #include "todo_log.h"
 #include "todo_result.h"
@@ -21,22 +20,6 @@ typedef struct job_t {
     int done;
 } job_t;
 
-/* Transaction control, prepared once on the writer connection. */
-enum { BEGIN, SAVEPOINT, RELEASE, ROLLBACK_TO, COMMIT, ROLLBACK, NCONTROL };
-
-static const char *const control_sql[NCONTROL] = {
-    "BEGIN IMMEDIATE",  "SAVEPOINT todo_job",
-    "RELEASE todo_job", "ROLLBACK TO todo_job",
-    "COMMIT",           "ROLLBACK"};
-
-/* PostgreSQL's: a plain BEGIN (its locks are taken row by row). */
-static const char *const control_sql_pg[NCONTROL] = {"BEGIN",
-                                                     "SAVEPOINT todo_job",
-                                                     "RELEASE todo_job",
-                                                     "ROLLBACK TO todo_job",
-                                                     "COMMIT",
-                                                     "ROLLBACK"};
-
 struct todo_writer_t {
     apr_thread_mutex_t *mu; /* guards everything below */
     apr_thread_cond_t *cv;  /* a group ended */
@@ -44,24 +27,11 @@ struct todo_writer_t {
     int running;            /* a leader is running a group */
     int max_group;
     todo_db_t *db;
-    int pg;        /* PostgreSQL: control commands through the store */
-    sqlite3 *conn; /* SQLite: control statements prepared on it */
-    sqlite3_stmt *control[NCONTROL];
+    todo_db_control_t *ctl; /* the driver's transaction control */
     apr_global_mutex_t *lock;
-    todo_metrics_t *metrics;
+    const todo_writer_observer_t *obs;
+    void *obs_baton;
 };
-
-static apr_status_t finalize(void *data)
-{
-    todo_writer_t *w = data;
-    int i;
-
-    for (i = 0; i < NCONTROL; ++i) {
-        sqlite3_finalize(w->control[i]);
-        w->control[i] = NULL;
-    }
-    return APR_SUCCESS;
-}
 
 apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
                                 todo_db_t *db, apr_global_mutex_t *lock,
@@ -69,9 +39,8 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
 {
     todo_writer_t *w = apr_pcalloc(p, sizeof(*w));
     apr_status_t rv;
-    int i;
 
-    if (max_group < 1) {
+    if (!db->driver->control_prepare || max_group < 1) {
         return APR_EINVAL;
     }
     rv = apr_thread_mutex_create(&w->mu, APR_THREAD_MUTEX_DEFAULT, p);
@@ -82,19 +51,9 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
         return rv;
     }
     w->db = db;
-    w->pg = db->dialect == TODO_DIALECT_PGSQL;
-    if (!w->pg) {
-        w->conn = apr_dbd_native_handle(db->drv, db->h);
-        /* Registered after the connection's own cleanup: runs before it. */
-        apr_pool_cleanup_register(p, w, finalize, apr_pool_cleanup_null);
-    }
-    for (i = 0; !w->pg && i < NCONTROL; ++i) {
-        if (SQLITE_OK
-            != sqlite3_prepare_v3(w->conn, control_sql[i], -1,
-                                  SQLITE_PREPARE_PERSISTENT, &w->control[i],
-                                  NULL)) {
-            return TODO_EDB;
-        }
+    rv = db->driver->control_prepare(db, p, &w->ctl);
+    if (APR_SUCCESS != rv) {
+        return rv;
     }
     w->lock = lock;
     w->max_group = max_group;
@@ -106,72 +65,70 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-/*
- * Transaction control goes to SQLite directly, outside apr_dbd: its
- * driver holds one process-wide mutex during every call, and a COMMIT
- * waits for an fsync, which would stall every reading thread of the
- * process. Only the leader uses this connection, one thread at a time.
- */
-static int control(todo_writer_t *w, apr_pool_t *p, int which)
+/* Only the leader uses the writer connection, one thread at a time. */
+static apr_status_t control(todo_writer_t *w, apr_pool_t *p,
+                            todo_db_ctl_t which)
 {
-    sqlite3_stmt *stmt = w->control[which];
-    int rc;
+    const char *err = NULL;
+    apr_status_t rv = w->db->driver->control(w->ctl, which, p, &err);
 
-    if (w->pg) {
-        return APR_SUCCESS == todo_db_command(w->db, p, control_sql_pg[which]);
-    }
-    rc = sqlite3_step(stmt);
-
-    sqlite3_reset(stmt);
-    if (SQLITE_DONE != rc) {
+    if (APR_SUCCESS != rv) {
         todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
-                        TODO_LOGNO(00031) "group commit: %s failed: %s (%d)",
-                        control_sql[which], sqlite3_errmsg(w->conn), rc);
+                        TODO_LOGNO(00031) "group commit: %s", err);
     }
-    return SQLITE_DONE == rc;
+    return rv;
 }
 
 /* Run one job in its savepoint (@a alone: a group of one, whose
- * transaction is the job's own); 0 if the group's transaction broke. */
-static int run_job(todo_writer_t *w, job_t *j, int alone)
+ * transaction is the job's own); TODO_EDB if the group's transaction
+ * broke (the job's own status is in j->rv). */
+static apr_status_t run_job(todo_writer_t *w, job_t *j, int alone)
 {
     int mark = todo_db_hooks_mark(w->db);
+    apr_status_t rv;
 
-    if (!alone && !control(w, j->p, SAVEPOINT)) {
-        return 0;
+    if (!alone) {
+        rv = control(w, j->p, TODO_DB_CTL_SAVEPOINT);
+        if (APR_SUCCESS != rv) {
+            return rv;
+        }
     }
     j->rv = j->fn(w->db, j->p, j->baton);
     w->db->in_tx = 0;
     if (alone) {
-        /* The group's transaction is this job's: a failure rolls it
-         * back whole, and nothing else was in it. */
-        return APR_SUCCESS == j->rv;
+        /* A failure rolls the transaction back whole: nothing else was
+         * in it. */
+        return APR_SUCCESS == j->rv ? APR_SUCCESS : TODO_EDB;
     }
-    if (!w->pg && sqlite3_get_autocommit(w->conn)) {
+    if (!w->db->driver->in_transaction(w->db)) {
         /* SQLite rolled the whole transaction back (SQLITE_FULL, IOERR,
          * NOMEM): the jobs before this one are gone too. */
-        return 0;
+        return TODO_EDB;
     }
     if (APR_SUCCESS != j->rv) {
         /* What it wrote is undone: so is what it would do at commit. */
         todo_db_hooks_end(w->db, mark, 0);
-        if (!control(w, j->p, ROLLBACK_TO)) {
-            return 0;
+        rv = control(w, j->p, TODO_DB_CTL_ROLLBACK_TO);
+        if (APR_SUCCESS != rv) {
+            return rv;
         }
     }
-    return control(w, j->p, RELEASE);
+    return control(w, j->p, TODO_DB_CTL_RELEASE);
 }
 
-void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m)
+void todo_writer_observe(todo_writer_t *w, const todo_writer_observer_t *obs,
+                         void *baton)
 {
-    w->metrics = m;
+    w->obs = obs;
+    w->obs_baton = baton;
 }
 
 static void run_group(todo_writer_t *w, job_t *group)
 {
     apr_pool_t *p = group->p; /* for log lines about the group */
     job_t *j;
-    int ok, n = 0;
+    apr_status_t rv;
+    int n = 0;
 
     for (j = group; j; j = j->next) {
         j->rv = TODO_EDB;
@@ -180,30 +137,35 @@ static void run_group(todo_writer_t *w, job_t *group)
         apr_global_mutex_lock(w->lock);
     }
     /* A connection that broke since the last group is opened again; a
-     * BEGIN that fails did nothing, so it may be tried once more. */
-    ok = APR_SUCCESS == todo_db_revive(w->db, p) && control(w, p, BEGIN);
-    if (!ok && w->pg) {
-        ok = APR_SUCCESS == todo_db_revive(w->db, p) && control(w, p, BEGIN);
+     * BEGIN that failed did nothing, so it is tried once more. */
+    rv = todo_db_revive(w->db, p);
+    if (APR_SUCCESS == rv) {
+        rv = control(w, p, TODO_DB_CTL_BEGIN);
     }
-    for (j = group; ok && j; j = j->next) {
-        ok = run_job(w, j, !group->next);
+    if (APR_SUCCESS != rv && APR_SUCCESS == todo_db_revive(w->db, p)) {
+        rv = control(w, p, TODO_DB_CTL_BEGIN);
     }
-    ok = ok && control(w, p, COMMIT);
+    for (j = group; APR_SUCCESS == rv && j; j = j->next) {
+        rv = run_job(w, j, !group->next);
+    }
+    if (APR_SUCCESS == rv) {
+        rv = control(w, p, TODO_DB_CTL_COMMIT);
+    }
     /* The committed jobs' hooks (their events to the ring), in commit
      * order, before the next group (of any process) can commit. */
-    todo_db_hooks_end(w->db, 0, ok);
-    if (ok && w->metrics) {
+    todo_db_hooks_end(w->db, 0, APR_SUCCESS == rv);
+    if (APR_SUCCESS == rv && w->obs) {
         /* A group whose every write failed stored nothing: not counted. */
         for (j = group; j; j = j->next) {
             n += APR_SUCCESS == j->rv;
         }
         if (n > 0) {
-            todo_metrics_group_commit(w->metrics, n);
+            w->obs->committed(w->obs_baton, n);
         }
     }
-    if (!ok) {
-        if (w->pg || !sqlite3_get_autocommit(w->conn)) {
-            control(w, p, ROLLBACK);
+    if (APR_SUCCESS != rv) {
+        if (w->db->driver->in_transaction(w->db)) {
+            control(w, p, TODO_DB_CTL_ROLLBACK);
         }
         for (j = group; j; j = j->next) {
             if (APR_SUCCESS == j->rv) {
@@ -251,8 +213,8 @@ static job_t *take_group(todo_writer_t *w)
         last = last->next;
         ++n;
     }
-    if (w->metrics) {
-        todo_metrics_group_queued(w->metrics, -n);
+    if (w->obs) {
+        w->obs->queued(w->obs_baton, -n);
     }
     w->head = last->next;
     if (!w->head) {
@@ -280,8 +242,8 @@ apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, const char *key,
         w->head = job;
     }
     w->tail = job;
-    if (w->metrics) {
-        todo_metrics_group_queued(w->metrics, 1);
+    if (w->obs) {
+        w->obs->queued(w->obs_baton, 1);
     }
     while (!job->done) {
         job_t *group, *j, *next;

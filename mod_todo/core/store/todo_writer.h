@@ -39,6 +39,11 @@
  *
  * The cross-process write lock (todo_db_t's write_lock) is held for the
  * whole group, so groups of different processes take turns.
+ *
+ * The transaction control is the driver's (todo_driver.h: control_prepare
+ * and control; SQLite has them). The writer counts nothing itself: it
+ * reports to an observer (todo_writer_observe()), and the glue counts
+ * what it hears in todo_metrics.
  */
 #ifndef TODO_WRITER_H
 #define TODO_WRITER_H
@@ -46,7 +51,6 @@
 #include <apr_global_mutex.h>
 #include <apr_pools.h>
 
-#include "todo_metrics.h"
 #include "todo_store.h"
 
 /** A write: runs on @a db (the writer connection) with the caller's pool. */
@@ -56,20 +60,41 @@ typedef apr_status_t (*todo_write_fn)(todo_db_t *db, apr_pool_t *p,
 typedef struct todo_writer_t todo_writer_t;
 
 /**
+ * What a writer reports as it goes. Both are called with the writer's
+ * own mutex held or on the leader's thread: they must be quick, and must
+ * not call the writer.
+ */
+typedef struct todo_writer_observer_t {
+    /** Writes waiting for a group changed by @a delta: +1 as a write is
+     * queued, -n as a leader takes n of them into its group. */
+    void (*queued)(void *baton, int delta);
+    /** A group committed, with @a writes (at least 1) writes that
+     * succeeded in it (a group whose every write failed stored nothing,
+     * and is not reported). */
+    void (*committed)(void *baton, int writes);
+} todo_writer_observer_t;
+
+/**
  * Make the group-commit writer of one process over @a db, a connection
  * of its own (statements prepared; SQLite: busy timeout set) that nothing
- * else uses from now on. On PostgreSQL, a connection that broke is opened
- * again before the next group.
+ * else uses from now on, whose driver has group-commit control. A
+ * connection that broke (PostgreSQL) is opened again before the next
+ * group.
  * @param lock the cross-process write lock (may be NULL)
  * @param max_group the most jobs in one transaction (at least 1)
+ * @return APR_SUCCESS, APR_EINVAL if the driver has no group commit or
+ *         @a max_group < 1, or TODO_EDB
  */
 apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
                                 todo_db_t *db, apr_global_mutex_t *lock,
                                 int max_group);
 
-/** Count every group, and the writes waiting for one, in @a m from now on
- * (shared metrics; may be NULL). */
-void todo_writer_set_metrics(todo_writer_t *w, todo_metrics_t *m);
+/**
+ * Report to @a obs (with @a baton) from now on; NULL: to nobody. Set it
+ * before the first todo_writer_run(). @a obs must outlive the writer.
+ */
+void todo_writer_observe(todo_writer_t *w, const todo_writer_observer_t *obs,
+                         void *baton);
 
 /**
  * Run @a fn in the next group and wait until that group has committed.
