@@ -83,7 +83,7 @@ IMPLICIT = {
     "tests/bench/callgrind.sh": ["apache2"],
     "tests/bench/compare.sh": ["apache2"],
     # scripts/pg.sh: "$bin/initdb" and the like, bin in PostgreSQL's tree
-    "scripts/pg.sh": ["initdb", "pg_ctl", "createdb", "postgres"],
+    "scripts/pg.sh": ["initdb", "pg_ctl", "createdb", "postgres", "psql"],
 }
 
 PATH_DIRS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] + sorted(

@@ -30,7 +30,7 @@
 #   fuzz    what `make fuzz` adds: clang-14 and its libFuzzer runtime
 #   bench   what tests/bench/ adds: wrk, valgrind (callgrind.sh), git
 #           (compare.sh exports the build it compares with) and the
-#           FastAPI peer's packages
+#           FastAPI peer's packages (psycopg2 for its PostgreSQL pass)
 #
 # With no SET: serve build ui pgsql test package (all that `make test`
 # needs). `make run` = serve build ui (+ pgsql for DB=pgsql without
@@ -79,7 +79,7 @@ binutils groff-base nodejs npm python3-pyflakes"
         PACKAGES="$PACKAGES wrk valgrind git python3 python3-requests
 python3-websockets procps python3-fastapi python3-uvicorn python3-sqlmodel python3-sqlalchemy
 python3-jose python3-passlib python3-bcrypt python3-multipart python3-uvloop
-python3-httptools" ;;
+python3-httptools python3-psycopg2" ;;
     *)
         echo "deps.sh: no set '$set' (serve build ui pgsql test package" \
              "fuzz bench)" >&2

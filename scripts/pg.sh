@@ -10,6 +10,7 @@
 #   pg.sh start DIR PORT    initdb if needed, start, wait until ready
 #   pg.sh stop DIR          fast shutdown
 #   pg.sh createdb DIR PORT NAME
+#   pg.sh sql DIR PORT NAME SQL   run SQL in database NAME (psql -c)
 set -eu
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -70,8 +71,14 @@ createdb)
     port=$3
     as_pg "$bin/createdb" -h "$dir" -p "$port" -U postgres "$4"
     ;;
+sql)
+    port=$3
+    as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" \
+        -U postgres -d "$4" -c "$5"
+    ;;
 *)
-    echo "usage: pg.sh start DIR PORT | stop DIR | createdb DIR PORT NAME" >&2
+    echo "usage: pg.sh start DIR PORT | stop DIR | createdb DIR PORT NAME" \
+         "| sql DIR PORT NAME SQL" >&2
     exit 2
     ;;
 esac

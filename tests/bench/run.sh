@@ -45,9 +45,10 @@
 #   PROCS=2 THREADS=64         the event MPM's shape (scripts/instance.sh)
 #   BENCH_LOGIN_CONNS=4        connections for the login scenario
 #   BENCH_LOGIN_SECS           its duration (default: seconds, at least 10)
-#   BENCH_PEER=auto|1|0        the FastAPI peer (tests/bench/peer/): auto =
-#                              when its Debian packages are (or can be)
-#                              installed (scripts/deps.sh bench)
+#   BENCH_PEER=auto|1|0        the FastAPI peer (tests/bench/peer/), on
+#                              each database of BENCH_DBS: auto = when its
+#                              Debian packages are (or can be) installed
+#                              (scripts/deps.sh bench)
 #   BENCH_RSS_DBS="sqlite3"    the databases the memory check runs on
 #   BENCH_RSS_REQUESTS=N       after the scenarios, the mixed load in wrk
 #                              chunks of BENCH_RSS_CHUNK seconds (10) until
@@ -129,6 +130,7 @@ cleanup() {
     for p in $pids; do wait "$p" 2>/dev/null || true; done
     # Anything left of a session we started (setsid below).
     for p in $pids; do kill -- "-$p" 2>/dev/null || true; done
+    # The private cluster, whichever pass it was started for (pg_up).
     if [ -d "$work/pgcluster" ]; then
         sh scripts/pg.sh stop "$work/pgcluster" >&2 || true
     fi
@@ -136,10 +138,33 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# The private PostgreSQL cluster in $work/pgcluster, one for the run: each
+# pgsql pass (mod_todo's, then the peer's, each in a database of its own)
+# starts it on a free port ($pgport) and stops it when done, so every pass
+# starts from a freshly started server and no other pass runs beside an
+# idle one. cleanup stops it on any exit.
+pg_up() {
+    pgport=$(free_port)
+    sh scripts/pg.sh start "$work/pgcluster" "$pgport" >&2
+}
+pg_down() {
+    sh scripts/pg.sh stop "$work/pgcluster" >&2
+}
+
+# pg_analyze NAME: ANALYZE database NAME once the 1,000 tasks are in. A
+# table bulk-loaded a moment ago has no statistics until autovacuum's next
+# round (up to a minute: autovacuum_naptime), and with none the planner
+# sorts all 1,000 rows for a page of 10 instead of walking the (user_id,
+# created_at, id) index. Production tables are analyzed; the bench
+# measures that steady state, for mod_todo and the peer alike.
+pg_analyze() {
+    sh scripts/pg.sh sql "$work/pgcluster" "$pgport" "$1" ANALYZE >&2
+}
+
 # The peer runs when its packages are there (installing them as root).
 peer=${BENCH_PEER:-auto}
 peer_ok() {
-    $py -c 'import fastapi, uvicorn, sqlmodel, jose, passlib, bcrypt, multipart' \
+    $py -c 'import fastapi, uvicorn, sqlmodel, jose, passlib, bcrypt, multipart, psycopg2' \
         2>/dev/null
 }
 if [ "$peer" != 0 ]; then
@@ -407,8 +432,7 @@ bench() {
     : >"$dir/results"
     port=$(free_port)
     if [ "$db" = pgsql ]; then
-        pgport=$(free_port)
-        sh scripts/pg.sh start "$work/pgcluster" "$pgport" >&2
+        pg_up
         sh scripts/pg.sh createdb "$work/pgcluster" "$pgport" bench >&2
         export DB_PARAMS="host=127.0.0.1 port=$pgport dbname=bench user=postgres connect_timeout=2"
     fi
@@ -429,6 +453,9 @@ bench() {
     auth="Authorization: Bearer $token"
     # 1,000 tasks for the list and single-task scenarios, made in bulk.
     $py "$top/tests/bench/seed.py" "$B" "$token" "$dir"
+    if [ "$db" = pgsql ]; then
+        pg_analyze bench
+    fi
     task_id=$(cat "$dir/first_id")
     lua_scripts
 
@@ -490,23 +517,36 @@ bench() {
     cp "$dir"/*.out "$dir/results" "$out/$db/"
     [ -f "$dir/rss.tsv" ] && cp "$dir/rss.tsv" "$out/$db/"
     if [ "$db" = pgsql ]; then
-        sh scripts/pg.sh stop "$work/pgcluster" >&2
-        rm -rf "$work/pgcluster"
+        pg_down # the peer's pass starts it again, for a database of its own
     fi
 }
 
-# The FastAPI peer on SQLite, same seed, same wrk arguments; compared with
-# mod_todo's SQLite figures from earlier in this run.
+# bench_peer DB: the FastAPI peer on DB (sqlite3: a file in WAL mode, as
+# mod_todo's; pgsql: a database of its own, "peer", on the same private
+# cluster, through psycopg2), same seed, same warm-up, same wrk arguments
+# and scripts; compared with mod_todo's figures on DB from earlier in this
+# run.
 bench_peer() {
-    db=peer
-    dir=$work/peer
+    pdb=$1
+    db=peer-$pdb
+    dir=$work/$db
     mkdir -p "$dir"
     : >"$dir/results"
     port=$(free_port)
     B=http://127.0.0.1:$port/api/v1
     secret=$(openssl rand -hex 32)
-    export PEER_DB="$dir/peer.db" PEER_SECRET="$secret" BCRYPT_COST="$cost"
+    export PEER_SECRET="$secret" BCRYPT_COST="$cost"
     export PYTHONDONTWRITEBYTECODE=1
+    if [ "$pdb" = pgsql ]; then
+        pg_up
+        sh scripts/pg.sh createdb "$work/pgcluster" "$pgport" peer >&2
+        export PEER_PG="postgresql+psycopg2://postgres@127.0.0.1:$pgport/peer"
+        what="PostgreSQL through psycopg2, a pool of 32 + 8 connections per worker"
+    else
+        unset PEER_PG
+        export PEER_DB="$dir/peer.db"
+        what="SQLite, WAL with synchronous=FULL"
+    fi
     $py "$top/tests/bench/peer/app.py" init
     setsid $py -m uvicorn app:app --app-dir "$top/tests/bench/peer" \
         --host 127.0.0.1 --port "$port" --workers 2 --no-access-log \
@@ -517,21 +557,29 @@ bench_peer() {
     token=$(register_login "$B")
     auth="Authorization: Bearer $token"
     $py "$top/tests/bench/seed.py" "$B" "$token" "$dir" single
+    if [ "$pdb" = pgsql ]; then
+        pg_analyze peer
+    fi
     task_id=$(cat "$dir/first_id")
     lua_scripts
-    wrk -t1 -c8 -d2s -H "$auth" "$B/tasks/$task_id" >/dev/null
+    # mod_todo's warm-up: every connection the scenarios need is open (and
+    # on PostgreSQL its server process started) before they start.
+    wrk -t1 -c8 -d2s "$B/healthz" >/dev/null
+    wrk -t2 -c"$conns" -d3s -H "$auth" "$B/tasks/$task_id" >/dev/null
     measure trivial "$conns" "$B/healthz"
     measure task_get "$conns" "$B/tasks/$task_id" -H "$auth"
     measure task_list "$conns" "$B/tasks?page_size=10" -H "$auth"
     measure task_create "$conns" "$B/tasks" -H "$auth" -s "$dir/create.lua"
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-    mkdir -p "$out/peer"
-    cp "$dir"/*.out "$dir/results" "$dir/uvicorn.log" "$out/peer/"
+    if [ "$pdb" = pgsql ]; then
+        pg_down
+    fi
+    mkdir -p "$out/$db"
+    cp "$dir"/*.out "$dir/results" "$dir/uvicorn.log" "$out/$db/"
 
-    ref=$1
     {
-        echo "### mod_todo ($ref) / peer (FastAPI + SQLModel + uvicorn, 2 workers, SQLite)"
+        echo "### mod_todo ($pdb) / peer ($pdb): FastAPI + SQLModel + uvicorn, 2 workers, $what"
         echo
         echo "| scenario | mod_todo req/s | peer req/s | mod_todo / peer | mod_todo p99 | peer p99 | peer non-2xx | peer socket errors | peer RSS MiB before → after |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -546,7 +594,7 @@ bench_peer() {
                 printf "| %s | %.0f | %.0f | %.1f× | %.2fms | %.2fms | %d | %d | %s → %s |\n",
                     $1, rps[$1], $2, $2 ? rps[$1] / $2 : 0, p99[$1], $4, $5, $6, $8, $9
             }
-        ' "$work/$ref/results" "$dir/results"
+        ' "$work/$pdb/results" "$dir/results"
         echo
         echo "The peer's trivial row is its own GET /healthz (mod_todo's is the mean of its two)."
         echo
@@ -571,12 +619,12 @@ for db in $dbs; do
     bench "$db"
 done
 
+# The peer on each database mod_todo ran on, after all of mod_todo's
+# passes (their tables first, as before).
 if [ "$peer" = 1 ]; then
-    case " $dbs " in
-    *" sqlite3 "*) ref=sqlite3 ;;
-    *) ref=$(echo "$dbs" | awk '{ print $1 }') ;;
-    esac
-    bench_peer "$ref"
+    for db in $dbs; do
+        bench_peer "$db"
+    done
 fi
 
 if [ "${BENCH_WRITE_DOCS:-0}" = 1 ]; then

@@ -1,14 +1,18 @@
 """The benchmark's peer: the same Todo routes as mod_todo, written the way
 the FastAPI + SQLModel tutorials write them, from Debian 12's packages only
-(python3-fastapi, -uvicorn, -sqlmodel, -jose, -passlib; scripts/deps.sh
-bench). tests/bench/run.sh serves it with uvicorn, 2 workers, on loopback.
+(python3-fastapi, -uvicorn, -sqlmodel, -jose, -passlib, -psycopg2;
+scripts/deps.sh bench). tests/bench/run.sh serves it with uvicorn, 2
+workers, on loopback, on SQLite and on PostgreSQL.
 
-Environment: PEER_DB (SQLite file), PEER_SECRET (JWT HS256 key, shared by
-the workers), BCRYPT_COST (12). `python3 app.py init` creates the tables
-once, before the workers start (two workers racing to create them fail).
+Environment: PEER_DB (SQLite file) or PEER_PG (a PostgreSQL database as
+an SQLAlchemy URL through psycopg2, postgresql+psycopg2://..., which wins
+over PEER_DB), PEER_SECRET (JWT HS256 key, shared by the workers),
+BCRYPT_COST (12). `python3 app.py init` creates the tables once, before the
+workers start (two workers racing to create them fail).
 
 SQLite runs as mod_todo's does: WAL with synchronous=FULL, so a 201 means
-the task is on disk in both.
+the task is on disk in both. PostgreSQL runs with the server's defaults,
+as mod_todo's does (synchronous_commit on).
 """
 
 import os
@@ -27,18 +31,32 @@ from sqlmodel import Field, Session, SQLModel, create_engine, func, select
 
 SECRET = os.environ.get("PEER_SECRET", "insecure-peer-secret")
 ALGORITHM = "HS256"
-engine = create_engine("sqlite:///" + os.environ.get("PEER_DB", "peer.db"),
-                       connect_args={"check_same_thread": False,
-                                     "timeout": 30})
+PG_URL = os.environ.get("PEER_PG")
+if PG_URL:
+    # Per uvicorn worker: FastAPI runs the sync routes and dependencies in
+    # anyio's thread pool, at most 40 threads at once, and a request holds
+    # one connection (get_session is one dependency per request, shared by
+    # current_user and the route). The bench's 64 connections over 2
+    # workers are about 32 requests in flight per worker: 32 connections
+    # kept open, 8 more when the kernel hands one worker more than its half
+    # of them, so never more than its 40 threads could use. 2 workers x 40
+    # = 80 server processes at most, within pg.sh's max_connections (300).
+    # (mod_todo's pool: DBDMax = ThreadsPerChild = 64 per httpd process.)
+    engine = create_engine(PG_URL, pool_size=32, max_overflow=8)
+else:
+    engine = create_engine("sqlite:///" + os.environ.get("PEER_DB", "peer.db"),
+                           connect_args={"check_same_thread": False,
+                                         "timeout": 30})
 pwd = CryptContext(schemes=["bcrypt"],
                    bcrypt__rounds=int(os.environ.get("BCRYPT_COST", "12")))
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
 
 
-@event.listens_for(engine, "connect")
-def _sqlite_pragmas(conn, _record):
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+if not PG_URL:
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(conn, _record):
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
 
 
 def _now():
