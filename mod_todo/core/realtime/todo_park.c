@@ -172,8 +172,8 @@ void todo_park_table_remove(todo_park_table_t *t, todo_park_id_t id)
     i = (uint32_t)(s - t->slots);
     s->owner = NULL;
     s->park.state = TODO_PARK_DONE;
-    if (++s->gen == 0) {
-        s->gen = 1;
+    if (++s->gen > 0x7fffffffu) {
+        s->gen = 1; /* ids keep their top bit clear */
     }
     s->next = t->free;
     t->free = i;

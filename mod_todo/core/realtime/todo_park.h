@@ -123,7 +123,8 @@ todo_park_action_t todo_park_due(todo_park_t *p, apr_time_t now);
 /** One process's parked streams, in fixed slots. */
 typedef struct todo_park_table_t todo_park_table_t;
 
-/** A stream's id in its table: slot and generation, never 0. Once the
+/** A stream's id in its table: slot and generation, never 0 and never
+ * with the top bit set (the glue may tag other things with it). Once the
  * stream is removed, its id is stale for good (the slot's next stream has
  * another), so an id read from an epoll event or a registry after the
  * stream ended finds nothing. */
