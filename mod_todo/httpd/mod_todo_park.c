@@ -26,6 +26,14 @@ APLOG_USE_MODULE(todo);
 /* How long a closing connection may go on sending before it is cut (the
  * event MPM's short lingering close). */
 #define LINGER_FOR apr_time_from_sec(2)
+/*
+ * How long after the MPM suspended a connection its pool may be
+ * destroyed. The MPM's worker still writes two fields of the connection
+ * after the suspend_connection hook returns (httpd 2.4 has no later
+ * point to wait for), so a stream that ends at once (a client that
+ * hangs up as it is parked) must not free the connection under it.
+ */
+#define SUSPEND_GRACE apr_time_from_msec(100)
 /* The watcher looks at the MPM's state at least this often. */
 #define WATCH_AT_LEAST_MS 1000
 /* Epoll data: a stream's id (top bit clear), a lingering connection (top
@@ -40,8 +48,9 @@ struct todo_lot_entry_t {
     request_rec *r;
     conn_rec *c;
     int fd;
-    int handing;         /* the MPM has not suspended it yet */
-    apr_time_t deadline; /* the first one, till the hand-off */
+    int handing;             /* the MPM has not suspended it yet */
+    apr_time_t suspended_at; /* when it did */
+    apr_time_t deadline;     /* the first one, till the hand-off */
 };
 
 /* A connection the lot is closing: the client may still send a while. */
@@ -49,6 +58,7 @@ typedef struct linger_t {
     conn_rec *c;
     int fd;
     apr_time_t until;
+    apr_time_t not_before; /* SUSPEND_GRACE */
     struct linger_t *next;
 } linger_t;
 
@@ -180,6 +190,7 @@ static void lot_suspended(conn_rec *c, request_rec *r)
         return;
     }
     e->handing = 0;
+    e->suspended_at = apr_time_now();
     apr_thread_mutex_lock(lot_lock);
     p = todo_park_table_get(table, e->id, NULL);
     if (p) {
@@ -219,29 +230,37 @@ static void destroy_conn(conn_rec *c)
 
 /* Close @a c: flush, the TLS close_notify, FIN; then let the client say
  * what it still says for a moment (the watcher reads it), so that it is
- * not cut with a reset before it has read our last bytes. */
-static void close_conn(conn_rec *c, int fd, int may_linger)
+ * not cut with a reset before it has read our last bytes. Its pool is
+ * not destroyed before @a not_before. */
+static void close_conn(conn_rec *c, int fd, int may_linger,
+                       apr_time_t not_before)
 {
     struct epoll_event ev;
     linger_t *l;
+    apr_time_t now;
+    int gone;
 
     c->keepalive = AP_CONN_CLOSE;
-    if (ap_start_lingering_close(c) || !may_linger) {
+    gone = ap_start_lingering_close(c) || !may_linger;
+    now = apr_time_now();
+    if (gone && now >= not_before) {
         destroy_conn(c);
         return;
     }
     l = apr_pcalloc(c->pool, sizeof(*l));
     l->c = c;
     l->fd = fd;
-    l->until = apr_time_now() + LINGER_FOR;
+    l->not_before = not_before;
+    l->until = gone ? not_before : now + LINGER_FOR;
+    if (l->until < not_before) {
+        l->until = not_before;
+    }
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
     ev.data.u64 = (uint64_t)(uintptr_t)l | LINGER_TAG;
     apr_thread_mutex_lock(lot_lock);
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-        apr_thread_mutex_unlock(lot_lock);
-        destroy_conn(c);
-        return;
+    if (!gone && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        l->until = not_before; /* not watched: just the grace */
     }
     l->next = lingering;
     lingering = l;
@@ -255,6 +274,8 @@ static void lot_finish(todo_lot_entry_t *e, int may_linger)
 {
     conn_rec *c = e->c;
     int fd = e->fd;
+    apr_time_t not_before =
+        e->suspended_at && may_linger ? e->suspended_at + SUSPEND_GRACE : 0;
 
     apr_thread_mutex_lock(lot_lock);
     todo_park_table_remove(table, e->id);
@@ -262,7 +283,7 @@ static void lot_finish(todo_lot_entry_t *e, int may_linger)
     apr_thread_mutex_unlock(lot_lock);
     ap_set_module_config(c->conn_config, &todo_module, NULL);
     e->ops->finish(e->stream); /* e is gone with the request's pool */
-    close_conn(c, fd, may_linger);
+    close_conn(c, fd, may_linger, not_before);
 }
 
 /* A worker runs a scheduled stream (ap_mpm_register_timed_callback). */
@@ -322,9 +343,16 @@ static int drain(int fd)
     }
 }
 
-/* Is lingering @a x done: the one named @a l, or past its time at @a now? */
-static int linger_over(const linger_t *x, const linger_t *l, apr_time_t now)
+/* Is lingering @a x done at @a now: the one named @a l (the client is
+ * done), or past its time, and past its grace either way? */
+static int linger_over(linger_t *x, const linger_t *l, apr_time_t now)
 {
+    if (now < x->not_before) {
+        if (x == l) {
+            x->until = x->not_before; /* done, but not yet */
+        }
+        return 0;
+    }
     return x == l || x->until <= now;
 }
 
@@ -441,6 +469,7 @@ static void claim(void *baton, todo_park_id_t id, void *owner)
 static apr_status_t lot_stop(void *data)
 {
     apr_array_header_t *left;
+    linger_t *l;
     apr_pool_t *p;
     apr_status_t rv;
     int i;
@@ -463,9 +492,11 @@ static apr_status_t lot_stop(void *data)
         e->ops->step(e->stream, TODO_PARK_STOP, &deadline);
         lot_finish(e, 0);
     }
-    while (lingering) {
-        reap(lingering, apr_time_now());
+    /* The MPM's workers are gone: no grace to wait for. */
+    for (l = lingering; l; l = l->next) {
+        l->not_before = l->until = 0;
     }
+    reap(NULL, apr_time_now());
     apr_pool_destroy(p);
     table = NULL;
     close(epfd);
