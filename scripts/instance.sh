@@ -9,7 +9,8 @@
 # Environment: DB (sqlite3 or pgsql), DB_PARAMS (the DBDParams; default
 # DIR/data/todo.db for SQLite), ERRORLOG (default DIR/logs/error.log),
 # LOGLEVEL (warn), BCRYPT_COST (12), LISTEN (127.0.0.1:PORT), TODO_MODULE
-# (build/mod_todo.so), PROCS and THREADS (the event MPM's shape: 2 x 64),
+# (build/mod_todo.so), PROCS and THREADS (the MPM's shape: 2 x 64), MPM
+# (event; worker or prefork to try mod_todo without stream parking),
 # TODO_UI_DIR and TODO_UI_DIST (where the Swagger UI files are copied
 # from: ui/ and ui/node_modules/swagger-ui-dist; only the page, its script
 # and the files ui/dist.files lists are copied).
@@ -190,6 +191,7 @@ subst() {
     sed -e "s|@DBDRIVER@|$db|g" -e "s|@DBPARAMS@|$params|g" \
         -e "s|@INSTANCE@|$dir|g" -e "s|@MOUNT@|/api/v1|g" \
         -e "s|@PROCS@|${PROCS:-2}|g" -e "s|@THREADS@|${THREADS:-64}|g" \
+        -e "s|@MPM@|${MPM:-event}|g" \
         -e "s|@WORKERS@|$((${PROCS:-2} * ${THREADS:-64}))|g" \
         -e "s|@DBDKEEP@|$keep|g" \
         -e "s|@LISTEN@|${LISTEN:-127.0.0.1:$port}|g" \

@@ -29,6 +29,7 @@
 #include "mod_todo_http.h"
 #include "mod_todo_routes.h"
 #include "mod_todo_shared.h"
+#include "mod_todo_park.h"
 #include "mod_todo_stream.h"
 #include "todo_log.h"
 #include "todo_version.h" /* build/gen, from VERSION */
@@ -286,6 +287,7 @@ static void todo_hooks(apr_pool_t *p)
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_handler(todo_handler_guard, NULL, NULL, APR_HOOK_FIRST);
     todo_handler_register_hooks();
+    todo_lot_register_hooks();
 }
 
 AP_DECLARE_MODULE(todo) = {

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -16,10 +17,12 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
+#include <http_request.h>
 #include <util_filter.h>
 
 #include "mod_todo_bridge.h"
 #include "mod_todo_dbd.h"
+#include "mod_todo_park.h"
 #include "mod_todo_routes.h"
 #include "mod_todo_shared.h"
 #include "mod_todo_stream.h"
@@ -40,7 +43,9 @@ APLOG_USE_MODULE(todo);
 
 typedef struct stream_node_t {
     char user[TODO_EVENT_USER_LEN + 1];
-    int efd; /* rung when an event of this user arrives */
+    int efd;           /* a thread's stream: rung when an event of this
+                        * user arrives (-1 for a parked one) */
+    todo_park_id_t id; /* a parked stream: its id in the lot (else 0) */
     struct stream_node_t *next;
 } stream_node_t;
 
@@ -59,17 +64,22 @@ static unsigned bucket_of(const char *user)
                       % BUCKETS);
 }
 
-static void ring(stream_node_t *n)
+static void ring(stream_node_t *n, unsigned why)
 {
     uint64_t one = 1;
 
-    if (write(n->efd, &one, sizeof(one)) < 0 && errno != EAGAIN) {
+    if (n->id) {
+        todo_lot_wake(n->id, why);
+    }
+    else if (n->efd >= 0 && write(n->efd, &one, sizeof(one)) < 0
+             && errno != EAGAIN) {
         /* The stream is going away; nothing to do. */
     }
 }
 
-/* Ring the streams of @a user (NULL: every stream of this process). */
-static void ring_user(const char *user)
+/* Ring the streams of @a user (NULL: every stream of this process) for
+ * @a why (TODO_PARK_EVENT, TODO_PARK_STOP). */
+static void ring_user(const char *user, unsigned why)
 {
     stream_node_t *n;
     unsigned b;
@@ -78,7 +88,7 @@ static void ring_user(const char *user)
     for (b = user ? bucket_of(user) : 0; b < BUCKETS; ++b) {
         for (n = registry[b]; n; n = n->next) {
             if (!user || !strcmp(n->user, user)) {
-                ring(n);
+                ring(n, why);
             }
         }
         if (user) {
@@ -100,7 +110,9 @@ static apr_status_t unregister(void *data)
         }
     }
     apr_thread_mutex_unlock(registry_lock);
-    close(node->efd);
+    if (node->efd >= 0) {
+        close(node->efd);
+    }
     return APR_SUCCESS;
 }
 
@@ -110,7 +122,7 @@ static int process_stopping(void)
     int state = AP_MPMQ_RUNNING;
 
     ap_mpm_query(AP_MPMQ_MPM_STATE, &state);
-    return stopping || state == AP_MPMQ_STOPPING;
+    return stopping || state == AP_MPMQ_STOPPING || todo_lot_stopping();
 }
 
 static void *APR_THREAD_FUNC dispatch(apr_thread_t *thread, void *data)
@@ -128,19 +140,19 @@ static void *APR_THREAD_FUNC dispatch(apr_thread_t *thread, void *data)
         apr_status_t rv;
 
         while (APR_SUCCESS == (rv = todo_events_next(ev, &cur, p, &e))) {
-            ring_user(e.user);
+            ring_user(e.user, TODO_PARK_EVENT);
             apr_pool_clear(p);
         }
         if (rv == TODO_EVENTS_LOST) {
             /* Streams find out what they missed themselves. */
             todo_events_cursor_now(ev, &cur);
-            ring_user(NULL);
+            ring_user(NULL, TODO_PARK_EVENT);
         }
         todo_shared_wait(seen, apr_time_from_sec(1));
         if (process_stopping()) {
             /* Let the streams go, or the old generation of a graceful
              * restart would live as long as its longest stream. */
-            ring_user(NULL);
+            ring_user(NULL, TODO_PARK_STOP);
         }
     }
     /* Returning ends the thread as apr_thread_exit() would, without
@@ -164,15 +176,42 @@ static apr_status_t stop_dispatcher(void *data)
 
 void todo_stream_post_config(server_rec *s)
 {
-    int threads = 1, processes = 1;
+    int threads = 1, processes = 1, async = 0;
+    struct rlimit fds;
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &processes);
-    todo_stream_capacity(threads, processes, &capacity);
+    if (APR_SUCCESS != ap_mpm_query(AP_MPMQ_IS_ASYNC, &async)) {
+        async = 0;
+    }
+    if (async && !getrlimit(RLIMIT_NOFILE, &fds)) {
+        /* Parked streams hold no thread: a descriptor each. */
+        todo_stream_capacity_async(fds.rlim_cur > 1000000 ? 1000000
+                                                          : (int)fds.rlim_cur,
+                                   processes, &capacity);
+    }
+    else {
+        async = 0;
+        todo_stream_capacity(threads, processes, &capacity);
+    }
     for (; s; s = s->next) {
         todo_srv_conf_t *sc = todo_srv_conf_get(s);
-        if (sc->streams_max != TODO_UNSET
-            && sc->streams_max > (apr_int64_t)capacity.total) {
+        if (sc->streams_max == TODO_UNSET
+            || sc->streams_max <= (apr_int64_t)capacity.total) {
+            continue;
+        }
+        if (async) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         TODO_LOGNO(00048) "TodoStreamsMax %" APR_INT64_T_FMT
+                                           " is more than this server can "
+                                           "hold: at most %d streams are "
+                                           "admitted (%d processes x %d "
+                                           "streams, three quarters of each "
+                                           "process's file descriptors)",
+                         sc->streams_max, capacity.total, processes,
+                         capacity.per_process);
+        }
+        else {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                          TODO_LOGNO(00033) "TodoStreamsMax %" APR_INT64_T_FMT
                                            " is more than this server can "
@@ -190,6 +229,7 @@ void todo_stream_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
 
+    todo_lot_child_init(pchild, s, capacity.per_process);
     rv = apr_thread_mutex_create(&registry_lock, APR_THREAD_MUTEX_DEFAULT,
                                  pchild);
     if (APR_SUCCESS == rv) {
@@ -201,7 +241,9 @@ void todo_stream_child_init(apr_pool_t *pchild, server_rec *s)
                                        "event streams will not work");
         return;
     }
-    /* Before pchild's subpools go: the thread reads into one of them. */
+    /* Before pchild's subpools go: the thread reads into one of them.
+     * Registered after the lot's, so that it runs first (pre-cleanups
+     * run last in, first out): nothing wakes a stream the lot ends. */
     apr_pool_pre_cleanup_register(pchild, NULL, stop_dispatcher);
 }
 
@@ -232,6 +274,8 @@ typedef struct {
     todo_events_cursor_t cur;
     todo_stream_t s; /* its state and decisions (todo_stream.h) */
     int ws;          /* WebSocket, else SSE (s.ws once it is admitted) */
+    int park;        /* parked between writes (async MPM), else it holds
+                      * its thread */
     int fd;          /* the client's socket */
     apr_bucket_brigade *bb;
     todo_ws_parser_t *parser;
@@ -369,8 +413,9 @@ static apr_status_t stream_enter(stream_t *st)
     }
     apr_pool_cleanup_register(r->pool, st, stream_leave, apr_pool_cleanup_null);
     apr_cpystrn(st->node.user, user, sizeof(st->node.user));
-    st->node.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (st->node.efd < 0) {
+    st->park = todo_lot_usable(r);
+    st->node.efd = st->park ? -1 : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (!st->park && st->node.efd < 0) {
         return todo_result_fail(st->req->res, APR_EGENERAL,
                                 "Internal Server Error");
     }
@@ -573,6 +618,129 @@ static void stream_loop(stream_t *st)
     }
 }
 
+/* ---- a parked stream (async MPM): no thread between its writes ---- */
+
+/*
+ * One run of a parked stream, on whichever worker has it, for @a why
+ * (TODO_PARK_*): what the client sent, what the ring holds, a heartbeat
+ * if one is due. @return 0 to end it, else 1 with the time it wants to
+ * run again at the latest in *pdeadline
+ */
+static int stream_step(void *data, unsigned why, apr_time_t *pdeadline)
+{
+    stream_t *st = data;
+    int stop = (why & TODO_PARK_STOP) || process_stopping();
+
+    *pdeadline = 0;
+    if (why & (TODO_PARK_INPUT | TODO_PARK_HANGUP)) {
+        /* An SSE client sends nothing: readable means gone. A WebSocket
+         * client's frames are read first (a close frame is answered). */
+        if (!st->ws || !ws_read(st) || (why & TODO_PARK_HANGUP)) {
+            return 0;
+        }
+    }
+    if (!deliver(st)) {
+        return 0;
+    }
+    for (;;) {
+        apr_time_t now = apr_time_now();
+        apr_interval_time_t wait;
+
+        switch (todo_stream_tick(&st->s, now, stop, &wait)) {
+        case TODO_STREAM_CLOSE:
+            return 0;
+        case TODO_STREAM_PING:
+            if (!session_live(st)
+                || !(st->ws ? send_frame(st, TODO_WS_PING, "", 0)
+                            : send_raw(st, ": ping\n\n", 8))) {
+                return 0;
+            }
+            continue;
+        case TODO_STREAM_WAIT:
+            *pdeadline = now + wait;
+            return !st->c->aborted;
+        }
+    }
+}
+
+/* A WebSocket's last words: its close frame (the code it ends with, or
+ * 1001 going away). */
+static void ws_close(stream_t *st)
+{
+    const char *close;
+    apr_size_t close_len;
+
+    if (st->c->aborted) {
+        return;
+    }
+    todo_ws_close_frame(st->scratch,
+                        st->s.close ? st->s.close : TODO_WS_CLOSE_GOING_AWAY,
+                        st->s.close ? st->s.why : "", &close, &close_len);
+    send_raw(st, close, close_len);
+}
+
+/* End a parked stream, on the thread that owns it: an SSE response ends
+ * (its last chunk), a WebSocket closes; then the request ends as a
+ * handler's would (logged, its pool destroyed). */
+static void stream_finish(void *data)
+{
+    stream_t *st = data;
+    request_rec *r = st->r;
+
+    if (st->ws) {
+        ws_close(st);
+    }
+    else {
+        ap_finalize_request_protocol(r);
+    }
+    ap_process_request_after_handler(r);
+}
+
+static const todo_lot_ops_t stream_ops = {stream_step, stream_finish};
+
+/* Set the lot id the dispatcher wakes @a st by (0: none). */
+static void stream_set_id(stream_t *st, todo_park_id_t id)
+{
+    apr_thread_mutex_lock(registry_lock);
+    st->node.id = id;
+    apr_thread_mutex_unlock(registry_lock);
+}
+
+/*
+ * Serve @a st until it ends: parked where the MPM allows it (the handler
+ * returns SUSPENDED, and the lot runs it from then on), else on this
+ * thread. @return SUSPENDED if parked, else OK once it ended here
+ */
+static int stream_serve(stream_t *st)
+{
+    todo_park_id_t id;
+    apr_time_t deadline;
+
+    if (st->park
+        && APR_SUCCESS == todo_lot_enter(st->r, &stream_ops, st, &id)) {
+        /* The ring is read from the cursor on: what the dispatcher rang
+         * before the id was set is read by this first step. */
+        stream_set_id(st, id);
+        if (stream_step(st, st->ws ? TODO_PARK_INPUT : 0, &deadline)) {
+            todo_lot_park(st->r, deadline);
+            return SUSPENDED;
+        }
+        stream_set_id(st, 0);
+        todo_lot_leave(st->r);
+        return OK;
+    }
+    if (st->park) {
+        /* The lot is full: this one keeps its thread after all. */
+        st->park = 0;
+        st->node.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (st->node.efd < 0) {
+            return OK;
+        }
+    }
+    stream_loop(st);
+    return OK;
+}
+
 static apr_status_t stream_start(todo_req_t *req, int ws, stream_t **pst,
                                  int *pvia_protocol)
 {
@@ -714,6 +882,11 @@ int todo_h_events(todo_req_t *req)
     if (r->header_only) {
         return OK; /* HEAD: these headers at once; no stream was counted */
     }
+    if (st->park) {
+        /* A parked stream's connection is closed with it (httpd 2.4 cannot
+         * give it back to the MPM for another request): say so. */
+        st->c->keepalive = AP_CONN_CLOSE;
+    }
     if (!send_raw(st, "retry: 3000\n\n", 13)) {
         return OK;
     }
@@ -744,8 +917,7 @@ int todo_h_events(todo_req_t *req)
         }
         apr_pool_destroy(pages);
     }
-    stream_loop(st);
-    return OK;
+    return stream_serve(st);
 }
 
 /* Is @a token in the comma-separated header value @a list? */
@@ -759,8 +931,7 @@ int todo_h_ws(todo_req_t *req)
     request_rec *r = req->r;
     const char *key = apr_table_get(r->headers_in, "Sec-WebSocket-Key");
     const char *version = apr_table_get(r->headers_in, "Sec-WebSocket-Version");
-    const char *accept = NULL, *hello, *close;
-    apr_size_t close_len;
+    const char *accept = NULL, *hello;
     int via_protocol = 0;
     stream_t *st;
     apr_status_t rv;
@@ -804,17 +975,10 @@ int todo_h_ws(todo_req_t *req)
      * connection that now idles between messages by design. */
     ap_remove_input_filter_byhandle(st->c->input_filters, "reqtimeout");
     if (send_raw(st, hello, strlen(hello))) {
-        stream_loop(st);
-        if (st->s.close) {
-            todo_ws_close_frame(st->scratch, st->s.close, st->s.why, &close,
-                                &close_len);
-            send_raw(st, close, close_len);
+        if (stream_serve(st) == SUSPENDED) {
+            return SUSPENDED;
         }
-        else {
-            todo_ws_close_frame(st->scratch, TODO_WS_CLOSE_GOING_AWAY, "",
-                                &close, &close_len);
-            send_raw(st, close, close_len);
-        }
+        ws_close(st);
     }
     /* Nothing more may be written on this connection by httpd. */
     st->c->aborted = 1;

@@ -11,9 +11,11 @@
  * revocations from here. An SSE stream that resumes reads the events it
  * missed from the database first. Each httpd child
  * runs one dispatcher thread that sleeps on the ring's futex and, when
- * an event arrives, rings the eventfd of just that user's streams in
- * this process; a stream's own thread then reads the ring from its
- * cursor and writes what is its user's.
+ * an event arrives, wakes just that user's streams in this process. On
+ * the event MPM a stream is parked between writes (mod_todo_park.h): the
+ * wake gets it a worker, which reads the ring from its cursor, writes
+ * what is its user's and parks it again. Elsewhere each stream keeps its
+ * thread, asleep on its socket and an eventfd the dispatcher rings.
  */
 #ifndef MOD_TODO_STREAM_H
 #define MOD_TODO_STREAM_H
@@ -21,12 +23,13 @@
 #include "mod_todo_http.h"
 #include "todo_events.h"
 
-/** post_config: read the MPM's shape, the streams it can hold (a
+/** post_config: read the MPM's shape, the streams it can hold (on the
+ * event MPM three quarters of each process's file descriptors; else a
  * quarter of each process's threads kept for requests); warn where
  * TodoStreamsMax asks for more. */
 void todo_stream_post_config(server_rec *s);
 
-/** child_init: start this process's dispatcher. */
+/** child_init: start this process's dispatcher (and its parking lot). */
 void todo_stream_child_init(apr_pool_t *pchild, server_rec *s);
 
 /** End @a user's streams of session @a sid (NULL: all of them), or with

@@ -17,6 +17,8 @@ SERIAL = {
     "test_355_group_commit.py": "how writes group under concurrency",
     "test_650_login_timing.py": "compares response times",
     "test_740_stream_capacity.py": "the API's latency beside held streams",
+    "test_745_parked_streams.py": "300 streams, the API's latency beside "
+    "them, and httpd's thread count",
     "test_815_db_outage_under_load.py": "a load through an outage",
     "test_830_crash_and_restart.py": "a load through a crash and a restart",
     "test_990_soak.py": "a sustained load and its memory",

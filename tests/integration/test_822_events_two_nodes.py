@@ -86,7 +86,13 @@ def listener_pid(e, timeout=15):
 def server_pid(e, sse):
     """The httpd child that holds @sse's connection (from /proc: the
     socket whose ends are the server's port and the client's)."""
-    client = sse.r.raw.connection.sock.getsockname()[1]
+    sock = sse.r.raw.connection.sock
+    if sock is None:
+        # A response that says Connection: close (a parked stream's, on
+        # the event MPM) takes the socket from its connection (http.client
+        # hands it over): it is under the response's file.
+        sock = sse.r.raw._fp.fp.raw._sock
+    client = sock.getsockname()[1]
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as f:

@@ -103,5 +103,6 @@ int test_todo_ws_run(void);
 int test_todo_writer_run(void);
 int test_todo_stream_admit_run(void);
 int test_todo_stream_run(void);
+int test_todo_park_run(void);
 
 #endif /* TEST_COMMON_H */

@@ -60,6 +60,27 @@ static void test_one_thread_per_process(void **state)
     assert_int_equal(0, c.total);
 }
 
+/* Parked streams (event MPM) hold no thread but a descriptor: three
+ * quarters of each process's descriptors, whatever its threads. */
+static void test_async_capacity_follows_descriptors(void **state)
+{
+    todo_stream_capacity_t c;
+
+    (void)state;
+    todo_stream_capacity_async(1024, 2, &c);
+    assert_int_equal(0, c.reserve);
+    assert_int_equal(768, c.per_process);
+    assert_int_equal(1536, c.total);
+    todo_stream_capacity_async(20000, 2, &c);
+    assert_int_equal(15000, c.per_process);
+    assert_int_equal(30000, c.total);
+    todo_stream_capacity_async(2, 0, &c); /* one kept, one stream */
+    assert_int_equal(1, c.per_process);
+    assert_int_equal(1, c.total);
+    todo_stream_capacity_async(1, 3, &c); /* nonsense in, nothing */
+    assert_int_equal(0, c.total);
+}
+
 static void test_verdict_names(void **state)
 {
     (void)state;
@@ -81,6 +102,7 @@ int test_todo_stream_admit_run(void)
         TS_TEST(test_quarter_of_each_process_is_kept),
         TS_TEST(test_at_least_one_thread_is_kept),
         TS_TEST(test_one_thread_per_process),
+        TS_TEST(test_async_capacity_follows_descriptors),
         TS_TEST(test_verdict_names),
     };
     return cmocka_run_group_tests_name("todo_stream_admit", tests, NULL, NULL);

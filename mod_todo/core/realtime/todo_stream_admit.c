@@ -25,6 +25,17 @@ void todo_stream_capacity(int threads, int processes,
     }
 }
 
+void todo_stream_capacity_async(int fds, int processes,
+                                todo_stream_capacity_t *out)
+{
+    if (processes < 1) {
+        processes = 1;
+    }
+    out->reserve = 0;
+    out->per_process = fds > 1 ? fds - quarter_at_least_one(fds) : 0;
+    out->total = out->per_process * processes;
+}
+
 const char *todo_stream_verdict_name(todo_stream_verdict_t v)
 {
     static const char *const names[TODO_STREAM_VERDICTS] = {

@@ -5,13 +5,16 @@
  * @brief How many live event streams (SSE, WebSocket) a server admits,
  * and why one was refused.
  *
- * Each stream holds a worker thread for as long as it lives. Left
- * unchecked, a few accounts' idle streams take every worker and ordinary
- * requests time out. So streams are capped below the threads of each
- * process, keeping a reserve for requests; the cap follows from the MPM's
- * shape, read at startup. A process is the unit that matters: the MPM
- * hands a connection to one process, which must have a free thread for
- * it, whatever the others have.
+ * On a threaded MPM without parking (worker, prefork) each stream holds a
+ * worker thread for as long as it lives. Left unchecked, a few accounts'
+ * idle streams take every worker and ordinary requests time out. So
+ * streams are capped below the threads of each process, keeping a reserve
+ * for requests; the cap follows from the MPM's shape, read at startup. A
+ * process is the unit that matters: the MPM hands a connection to one
+ * process, which must have a free thread for it, whatever the others
+ * have. On the event MPM idle streams are parked and hold no thread
+ * (mod_todo_park.h): there the cap per process comes from its file
+ * descriptors instead.
  */
 #ifndef TODO_STREAM_ADMIT_H
 #define TODO_STREAM_ADMIT_H
@@ -34,6 +37,17 @@ typedef struct todo_stream_capacity_t {
  */
 void todo_stream_capacity(int threads, int processes,
                           todo_stream_capacity_t *out);
+
+/**
+ * The capacity of an async MPM (event), where an idle stream is parked:
+ * it holds no thread, only its connection's descriptor. Each process has
+ * @a fds descriptors (its RLIMIT_NOFILE); a quarter of them, at least
+ * one, is kept for everything else (listeners, logs, database
+ * connections, requests), the rest may be streams: 1024 hold 768.
+ * Threads do not count: reserve is 0.
+ */
+void todo_stream_capacity_async(int fds, int processes,
+                                todo_stream_capacity_t *out);
 
 /** Why a stream was refused (429), or that it was admitted. */
 typedef enum {
