@@ -7,6 +7,7 @@ directive at 0, each write commits on its own."""
 import concurrent.futures
 import contextlib
 import os
+import random
 import subprocess
 import threading
 import time
@@ -115,35 +116,36 @@ def test_todo_355_02_off_commits_each_write_alone(genv):
 
 
 def test_todo_355_03_users_writes_in_groups_never_deadlock(genv):
-    """Eight users' creates, deletes and PATCHes, interleaved, from many
-    clients at once: each process's groups hold several users' rows until
-    they commit, and take them in one order, so none waits on another's
-    (PostgreSQL would break a deadlock after a second with an error: a
-    503 here). Every write is answered and the totals add up."""
+    """Eight users' creates and PATCHes of their own three tasks in every
+    order, from many clients at once: each process's
+    groups hold several rows until they commit, and every write takes its
+    user's lock before any row, users in one order, so no group waits on
+    another that waits on it (PostgreSQL would break such a deadlock after
+    a second with an error: a 503 here). Every write is answered and the
+    totals add up."""
     users = [genv.new_session()[1]["access_token"] for _ in range(8)]
-    seeds = [genv.post("/tasks", t, json={"title": "seed"}).json()["id"]
-             for t in users]
+    seeds = [[genv.post("/tasks", t, json={"title": "seed"}).json()["id"]
+              for _ in range(3)] for t in users]
     barrier = threading.Barrier(WRITERS)
 
     def one(i):
-        token, seed = users[i % 8], seeds[i % 8]
+        token, mine = users[i % 8], seeds[i % 8]
         auth = {"Authorization": "Bearer " + token, "Connection": "close"}
         barrier.wait()
         c = genv.client()
         out = [c.post(genv.url("/tasks"), headers=auth,
                       json={"title": "w%d" % i}).status_code]
-        if i % 8 == i // 8 % 8:
-            out.append(c.patch(genv.url("/tasks/" + seed),
-                                        headers=auth,
-                                        json={"status": "completed"})
-                       .status_code)
+        for k in (i, i + 1, i + 2):
+            out.append(c.patch(genv.url("/tasks/" + mine[k % 3]),
+                               headers=auth,
+                               json={"title": "p%d" % i}).status_code)
         return out
 
     with concurrent.futures.ThreadPoolExecutor(WRITERS) as ex:
         codes = [c for out in ex.map(one, range(WRITERS)) for c in out]
     assert all(c in (200, 201) for c in codes), codes
     for t in users:
-        assert genv.get("/tasks", t).json()["total"] == 1 + WRITERS // 8
+        assert genv.get("/tasks", t).json()["total"] == 3 + WRITERS // 8
     # (The error log is checked after every test: a deadlock is logged.)
 
 
@@ -211,3 +213,30 @@ def test_todo_355_04_writes_that_wait_share_one_commit(genv):
     assert commits - commits0 <= 4 + WRITERS - waiting, \
         (commits - commits0, waiting)
     assert genv.get("/tasks", token).json()["total"] == WRITERS
+
+
+def test_todo_355_05_one_users_patches_in_any_order(genv):
+    """One user's three tasks PATCHed in random order by many keep-alive
+    clients for a few seconds: both processes' groups hold some of the
+    same rows at once. Each write takes the user's lock before its row,
+    so one group waits for the other to commit instead of each waiting
+    for the other (a deadlock, which PostgreSQL breaks after a second
+    with an error: a 503)."""
+    _, tokens, _ = genv.new_session()
+    auth = {"Authorization": "Bearer " + tokens["access_token"]}
+    tasks = [genv.post("/tasks", tokens["access_token"],
+                       json={"title": "t"}).json()["id"] for _ in range(3)]
+    stop = time.monotonic() + 4
+
+    def loop(i):
+        c, rnd, codes = genv.client(), random.Random(i), []
+        while time.monotonic() < stop:
+            codes.append(c.patch(genv.url("/tasks/" + rnd.choice(tasks)),
+                                 headers=auth,
+                                 json={"title": "p%d" % i}).status_code)
+        return codes
+
+    with concurrent.futures.ThreadPoolExecutor(32) as ex:
+        codes = [c for out in ex.map(loop, range(32)) for c in out]
+    assert codes and all(c == 200 for c in codes), \
+        (sorted(set(codes)), len(codes))

@@ -105,6 +105,11 @@
 
 static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_PING, {"SELECT 1", "SELECT 1"}},
+    /* A key's lock until the transaction ends (todo_db_begin_for()): the
+     * same lock a task event takes (TODO_SQL_EVENT_INSERT). SQLite has
+     * one writer at a time: nothing to take. */
+    {TODO_SQL_LOCK_KEY,
+     {NULL, "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"}},
     /* SQLite has one server: its events never leave shared memory. */
     {TODO_SQL_EVENT_NOTIFY,
      {"SELECT %s WHERE 0", "SELECT pg_notify('todo_events', %s)"}},

@@ -27,6 +27,7 @@ typedef struct todo_sql_stmt_t {
 
 /* Statement labels. */
 #define TODO_SQL_PING "todo_ping"
+#define TODO_SQL_LOCK_KEY "todo_lock_key"
 /** PostgreSQL: send one realtime event message to every server. */
 #define TODO_SQL_EVENT_NOTIFY "todo_event_notify"
 /** PostgreSQL: what the event listener's own connection runs, once. */

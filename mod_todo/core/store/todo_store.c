@@ -312,6 +312,18 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx)
     return APR_SUCCESS;
 }
 
+apr_status_t todo_db_begin_for(todo_db_t *db, apr_pool_t *p, const char *key,
+                               todo_tx_t **ptx)
+{
+    todo_rows_t *rows;
+    apr_status_t rv = todo_db_begin(db, p, ptx);
+
+    if (APR_SUCCESS == rv && db->dialect == TODO_DIALECT_PGSQL) {
+        rv = todo_db_select(db, p, TODO_SQL_LOCK_KEY, &rows, TODO_ARGS(key));
+    }
+    return rv;
+}
+
 apr_status_t todo_db_end(todo_db_t *db, apr_pool_t *p, todo_tx_t *tx,
                          int commit)
 {

@@ -223,6 +223,19 @@ apr_status_t todo_db_begin(todo_db_t *db, apr_pool_t *p, todo_tx_t **ptx);
 apr_status_t todo_db_revive(todo_db_t *db, apr_pool_t *p);
 
 /**
+ * todo_db_begin(), then (PostgreSQL) take the lock of @a key, held until
+ * the transaction ends. Every write of a user's tasks starts so, with the
+ * user's id: one user's writes then take turns before they lock a row,
+ * so their events commit in id order (todo_event_store.h), and a group
+ * commit, whose jobs run in key order (todo_writer.h), takes its users'
+ * locks in one global order: groups of different processes or servers,
+ * and single writes, never deadlock on each other's rows. SQLite has one
+ * writer at a time already.
+ */
+apr_status_t todo_db_begin_for(todo_db_t *db, apr_pool_t *p, const char *key,
+                               todo_tx_t **ptx);
+
+/**
  * End a transaction: commit when @a commit and no statement in it
  * failed, otherwise roll back. Callers pass commit = (their rv == 0) and
  * keep their own rv when rolling back.

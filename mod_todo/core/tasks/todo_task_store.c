@@ -130,7 +130,7 @@ static apr_status_t insert_rows(todo_db_t *db, apr_pool_t *p,
     todo_tx_t *tx = NULL;
     apr_status_t rv;
 
-    rv = todo_db_begin(db, p, &tx);
+    rv = todo_db_begin_for(db, p, w->user_id, &tx);
     for (i = 0; APR_SUCCESS == rv && i < n; ++i) {
         rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, TODO_TASK_NINSERT,
                           w->rows[i].args);
@@ -260,7 +260,7 @@ static apr_status_t update_tx(todo_db_t *db, apr_pool_t *p,
     apr_status_t rv;
     int nrows = 0;
 
-    rv = todo_db_begin(db, p, &tx);
+    rv = todo_db_begin_for(db, p, w->user_id, &tx);
     if (APR_SUCCESS == rv) {
         rv = read_for_write(db, p, w->user_id, w->id, w->if_match, &t, w->res);
     }
@@ -302,7 +302,7 @@ static apr_status_t delete_tx(todo_db_t *db, apr_pool_t *p,
     apr_status_t rv;
     int nrows = 0;
 
-    rv = todo_db_begin(db, p, &tx);
+    rv = todo_db_begin_for(db, p, w->user_id, &tx);
     if (APR_SUCCESS == rv) {
         rv = read_for_write(db, p, w->user_id, w->id, w->if_match, &t, w->res);
     }

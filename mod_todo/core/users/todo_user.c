@@ -232,7 +232,8 @@ apr_status_t todo_user_delete(todo_db_t *db, apr_pool_t *p, const char *id,
     apr_status_t rv;
     int nrows = 0;
 
-    rv = todo_db_begin(db, p, &tx);
+    /* The user's lock first, as every write of their tasks takes it. */
+    rv = todo_db_begin_for(db, p, id, &tx);
     if (APR_SUCCESS == rv) {
         rv =
             todo_db_exec(db, p, TODO_SQL_TASK_DELETE_USER, NULL, TODO_ARGS(id));
