@@ -111,6 +111,11 @@ typedef struct todo_db_driver_t {
      * @param perr receives "STATEMENT failed: message (code)", from @a p */
     apr_status_t (*control)(todo_db_control_t *ctl, todo_db_ctl_t which,
                             apr_pool_t *p, const char **perr);
+    /** Optional (NULL: control() twice): run @a a, then @a b unless @a a
+     * failed, in one round trip to the server. Logs nothing. */
+    apr_status_t (*control_pair)(todo_db_control_t *ctl, todo_db_ctl_t a,
+                                 todo_db_ctl_t b, apr_pool_t *p,
+                                 const char **perr);
 
     /* ---- notifications (mod_todo_bridge.c); optional: all or none ---- */
 

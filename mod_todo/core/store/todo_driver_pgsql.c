@@ -200,6 +200,24 @@ static apr_status_t pgsql_notification(todo_db_t *db, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* Two commands in one PQexec: libpq sends them as one query string, the
+ * server runs them in turn and stops at the first that fails, and the
+ * answer is the last one's (or that failure). */
+static apr_status_t pgsql_control_pair(todo_db_control_t *ctl, todo_db_ctl_t a,
+                                       todo_db_ctl_t b, apr_pool_t *p,
+                                       const char **perr)
+{
+    const char *sql =
+        apr_pstrcat(p, control_sql[a][0], "; ", control_sql[b][0], NULL);
+    apr_status_t rv = command(ctl->db, sql, control_sql[b][1]);
+
+    if (APR_SUCCESS != rv) {
+        *perr = apr_psprintf(p, "%s failed: %s", sql,
+                             PQerrorMessage(native(ctl->db)));
+    }
+    return rv;
+}
+
 const todo_db_driver_t todo_db_driver_pgsql = {
     .name = "pgsql",
     .dialect = TODO_DIALECT_PGSQL,
@@ -214,6 +232,7 @@ const todo_db_driver_t todo_db_driver_pgsql = {
     .post_migrate = NULL,
     .control_prepare = pgsql_control_prepare,
     .control = pgsql_control,
+    .control_pair = pgsql_control_pair,
     .ping = pgsql_ping,
     .listen = pgsql_listen,
     .socket = pgsql_socket,

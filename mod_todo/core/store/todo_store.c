@@ -318,8 +318,17 @@ apr_status_t todo_db_begin_for(todo_db_t *db, apr_pool_t *p, const char *key,
     todo_rows_t *rows;
     apr_status_t rv = todo_db_begin(db, p, ptx);
 
-    if (APR_SUCCESS == rv && db->dialect == TODO_DIALECT_PGSQL) {
-        rv = todo_db_select(db, p, TODO_SQL_LOCK_KEY, &rows, TODO_ARGS(key));
+    if (APR_SUCCESS != rv || db->dialect != TODO_DIALECT_PGSQL) {
+        return rv;
+    }
+    /* In a group, jobs run in key order: the previous job may have taken
+     * this lock already, and the group's transaction still holds it. */
+    if (db->grouped && db->locked_key && !strcmp(db->locked_key, key)) {
+        return APR_SUCCESS;
+    }
+    rv = todo_db_select(db, p, TODO_SQL_LOCK_KEY, &rows, TODO_ARGS(key));
+    if (APR_SUCCESS == rv && db->grouped) {
+        db->locked_key = key; /* the job's pool outlives its group */
     }
     return rv;
 }

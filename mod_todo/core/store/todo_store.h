@@ -67,6 +67,9 @@ typedef struct todo_db_t {
     int in_tx;                      /**< inside todo_db_begin/end */
     int grouped; /**< the writer connection of a group commit (todo_writer.h):
                       transactions are the group's savepoints */
+    const char *locked_key;   /**< on a grouped connection: the key whose lock
+                                   the group's transaction holds from a job
+                                   kept so far (todo_db_begin_for()) */
     apr_pool_t *conn_pool;    /**< lives as long as the connection and
                                    holds its prepared statements (NULL: the
                                    caller's pool) */

@@ -65,13 +65,25 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-/* Only the leader uses the writer connection, one thread at a time. */
-static apr_status_t control(todo_writer_t *w, apr_pool_t *p,
-                            todo_db_ctl_t which)
+/* Only the leader uses the writer connection, one thread at a time.
+ * Run @a a, then @a b (TODO_DB_CTL_COUNT: nothing), in one round trip
+ * where the driver can. */
+static apr_status_t control_pair(todo_writer_t *w, apr_pool_t *p,
+                                 todo_db_ctl_t a, todo_db_ctl_t b)
 {
+    const todo_db_driver_t *drv = w->db->driver;
     const char *err = NULL;
-    apr_status_t rv = w->db->driver->control(w->ctl, which, p, &err);
+    apr_status_t rv;
 
+    if (b != TODO_DB_CTL_COUNT && drv->control_pair) {
+        rv = drv->control_pair(w->ctl, a, b, p, &err);
+    }
+    else {
+        rv = drv->control(w->ctl, a, p, &err);
+        if (APR_SUCCESS == rv && b != TODO_DB_CTL_COUNT) {
+            rv = drv->control(w->ctl, b, p, &err);
+        }
+    }
     if (APR_SUCCESS != rv) {
         todo_log_perror(TODO_LOG_MARK, TODO_LOG_ERR, 0, p,
                         TODO_LOGNO(00031) "group commit: %s", err);
@@ -79,26 +91,28 @@ static apr_status_t control(todo_writer_t *w, apr_pool_t *p,
     return rv;
 }
 
-/* Run one job in its savepoint (@a alone: a group of one, whose
- * transaction is the job's own); TODO_EDB if the group's transaction
- * broke (the job's own status is in j->rv). */
-static apr_status_t run_job(todo_writer_t *w, job_t *j, int alone)
+static apr_status_t control(todo_writer_t *w, apr_pool_t *p,
+                            todo_db_ctl_t which)
+{
+    return control_pair(w, p, which, TODO_DB_CTL_COUNT);
+}
+
+/* Run one job, inside the savepoint its group opened for it (@a alone: a
+ * group of one, whose transaction is the job's own); TODO_EDB if the
+ * group's transaction broke (the job's own status is in j->rv). Then
+ * what follows it: the next job's savepoint, or (@a last) the COMMIT. */
+static apr_status_t run_job(todo_writer_t *w, job_t *j, int alone, int last)
 {
     int mark = todo_db_hooks_mark(w->db);
     apr_status_t rv;
 
-    if (!alone) {
-        rv = control(w, j->p, TODO_DB_CTL_SAVEPOINT);
-        if (APR_SUCCESS != rv) {
-            return rv;
-        }
-    }
     j->rv = j->fn(w->db, j->p, j->baton);
     w->db->in_tx = 0;
     if (alone) {
         /* A failure rolls the transaction back whole: nothing else was
          * in it. */
-        return APR_SUCCESS == j->rv ? APR_SUCCESS : TODO_EDB;
+        return APR_SUCCESS == j->rv ? control(w, j->p, TODO_DB_CTL_COMMIT)
+                                    : TODO_EDB;
     }
     if (!w->db->driver->in_transaction(w->db)) {
         /* SQLite rolled the whole transaction back (SQLITE_FULL, IOERR,
@@ -106,14 +120,17 @@ static apr_status_t run_job(todo_writer_t *w, job_t *j, int alone)
         return TODO_EDB;
     }
     if (APR_SUCCESS != j->rv) {
-        /* What it wrote is undone: so is what it would do at commit. */
+        /* What it wrote is undone: so is what it would do at commit, and
+         * so are the locks it took. */
         todo_db_hooks_end(w->db, mark, 0);
+        w->db->locked_key = NULL;
         rv = control(w, j->p, TODO_DB_CTL_ROLLBACK_TO);
         if (APR_SUCCESS != rv) {
             return rv;
         }
     }
-    return control(w, j->p, TODO_DB_CTL_RELEASE);
+    return control_pair(w, j->p, TODO_DB_CTL_RELEASE,
+                        last ? TODO_DB_CTL_COMMIT : TODO_DB_CTL_SAVEPOINT);
 }
 
 void todo_writer_observe(todo_writer_t *w, const todo_writer_observer_t *obs,
@@ -121,6 +138,13 @@ void todo_writer_observe(todo_writer_t *w, const todo_writer_observer_t *obs,
 {
     w->obs = obs;
     w->obs_baton = baton;
+}
+
+/* BEGIN, and (unless @a alone) the first job's savepoint. */
+static apr_status_t begin(todo_writer_t *w, apr_pool_t *p, int alone)
+{
+    return alone ? control(w, p, TODO_DB_CTL_BEGIN)
+                 : control_pair(w, p, TODO_DB_CTL_BEGIN, TODO_DB_CTL_SAVEPOINT);
 }
 
 static void run_group(todo_writer_t *w, job_t *group)
@@ -137,19 +161,18 @@ static void run_group(todo_writer_t *w, job_t *group)
         apr_global_mutex_lock(w->lock);
     }
     /* A connection that broke since the last group is opened again; a
-     * BEGIN that failed did nothing, so it is tried once more. */
+     * BEGIN that failed did nothing, so it is tried once more. With the
+     * first job's savepoint when there are several. */
+    w->db->locked_key = NULL;
     rv = todo_db_revive(w->db, p);
     if (APR_SUCCESS == rv) {
-        rv = control(w, p, TODO_DB_CTL_BEGIN);
+        rv = begin(w, p, !group->next);
     }
     if (APR_SUCCESS != rv && APR_SUCCESS == todo_db_revive(w->db, p)) {
-        rv = control(w, p, TODO_DB_CTL_BEGIN);
+        rv = begin(w, p, !group->next);
     }
     for (j = group; APR_SUCCESS == rv && j; j = j->next) {
-        rv = run_job(w, j, !group->next);
-    }
-    if (APR_SUCCESS == rv) {
-        rv = control(w, p, TODO_DB_CTL_COMMIT);
+        rv = run_job(w, j, !group->next, !j->next);
     }
     /* The committed jobs' hooks (their events to the ring), in commit
      * order, before the next group (of any process) can commit. */
