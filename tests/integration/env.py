@@ -77,6 +77,19 @@ def free_port():
     raise RuntimeError("no free port in %d-%d" % (base, base + span - 1))
 
 
+def read_head(sock):
+    """Read the head of an HTTP/1.1 response from a raw socket: (status,
+    the head as text, the bytes read past it)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), head.decode("latin-1"), rest
+
+
 def parse_response(raw):
     """(status line, headers with lowercased names, body) of the raw
     bytes of one HTTP/1.1 response; (None, {}, b"") for none at all."""

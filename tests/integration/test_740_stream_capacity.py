@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from env import TodoEnv
+from env import TodoEnv, read_head
 
 
 def open_stream(e, token, headers=None):
@@ -31,14 +31,7 @@ def open_stream(e, token, headers=None):
     extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
     s.sendall(("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                "Authorization: Bearer %s\r\n%s\r\n" % (token, extra)).encode())
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head = data.split(b"\r\n\r\n")[0].decode("latin-1")
-    status = int(head.split()[1])
+    status, head, _ = read_head(s)
     hdrs = dict(line.split(": ", 1) for line in head.split("\r\n")[1:]
                 if ": " in line)
     if status != 200:

@@ -20,7 +20,7 @@ import time
 import pytest
 import websockets
 
-from env import TodoEnv
+from env import TodoEnv, read_head
 
 
 def threads_of(e):
@@ -40,17 +40,6 @@ def settled_threads(e):
         if now != last:
             last, same_since = now, time.monotonic()
     return last
-
-
-def read_head(s):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), head.decode("latin-1"), rest
 
 
 def open_sse(e, token):
