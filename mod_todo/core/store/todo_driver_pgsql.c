@@ -104,14 +104,23 @@ static const char *const control_sql[TODO_DB_CTL_COUNT][2] = {
  * all there is (libpq keeps the same PGconn across a reset). */
 struct todo_db_control_t {
     todo_db_t *db;
+    /* "A; B" for every pair (control_pair()), written once */
+    const char *pair[TODO_DB_CTL_COUNT][TODO_DB_CTL_COUNT];
 };
 
 static apr_status_t pgsql_control_prepare(todo_db_t *db, apr_pool_t *p,
                                           todo_db_control_t **pctl)
 {
     todo_db_control_t *ctl = apr_pcalloc(p, sizeof(*ctl));
+    int a, b;
 
     ctl->db = db;
+    for (a = 0; a < TODO_DB_CTL_COUNT; ++a) {
+        for (b = 0; b < TODO_DB_CTL_COUNT; ++b) {
+            ctl->pair[a][b] = apr_pstrcat(p, control_sql[a][0], "; ",
+                                          control_sql[b][0], NULL);
+        }
+    }
     *pctl = ctl;
     return APR_SUCCESS;
 }
@@ -207,8 +216,7 @@ static apr_status_t pgsql_control_pair(todo_db_control_t *ctl, todo_db_ctl_t a,
                                        todo_db_ctl_t b, apr_pool_t *p,
                                        const char **perr)
 {
-    const char *sql =
-        apr_pstrcat(p, control_sql[a][0], "; ", control_sql[b][0], NULL);
+    const char *sql = ctl->pair[a][b];
     apr_status_t rv = command(ctl->db, sql, control_sql[b][1]);
 
     if (APR_SUCCESS != rv) {
