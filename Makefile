@@ -22,7 +22,7 @@ RUN_DEPS  = serve build $(if $(filter 0,$(UI)),,ui) \
 TEST_DEPS = serve build ui pgsql test package
 
 .PHONY: all run test test-asan test-tls asan-build asan-unit-build deps unit \
-        integration check clean docker-test bench
+        integration check clean docker-test bench bench-streams
 
 all: build
 
@@ -57,6 +57,17 @@ deps:
 # the sets serve, build, pgsql and bench (wrk, the FastAPI peer's packages).
 bench:
 	sh tests/bench/run.sh
+
+# Realtime at scale (issue #18, docs/performance.md): 10,000 SSE and
+# WebSocket streams of 1,000 users on the shipped 2 x 64 event MPM, with
+# delivery latency, task_get with and without them, RSS and threads.
+# STREAMS_ARGS passes options (tests/bench/streams.py --help), e.g.
+# STREAMS_ARGS="--streams 1000 --users 100".
+STREAMS_ARGS ?=
+bench-streams:
+	sh scripts/deps.sh serve build bench
+	$(MAKE) --no-print-directory build
+	/usr/bin/python3 tests/bench/streams.py $(STREAMS_ARGS)
 
 unit: unit-build glue-build
 	$(UNIT_BIN)
