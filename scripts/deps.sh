@@ -35,7 +35,8 @@
 # With no SET: serve build ui pgsql test package (all that `make test`
 # needs). `make run` = serve build ui (+ pgsql for DB=pgsql without
 # DB_PARAMS), `make test` = serve build ui pgsql test package, `make bench` = serve build pgsql
-# bench (docs/install.md has each set's size on a bare Debian 12).
+# bench, `make bench-streams` = serve build bench (docs/install.md has each
+# set's size on a bare Debian 12).
 # scripts/check-deps.py checks that every module and command the tests use
 # comes from a package named here.
 set -eu
