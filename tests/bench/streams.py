@@ -100,6 +100,7 @@ class Client:
         self.ended = {}           # stream index -> (reason, monotonic time)
         self.opened = {}          # stream index -> (kind, closer)
         self.failed = collections.Counter()
+        self.refused = {}         # stream index -> why, for a 429
         self.failures = []
         self.stopping = False
         self.tasks = []
@@ -215,6 +216,7 @@ class Client:
             except Refused as ex:
                 why = "%s %d" % (kind, ex.status)
                 self.failed[why] += 1
+                self.refused[idx] = ex.status
                 if len(self.failures) < 5:
                     self.failures.append("%s: %s" % (why, ex.detail[:200]))
             except (OSError, asyncio.TimeoutError, EOFError,
@@ -240,6 +242,7 @@ class Client:
         await asyncio.gather(*(self.open_one(j, sem)
                                for j in self.cfg["jobs"]))
         self.say({"opened": sorted(self.opened), "failed": self.failed,
+                  "refused": self.refused,
                   "failures": self.failures,
                   "seconds": time.monotonic() - t0})
         # Then hold them until the parent asks for the report.
@@ -460,6 +463,9 @@ def parse_args(argv):
     p.add_argument("--async-factor", type=int, default=None,
                    help="AsyncRequestWorkerFactor (default: "
                    "docs/realtime.md's rule for --streams)")
+    p.add_argument("--per-user", type=int, default=None,
+                   help="TodoStreamsPerUser (default: streams / users, "
+                   "rounded up)")
     p.add_argument("--per-address", type=int, default=None,
                    help="TodoStreamsPerAddress (default: the most streams "
                    "one address opens)")
@@ -495,7 +501,7 @@ def main(args):
                  "--addresses must be positive")
     streams = plan_streams(n, users, args.ws_share)
     n_ws = sum(1 for s in streams if s[2] == "ws")
-    per_user = -(-n // users)
+    per_user = args.per_user or -(-n // users)
     by_addr = collections.Counter(u % args.addresses for _, u, _ in streams)
     per_address = args.per_address or max(by_addr.values())
     factor = args.async_factor or docs_factor(n, args.procs, args.threads)
@@ -530,7 +536,7 @@ def main(args):
             sys.exit("streams.py: httpd did not start: %s" % out)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
         log("httpd up on %s (instance %s)" % (e.base, e.dir))
-        return run(args, e, streams, override, clients)
+        return run(args, e, streams, override, per_user, clients)
     finally:
         for c in clients:
             if c.poll() is None:
@@ -641,10 +647,11 @@ def deliveries(results, user_streams, arrivals):
     return s
 
 
-def run(args, e, streams, override, clients):
+def run(args, e, streams, override, per_user, clients):
     n, users = args.streams, args.users
     sid = e.proc.pid  # httpd runs in a session of its own
-    res = {"override": override, "t0": time.monotonic()}
+    res = {"override": override, "per_user": per_user,
+           "t0": time.monotonic()}
     log("registering %s users (bcrypt cost 4)" % fmt(users))
     tokens = register_all(e, users)
     wrk_token = tokens[users]
@@ -682,6 +689,7 @@ def run(args, e, streams, override, clients):
         c.stdin.flush()
         clients.append(c)
     open_idx, failed, failures = set(), collections.Counter(), []
+    refused = {}
     for c in clients:
         line = c.stdout.readline()
         if not line:
@@ -689,10 +697,21 @@ def run(args, e, streams, override, clients):
         ready = json.loads(line)
         open_idx.update(ready["opened"])
         failed.update(ready["failed"])
+        refused.update((int(k), v) for k, v in ready["refused"].items())
         failures += ready["failures"]
     res["open_secs"] = time.monotonic() - t_open
     res["opened"], res["failed"], res["failures"] = \
         len(open_idx), failed, failures
+    # Users refused (429) with fewer streams open than TodoStreamsPerUser:
+    # not their own streams made them over it.
+    owner = {idx: u for idx, u, _ in streams}
+    short = collections.Counter()
+    for idx, status in refused.items():
+        u = owner[idx]
+        mine = sum(1 for i in user_streams[u] if i in open_idx)
+        if status == 429 and mine < res["per_user"]:
+            short[mine] += 1
+    res["refused_short"] = short
     log("%s of %s streams open in %.1f s%s"
         % (fmt(len(open_idx)), fmt(n), res["open_secs"],
            "; not opened: %s" % dict(failed) if failed else ""))
@@ -907,7 +926,16 @@ def report(args, e, res):
                                            sorted(res["procs_end"])))
     if res["failures"]:
         print()
-        print("First failures: " + "; ".join(res["failures"][:10]))
+        print("Failures (the first of each client, by message): " +
+              "; ".join("%s × %s" % (fmt(c), f) for f, c in
+                        collections.Counter(res["failures"]).most_common(5)))
+    if res["refused_short"]:
+        print()
+        print("Streams refused (429) while their user had fewer than "
+              "TodoStreamsPerUser (%d) open: %s (other streams were "
+              "counted with theirs)." % (res["per_user"], ", ".join(
+                  "%s with %d open" % (fmt(c), k)
+                  for k, c in sorted(res["refused_short"].items()))))
     if res["ended"]:
         reasons = collections.Counter(v[0] for v in res["ended"].values())
         print()
