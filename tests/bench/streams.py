@@ -355,13 +355,51 @@ def metrics(e):
 
 # ---- wrk -----------------------------------------------------------------
 
-def wrk(url, token, seconds, conns, threads=2):
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes pids have used (all their
+    threads)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url, token, seconds, conns, threads=2, watch=None):
     """wrk's figures: (requests/s, p50 ms, p99 ms, non-2xx, socket
-    errors, requests, wrk's "Socket errors" line or "")."""
-    out = subprocess.run(
+    errors, requests, wrk's "Socket errors" line or "", extra). watch:
+    (sid, port, client pids): extra is then {"httpd_cpu", "clients_cpu",
+    "wrk_cpu" (CPU seconds during the run), "spread" (pid -> wrk's
+    connections it held halfway through)}; established_by_pid() below
+    counts the clients' streams as well, so spread subtracts what each
+    process held before wrk started."""
+    extra = {}
+    if watch:
+        sid, port, cpids = watch
+        hpids = list(session_procs(sid))
+        before = established_by_pid(hpids, port)
+        h0, c0 = cpu_seconds(hpids), cpu_seconds(cpids)
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r0 = ru.ru_utime + ru.ru_stime
+    w = subprocess.Popen(
         ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % seconds,
          "--latency", "-H", "Authorization: Bearer " + token, url],
-        capture_output=True, text=True).stdout
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    if watch:
+        time.sleep(seconds / 2)
+        mid = established_by_pid(hpids, port)
+        extra["spread"] = {p: mid[p][0] - before[p][0] for p in hpids}
+    out = w.communicate()[0]
+    if watch:
+        extra["httpd_cpu"] = cpu_seconds(hpids) - h0
+        extra["clients_cpu"] = cpu_seconds(cpids) - c0
+        # wrk's (and the few ps runs'): the children reaped meanwhile.
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        extra["wrk_cpu"] = ru.ru_utime + ru.ru_stime - r0
 
     def ms(v):
         for unit, f in (("us", 1e-3), ("ms", 1.0), ("s", 1e3), ("m", 6e4)):
@@ -389,7 +427,7 @@ def wrk(url, token, seconds, conns, threads=2):
             errline = line.strip()
         elif len(w) > 2 and w[1] == "requests" and w[2] == "in":
             reqs = int(w[0])
-    return rps, p50, p99, non2xx, errs, reqs, errline
+    return rps, p50, p99, non2xx, errs, reqs, errline, extra
 
 
 # ---- helpers ---------------------------------------------------------------
@@ -449,6 +487,9 @@ def parse_args(argv):
                    "write answered (default 3)")
     p.add_argument("--no-roll-call", action="store_true",
                    help="skip the roll call (one write for every user)")
+    p.add_argument("--idle-seconds", type=float, default=5,
+                   help="with all streams open and nothing else, CPU is "
+                   "measured for this long (default 5)")
     p.add_argument("--wrk-seconds", type=int, default=10,
                    help="each wrk run of GET /tasks/{id} (default 10)")
     p.add_argument("--wrk-connections", type=int, default=64,
@@ -611,17 +652,20 @@ def writes(e, tokens, plan, writers):
         return [f.result() for f in futures]
 
 
-def deliveries(results, user_streams, arrivals):
-    """Per write answered 201: the owner's streams expected, the events
-    counted, and the figures: {writes, answered, errors, expected, got,
-    missing, repeats, foreign, p50, p99, max} (latency: send → the last
-    of the owner's streams to get it, ms)."""
+def deliveries(results, user_streams, arrivals, ended):
+    """Per write answered 201: the owner's streams expected (those open
+    and not ended before the write was sent: ended maps a stream to
+    (why, when)), the events counted, and the figures: {writes,
+    answered, errors, expected, got, missing, gone, repeats, foreign,
+    p50, p99, max} (gone: the owner's streams that had ended; latency:
+    send → the last of the owner's streams to get it, ms)."""
     owner = {i: u for u, idxs in user_streams.items() for i in idxs}
     by_key = collections.defaultdict(list)  # key -> [(stream, time)]
     for idx, key, t in arrivals:
         by_key[key].append((idx, t))
     s = {"writes": len(results), "answered": 0, "expected": 0, "got": 0,
-         "repeats": 0, "foreign": 0, "errors": collections.Counter()}
+         "gone": 0, "repeats": 0, "foreign": 0,
+         "errors": collections.Counter()}
     lat = []
     for u, key, t0, status in results:
         if status != 201:
@@ -634,7 +678,9 @@ def deliveries(results, user_streams, arrivals):
                 got[idx].append(t)
             else:
                 s["foreign"] += 1
-        want = user_streams.get(u, [])
+        want = [i for i in user_streams.get(u, [])
+                if i in got or i not in ended or ended[i][1] > t0]
+        s["gone"] += len(user_streams.get(u, [])) - len(want)
         s["expected"] += len(want)
         s["got"] += sum(1 for i in want if i in got)
         s["repeats"] += sum(len(v) - 1 for v in got.values())
@@ -664,7 +710,8 @@ def run(args, e, streams, override, per_user, clients):
     conns, secs = args.wrk_connections, args.wrk_seconds
     wrk(task_url, wrk_token, 3, conns)
     log("wrk GET /tasks/{id} with no stream, %d s" % secs)
-    res["api0"] = wrk(task_url, wrk_token, secs, conns)
+    res["api0"] = wrk(task_url, wrk_token, secs, conns,
+                      watch=(sid, e.port, []))
     res["procs0"] = settled(sid)
     res["conns0"] = established_by_pid(res["procs0"], e.port)
 
@@ -727,9 +774,17 @@ def run(args, e, streams, override, per_user, clients):
     time.sleep(1)
     res["procsN"] = settled(sid)
     res["connsN"] = established_by_pid(res["procsN"], e.port)
+    # What idle streams cost: CPU over a quiet while (heartbeats only).
+    cpids = [c.pid for c in clients]
+    h0, c0, t = cpu_seconds(res["procsN"]), cpu_seconds(cpids), \
+        time.monotonic()
+    time.sleep(args.idle_seconds)
+    res["idle"] = (time.monotonic() - t, cpu_seconds(res["procsN"]) - h0,
+                   cpu_seconds(cpids) - c0)
     log("wrk GET /tasks/{id} with %s streams, %d s"
         % (fmt(len(open_idx)), secs))
-    res["apiN"] = wrk(task_url, wrk_token, secs, conns)
+    res["apiN"] = wrk(task_url, wrk_token, secs, conns,
+                      watch=(sid, e.port, [c.pid for c in clients]))
 
     # Paced writes, then the roll call.
     rnd = random.Random(args.seed)
@@ -770,8 +825,9 @@ def run(args, e, streams, override, per_user, clients):
 
     expect = {u: [i for i in idxs if i in open_idx]
               for u, idxs in user_streams.items()}
-    res["paced"] = deliveries(paced, expect, arrivals)
-    res["roll"] = deliveries(roll, expect, arrivals) if roll else None
+    gone = {int(k): v for k, v in ended.items()}
+    res["paced"] = deliveries(paced, expect, arrivals, gone)
+    res["roll"] = deliveries(roll, expect, arrivals, gone) if roll else None
     res["secs"] = time.monotonic() - res["t0"]
     report(args, e, res)
 
@@ -856,8 +912,10 @@ def report(args, e, res):
         print("| %s: writes answered 201 | %s of %s%s | all |"
               % (label, fmt(s["answered"]), fmt(s["writes"]),
                  " (others: %s)" % dict(s["errors"]) if s["errors"] else ""))
-        print("| %s: deliveries expected / got | %s / %s | all |"
-              % (label, fmt(s["expected"]), fmt(s["got"])))
+        print("| %s: deliveries expected / got | %s / %s%s | all |"
+              % (label, fmt(s["expected"]), fmt(s["got"]),
+                 " (and %s not expected: to streams that had ended)"
+                 % fmt(s["gone"]) if s["gone"] else ""))
         print("| %s: missing / duplicated / to another user | %s / %s / %s "
               "| 0 / 0 / 0 |" % (label, fmt(s["missing"]), fmt(s["repeats"]),
                                  fmt(s["foreign"])))
@@ -905,10 +963,30 @@ def report(args, e, res):
             a[2] if a else "-", b[2] if b else "-",
             c0[pid][0] if a else "-", cN[pid][0] if b else "-",
             cN[pid][1] if b else "-"))
+    secs = args.wrk_seconds
+    cores = os.cpu_count()
+    idle_secs, idle_h, idle_c = res["idle"]
+    print()
+    print("CPU (seconds of CPU, %d cores: %d s of CPU per second):"
+          % (cores, cores))
+    print()
+    print("| while | httpd | clients | wrk |")
+    print("|---|---:|---:|---:|")
+    print("| %s idle streams, %.1f s | %.2f s (%.0f %% of a core) | %.2f s "
+          "| - |" % (fmt(opened), idle_secs, idle_h, 100 * idle_h / idle_secs,
+                     idle_c))
+    for label, api in (("wrk, no stream", api0),
+                       ("wrk, %s streams" % fmt(opened), apiN)):
+        x = api[7]
+        print("| %s, %d s | %.2f s | %.2f s | %.2f s |"
+              % (label, secs, x["httpd_cpu"], x["clients_cpu"],
+                 x["wrk_cpu"]))
     for label, api in (("no stream", api0), ("the streams", apiN)):
-        if api[6]:
-            print()
-            print("wrk with %s: %s." % (label, api[6]))
+        spread = " / ".join(str(v) for pid, v in
+                            sorted(api[7]["spread"].items()) if pid != parent)
+        print()
+        print("wrk with %s: its connections per child halfway through: "
+              "%s%s." % (label, spread, "; " + api[6] if api[6] else ""))
     m = res["metrics"]
     refused = ["%s %d" % (re.sub(r'.*limit="(\w+)".*', r"\1", k), v)
                for k, v in sorted(m.items())
