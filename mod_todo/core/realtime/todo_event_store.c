@@ -55,11 +55,18 @@ static void to_sink(void *baton)
 apr_status_t todo_event_write(todo_db_t *db, apr_pool_t *p,
                               todo_stored_event_t *ev)
 {
+    return todo_event_write_with(db, p, ev, TODO_SQL_EVENT_INSERT,
+                                 TODO_ARGS(ev->user, ev->payload));
+}
+
+apr_status_t todo_event_write_with(todo_db_t *db, apr_pool_t *p,
+                                   todo_stored_event_t *ev, const char *label,
+                                   int nargs, const char **args)
+{
     todo_rows_t *rows;
     apr_status_t rv;
 
-    rv = todo_db_select(db, p, TODO_SQL_EVENT_INSERT, &rows,
-                        TODO_ARGS(ev->user, ev->payload));
+    rv = todo_db_select(db, p, label, &rows, nargs, args);
     if (APR_SUCCESS != rv) {
         return rv;
     }

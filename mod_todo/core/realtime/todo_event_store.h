@@ -67,6 +67,16 @@ apr_status_t todo_event_write(todo_db_t *db, apr_pool_t *p,
                               todo_stored_event_t *ev);
 
 /**
+ * todo_event_write() through the statement @a label, which stores the
+ * event (its payload among @a args) with whatever else it writes and
+ * returns the event's id: TODO_SQL_TASK_INSERT_EVENT, a created task and
+ * its event in one round trip to PostgreSQL.
+ */
+apr_status_t todo_event_write_with(todo_db_t *db, apr_pool_t *p,
+                                   todo_stored_event_t *ev, const char *label,
+                                   int nargs, const char **args);
+
+/**
  * What a resume checks against: every event up to @a ppruned was pruned
  * (and none above); @a plast is the newest id there is (at least
  * @a ppruned).

@@ -46,6 +46,9 @@
 #define NEXT_VALUE_PG(name, column, sqlite, pg) ", " pg
 #define TASK_INSERT_INTO                                                       \
     "INSERT INTO tasks (" TODO_TASK_INSERT(FIRST_COLUMN, NEXT_COLUMN) ")"
+#define TASK_INSERT_PG                                                         \
+    TASK_INSERT_INTO                                                           \
+    " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_PG, NEXT_VALUE_PG) ")"
 
 #define AND_SQLITE(name, sqlite, pg) " AND " sqlite
 #define AND_PG(name, sqlite, pg) " AND " pg
@@ -103,6 +106,18 @@
         }                                                                      \
     }
 
+/* PostgreSQL: an event of @a user (an expression over @a from), whose
+ * payload is the next parameter, stamped with the database's clock in
+ * milliseconds; then its id, NOTIFYed as 'e<id>' (delivered at the
+ * commit, in commit order) and returned. */
+#define EVENT_INSERT_PG(user, from)                                            \
+    "INSERT INTO events (user_id, payload, created_at) SELECT " user ", %s,"   \
+    " (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM " from       \
+    " RETURNING id"
+#define EVENT_NOTIFY_PG                                                        \
+    " SELECT e.id FROM e, LATERAL (SELECT pg_notify('todo_events',"            \
+    " 'e' || e.id)) n"
+
 static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_PING, {"SELECT 1", "SELECT 1"}},
     /* A key's lock until the transaction ends (todo_db_begin_for()): the
@@ -128,12 +143,7 @@ static const todo_sql_stmt_t statements[] = {
       "WITH l AS MATERIALIZED (SELECT u,"
       " pg_advisory_xact_lock(hashtextextended(u, 0))"
       " FROM (VALUES (%s::text)) v (u)),"
-      " e AS (INSERT INTO events (user_id, payload, created_at)"
-      " SELECT l.u::uuid, %s,"
-      " (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM l"
-      " RETURNING id)"
-      " SELECT e.id FROM e, LATERAL (SELECT pg_notify('todo_events',"
-      " 'e' || e.id)) n"}},
+      " e AS (" EVENT_INSERT_PG("l.u::uuid", "l") ")" EVENT_NOTIFY_PG}},
     /* What a resume checks its id against: what pruning removed (every
      * id up to it), and the newest id. */
     {TODO_SQL_EVENT_BOUNDS,
@@ -285,8 +295,14 @@ static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_TASK_INSERT,
      {TASK_INSERT_INTO
       " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_SQLITE, NEXT_VALUE_SQLITE) ")",
-      TASK_INSERT_INTO
-      " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_PG, NEXT_VALUE_PG) ")"}},
+      TASK_INSERT_PG}},
+    /* A created task and its event (TODO_SQL_EVENT_INSERT, whose lock
+     * todo_db_begin_for() took already) in one round trip: the task's
+     * arguments, then the event's payload; returns the event's id.
+     * SQLite is in the process: two statements cost no round trip. */
+    {TODO_SQL_TASK_INSERT_EVENT,
+     {NULL, "WITH t AS (" TASK_INSERT_PG " RETURNING user_id),"
+            " e AS (" EVENT_INSERT_PG("t.user_id", "t") ")" EVENT_NOTIFY_PG}},
     /* The task, if the session is live: no row for a dead session, a
      * row of NULLs for no such task of the user's. Arguments: the
      * session's, then the task id. */

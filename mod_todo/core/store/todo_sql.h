@@ -60,6 +60,8 @@ typedef struct todo_sql_stmt_t {
 #define TODO_SQL_SESSION_REVOKE_OTHERS "todo_session_revoke_others"
 #define TODO_SQL_SESSION_REVOKE_USER "todo_session_revoke_user"
 #define TODO_SQL_TASK_INSERT "todo_task_insert"
+/** PostgreSQL: a task and its event in one statement (SQLite: none). */
+#define TODO_SQL_TASK_INSERT_EVENT "todo_task_insert_event"
 #define TODO_SQL_TASK_GET "todo_task_get"
 #define TODO_SQL_TASK_GET_FOR_UPDATE "todo_task_get_for_update"
 #define TODO_SQL_TASK_UPDATE "todo_task_update"

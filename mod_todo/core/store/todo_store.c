@@ -173,6 +173,11 @@ apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p)
     return APR_SUCCESS;
 }
 
+int todo_db_prepared(const todo_db_t *db, const char *label)
+{
+    return NULL != apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
+}
+
 static apr_dbd_prepared_t *statement(todo_db_t *db, apr_pool_t *p,
                                      const char *label)
 {

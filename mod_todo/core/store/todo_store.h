@@ -193,6 +193,9 @@ int todo_db_session_id(todo_db_t *db);
  */
 apr_status_t todo_db_prepare_all(todo_db_t *db, apr_pool_t *p);
 
+/** Whether @a label is prepared on @a db: a statement its dialect has. */
+int todo_db_prepared(const todo_db_t *db, const char *label);
+
 /**
  * Run the prepared statement @a label, which returns no rows (a write:
  * outside a transaction it takes db->write_lock for its duration).

@@ -55,7 +55,8 @@ static apr_status_t derived(apr_pool_t *p, const todo_task_t *t,
  * (in a group commit, outside the shared transaction). */
 struct todo_task_row_t {
     todo_task_t *task;
-    const char *args[TODO_TASK_NINSERT];
+    /* and the event's payload, where the INSERT stores the event too */
+    const char *args[TODO_TASK_NINSERT + 1];
 };
 
 static apr_status_t new_row(apr_pool_t *p, const char *user_id,
@@ -131,12 +132,23 @@ static apr_status_t insert_rows(todo_db_t *db, apr_pool_t *p,
     apr_status_t rv;
 
     rv = todo_db_begin_for(db, p, w->user_id, &tx);
-    for (i = 0; APR_SUCCESS == rv && i < n; ++i) {
-        rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL, TODO_TASK_NINSERT,
-                          w->rows[i].args);
+    if (APR_SUCCESS == rv && w->op == TODO_TASK_CREATE
+        && todo_db_prepared(db, TODO_SQL_TASK_INSERT_EVENT)) {
+        /* One statement for the task and its event (PostgreSQL). */
+        todo_stored_event_t *ev =
+            &APR_ARRAY_IDX(w->events, 0, todo_stored_event_t);
+        w->rows[0].args[TODO_TASK_NINSERT] = ev->payload;
+        rv = todo_event_write_with(db, p, ev, TODO_SQL_TASK_INSERT_EVENT,
+                                   TODO_TASK_NINSERT + 1, w->rows[0].args);
     }
-    if (APR_SUCCESS == rv) {
-        rv = write_events(db, p, w);
+    else {
+        for (i = 0; APR_SUCCESS == rv && i < n; ++i) {
+            rv = todo_db_exec(db, p, TODO_SQL_TASK_INSERT, NULL,
+                              TODO_TASK_NINSERT, w->rows[i].args);
+        }
+        if (APR_SUCCESS == rv) {
+            rv = write_events(db, p, w);
+        }
     }
     rv = todo_db_finish(db, p, tx, rv);
     if (APR_SUCCESS != rv) {
