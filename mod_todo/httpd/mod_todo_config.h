@@ -61,7 +61,10 @@ typedef struct todo_srv_conf_t {
     apr_array_header_t *handler_sections;
 
     /* Filled in by child_init, per process. */
-    todo_writer_t *writer; /**< SQLite group commit, or NULL */
+    todo_writer_t *writer; /**< group commit, or NULL */
+    /** The writer's create checks the session in its own statement
+     * (PostgreSQL): POST /tasks verifies only the token first. */
+    int writer_checks_session;
     /* Set at run time, per process. */
     int mount_warned; /**< MT00018 has been said */
 } todo_srv_conf_t;

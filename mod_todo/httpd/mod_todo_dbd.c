@@ -525,6 +525,8 @@ static void start_writer(apr_pool_t *pchild, server_rec *s, todo_srv_conf_t *sc,
             && !strcmp(c->db_driver, sc->db_driver)
             && !strcmp(c->db_params, sc->db_params)) {
             c->writer = w;
+            c->writer_checks_session =
+                todo_db_prepared(db, TODO_SQL_TASK_INSERT_EVENT);
         }
     }
 }

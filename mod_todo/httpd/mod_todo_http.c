@@ -51,12 +51,19 @@ apr_status_t todo_req_write(todo_req_t *req, todo_write_fn fn, void *baton)
 
     if (req->sc->writer) {
         /* Keyed by the user whose rows it locks (todo_writer.h). */
-        return todo_writer_run(
-            req->sc->writer, req->r->pool,
-            req->who && req->who->user ? req->who->user->id : NULL, fn, baton);
+        return todo_writer_run(req->sc->writer, req->r->pool,
+                               todo_req_user(req), fn, baton);
     }
     rv = todo_req_db(req);
     return APR_SUCCESS == rv ? fn(req->db, req->r->pool, baton) : rv;
+}
+
+const char *todo_req_user(const todo_req_t *req)
+{
+    if (req->who && req->who->user) {
+        return req->who->user->id;
+    }
+    return req->claims ? req->claims->sub : NULL;
 }
 
 apr_status_t todo_req_fail_db(todo_req_t *req)
@@ -191,6 +198,13 @@ apr_status_t todo_req_authenticate(todo_req_t *req)
 
 apr_status_t todo_req_token(todo_req_t *req)
 {
+    apr_status_t rv = todo_req_claims(req);
+
+    return APR_SUCCESS == rv ? todo_req_db(req) : rv;
+}
+
+apr_status_t todo_req_claims(todo_req_t *req)
+{
     const char *token = todo_bearer_token(req->r);
     todo_jwt_error_t why = TODO_JWT_OK;
     todo_claims_t *claims;
@@ -207,7 +221,7 @@ apr_status_t todo_req_token(todo_req_t *req)
         return rv;
     }
     req->claims = claims;
-    return todo_req_db(req);
+    return APR_SUCCESS;
 }
 
 apr_status_t todo_req_session_checked(todo_req_t *req, apr_status_t rv)

@@ -47,8 +47,8 @@ todo_req_t *todo_req_make(request_rec *r);
 apr_status_t todo_req_db(todo_req_t *req);
 
 /**
- * Run the write @a fn: in the process's group commit on SQLite
- * (todo_writer.h), else on the request's connection.
+ * Run the write @a fn: in the process's group commit (todo_writer.h)
+ * when there is one, else on the request's connection.
  * @return fn's status, or TODO_EDB when the write could not be stored
  */
 apr_status_t todo_req_write(todo_req_t *req, todo_write_fn fn, void *baton);
@@ -87,6 +87,17 @@ apr_status_t todo_req_authenticate(todo_req_t *req);
  * @return APR_SUCCESS, TODO_EAUTH or TODO_EDB in req->res
  */
 apr_status_t todo_req_token(todo_req_t *req);
+
+/**
+ * todo_req_token() without the database connection: for a write whose
+ * own statement, on the writer's connection, checks the session
+ * (todo_task_write_t.sid).
+ */
+apr_status_t todo_req_claims(todo_req_t *req);
+
+/** The user the request acts for: authenticated, or by its token's
+ * claims until its session is checked; NULL before either. */
+const char *todo_req_user(const todo_req_t *req);
 
 /**
  * After the read that checked the session: its TODO_EAUTH (the session

@@ -465,6 +465,50 @@ class TestRevocation:
         assert me(env, sign(HS256, fresh_claims(c), env.secret)).status_code \
             == 200
 
+    @pytest.mark.parametrize("how", ["logout", "spliced", "unknown",
+                                     "inactive"])
+    def test_todo_500_86_create_with_dead_session(self, env, session, how):
+        # Attack: a create with a token whose session is dead. On
+        # PostgreSQL the create checks the session in the statement that
+        # stores the task (docs/security.md): it must refuse exactly as
+        # every other route does, a bad body included (401 before 422),
+        # and store nothing: no task, no event.
+        user, tokens, c = session
+        sid = c["sid"]
+        if how == "logout":
+            assert env.post("/auth/logout",
+                            tokens["access_token"]).status_code == 204
+        elif how == "spliced":
+            _, other_tokens, _ = env.new_session()
+            sid = claims_of(other_tokens["access_token"])["sid"]
+        elif how == "unknown":
+            sid = str(uuid.uuid4())
+        else:
+            env.sql({"sqlite3": "UPDATE users SET is_active = 0 WHERE id = ?",
+                     "pgsql": "UPDATE users SET is_active = false "
+                              "WHERE id = ?::uuid"}, user["id"])
+        token = sign(HS256, fresh_claims(c, sid=sid), env.secret)
+        assert_refused(env.post("/tasks", token, json={"title": "stolen"}))
+        assert_refused(env.post("/tasks", token, json={"title": ""}))
+        assert_refused(env.post("/tasks", token, json=[1]))
+        for table in ("tasks", "events"):
+            rows = env.sql({"sqlite3": "SELECT count(*) FROM " + table
+                            + " WHERE user_id = ?",
+                            "pgsql": "SELECT count(*) FROM " + table
+                            + " WHERE user_id = ?::uuid"}, user["id"])
+            n = int(rows.strip()) if isinstance(rows, str) else rows[0][0]
+            assert n == 0, (table, rows)
+
+    def test_todo_500_87_create_then_bad_body(self, env, session):
+        # The same token with a live session: 201, and a bad body 422.
+        _, tokens, c = session
+        token = sign(HS256, fresh_claims(c), env.secret)
+        r = env.post("/tasks", token, json={"title": "mine"})
+        assert r.status_code == 201, r.text
+        r = env.post("/tasks", token, json={"title": ""})
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"][0]["loc"] == ["body", "title"]
+
     def test_todo_500_85_inactive_user(self, env, session):
         # Attack: a disabled account keeps using its tokens — once the
         # user is no longer active (set directly in the database here, as

@@ -29,6 +29,7 @@ typedef struct {
     int n;
     const char *key; /* the job's key (NULL: none) */
     apr_status_t rv;
+    int runs; /* how many times the writer ran it */
 } job_arg_t;
 
 typedef struct {
@@ -93,6 +94,7 @@ static apr_status_t job(todo_db_t *db, apr_pool_t *p, void *baton)
     job_arg_t *a = baton;
     apr_status_t rv = insert(db, p, a->n);
 
+    ++a->runs;
     if (APR_SUCCESS != rv) {
         return rv;
     }
@@ -319,6 +321,100 @@ static void test_lost_transaction_acknowledges_nothing(void **state)
     assert_int_equal(2, m->db_group_writes);
 }
 
+/* The control statements the writer ran, by kind. */
+static int controls[TODO_DB_CTL_COUNT];
+static apr_status_t (*real_control)(todo_db_control_t *, todo_db_ctl_t,
+                                    apr_pool_t *, const char **);
+
+static apr_status_t counted_control(todo_db_control_t *ctl, todo_db_ctl_t which,
+                                    apr_pool_t *p, const char **perr)
+{
+    ++controls[which];
+    return real_control(ctl, which, p, perr);
+}
+
+/* @a db's driver, but running groups as PostgreSQL's does: no savepoint
+ * until a job fails; its control statements counted. */
+static void savepoints_on_failure(todo_db_t *db, apr_pool_t *p)
+{
+    todo_db_driver_t *drv = apr_pmemdup(p, db->driver, sizeof(*drv));
+
+    drv->savepoints_on_failure = 1;
+    real_control = drv->control;
+    drv->control = counted_control;
+    db->driver = drv;
+    memset(controls, 0, sizeof(controls));
+}
+
+static void test_no_savepoints_while_jobs_succeed(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_metrics_t *m;
+    todo_writer_t *w;
+    kind_t kinds[5];
+    job_arg_t args[5];
+    int i;
+
+    savepoints_on_failure(db, p);
+    w = writer(p, db, 64, &m);
+    memset(args, 0, sizeof(args));
+    for (i = 0; i < 5; ++i) {
+        kinds[i] = J_INSERT;
+    }
+    run_group(p, w, m, kinds, 5, args);
+    for (i = 0; i < 5; ++i) {
+        assert_int_equal(APR_SUCCESS, args[i].rv);
+        assert_int_equal(1, args[i].runs);
+        assert_int_equal(1, user_exists(db, p, i + 1));
+    }
+    assert_int_equal(5, heard.n);
+    assert_int_equal(2, m->db_group_commits);
+    assert_false(db->driver->in_transaction(db));
+    /* Two groups (the gate's, then the five): BEGIN, COMMIT, nothing else. */
+    assert_int_equal(2, controls[TODO_DB_CTL_BEGIN]);
+    assert_int_equal(2, controls[TODO_DB_CTL_COMMIT]);
+    assert_int_equal(0, controls[TODO_DB_CTL_SAVEPOINT]);
+    assert_int_equal(0, controls[TODO_DB_CTL_ROLLBACK]);
+}
+
+/* A job fails: the group is rolled back whole and runs again, a
+ * savepoint per job, with the same outcome as if it had from the start;
+ * what the first run would have done at commit is not done. */
+static void test_failed_job_runs_the_group_again_with_savepoints(void **state)
+{
+    apr_pool_t *p = TS_POOL(state);
+    todo_db_t *db = ts_memdb(p);
+    todo_metrics_t *m;
+    todo_writer_t *w;
+    const kind_t kinds[] = {J_INSERT, J_INSERT_THEN_FAIL, J_INSERT};
+    job_arg_t args[3] = {{0}};
+    int i;
+
+    savepoints_on_failure(db, p);
+    w = writer(p, db, 64, &m);
+    run_group(p, w, m, kinds, 3, args);
+    assert_int_equal(APR_SUCCESS, args[0].rv);
+    assert_int_equal(APR_ENOENT, args[1].rv);
+    assert_int_equal(APR_SUCCESS, args[2].rv);
+    assert_int_equal(1, user_exists(db, p, 1));
+    assert_int_equal(0, user_exists(db, p, 2));
+    assert_int_equal(1, user_exists(db, p, 3));
+    /* Jobs after the failed one may not have run the first time. */
+    for (i = 0; i < 3; ++i) {
+        assert_true(args[i].runs >= 1 && args[i].runs <= 2);
+    }
+    assert_int_equal(2, args[1].runs);
+    assert_int_equal(2, heard.n);
+    assert_true(heard.committed[0] && heard.committed[1]);
+    assert_int_equal(1 + 2, m->db_group_writes);
+    assert_false(db->driver->in_transaction(db));
+    /* The first run rolled back, the second a savepoint per job. */
+    assert_int_equal(1, controls[TODO_DB_CTL_ROLLBACK]);
+    assert_int_equal(3, controls[TODO_DB_CTL_SAVEPOINT]);
+    assert_int_equal(1, controls[TODO_DB_CTL_ROLLBACK_TO]);
+}
+
 /* The store's own transactions become the job's savepoint: a bulk create
  * (begin/end inside) commits with its group; an update of a missing task
  * answers 404 without touching anything. */
@@ -447,6 +543,8 @@ int test_todo_writer_run(void)
         TS_TEST(test_store_transactions_inside_a_group),
         TS_TEST(test_no_empty_groups),
         TS_TEST(test_jobs_run_in_key_order),
+        TS_TEST(test_no_savepoints_while_jobs_succeed),
+        TS_TEST(test_failed_job_runs_the_group_again_with_savepoints),
     };
     return cmocka_run_group_tests_name("todo_writer", tests, NULL, NULL);
 }

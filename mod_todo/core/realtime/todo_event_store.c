@@ -70,6 +70,9 @@ apr_status_t todo_event_write_with(todo_db_t *db, apr_pool_t *p,
     if (APR_SUCCESS != rv) {
         return rv;
     }
+    if (rows->nrows == 0) {
+        return TODO_EAUTH; /* its session was not live: nothing written */
+    }
     if (rows->nrows != 1 || !TODO_CELL(rows, 0, 0)) {
         return TODO_EDB;
     }

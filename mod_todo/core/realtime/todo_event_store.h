@@ -70,7 +70,9 @@ apr_status_t todo_event_write(todo_db_t *db, apr_pool_t *p,
  * todo_event_write() through the statement @a label, which stores the
  * event (its payload among @a args) with whatever else it writes and
  * returns the event's id: TODO_SQL_TASK_INSERT_EVENT, a created task and
- * its event in one round trip to PostgreSQL.
+ * its event in one round trip to PostgreSQL, if the session is live.
+ * @return TODO_EAUTH when it returned no row (the session was not live:
+ *         it wrote nothing), else as todo_event_write()
  */
 apr_status_t todo_event_write_with(todo_db_t *db, apr_pool_t *p,
                                    todo_stored_event_t *ev, const char *label,

@@ -116,6 +116,12 @@ typedef struct todo_db_driver_t {
     apr_status_t (*control_pair)(todo_db_control_t *ctl, todo_db_ctl_t a,
                                  todo_db_ctl_t b, apr_pool_t *p,
                                  const char **perr);
+    /** 1: a group runs without savepoints first, and only a group in
+     * which a job failed is rolled back and run again with one per job
+     * (PostgreSQL: a savepoint is a round trip and a subtransaction, and
+     * a row a foreign key checks from several of them becomes a
+     * MultiXact). 0: a savepoint per job always (SQLite's cost nothing). */
+    int savepoints_on_failure;
 
     /* ---- notifications (mod_todo_bridge.c); optional: all or none ---- */
 

@@ -241,6 +241,7 @@ const todo_db_driver_t todo_db_driver_pgsql = {
     .control_prepare = pgsql_control_prepare,
     .control = pgsql_control,
     .control_pair = pgsql_control_pair,
+    .savepoints_on_failure = 1,
     .ping = pgsql_ping,
     .listen = pgsql_listen,
     .socket = pgsql_socket,

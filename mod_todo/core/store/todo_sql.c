@@ -46,9 +46,6 @@
 #define NEXT_VALUE_PG(name, column, sqlite, pg) ", " pg
 #define TASK_INSERT_INTO                                                       \
     "INSERT INTO tasks (" TODO_TASK_INSERT(FIRST_COLUMN, NEXT_COLUMN) ")"
-#define TASK_INSERT_PG                                                         \
-    TASK_INSERT_INTO                                                           \
-    " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_PG, NEXT_VALUE_PG) ")"
 
 #define AND_SQLITE(name, sqlite, pg) " AND " sqlite
 #define AND_PG(name, sqlite, pg) " AND " pg
@@ -295,14 +292,23 @@ static const todo_sql_stmt_t statements[] = {
     {TODO_SQL_TASK_INSERT,
      {TASK_INSERT_INTO
       " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_SQLITE, NEXT_VALUE_SQLITE) ")",
-      TASK_INSERT_PG}},
+      TASK_INSERT_INTO
+      " VALUES (" TODO_TASK_INSERT(FIRST_VALUE_PG, NEXT_VALUE_PG) ")"}},
     /* A created task and its event (TODO_SQL_EVENT_INSERT, whose lock
-     * todo_db_begin_for() took already) in one round trip: the task's
-     * arguments, then the event's payload; returns the event's id.
-     * SQLite is in the process: two statements cost no round trip. */
+     * todo_db_begin_for() took already), if the session is live, in one
+     * round trip: the session's arguments (TODO_SQL_TASK_GET's), the
+     * task's, then the event's payload. Returns the event's id; no row
+     * for a dead session, and nothing written. SQLite is in the process:
+     * its statements cost no round trip. */
     {TODO_SQL_TASK_INSERT_EVENT,
-     {NULL, "WITH t AS (" TASK_INSERT_PG " RETURNING user_id),"
-            " e AS (" EVENT_INSERT_PG("t.user_id", "t") ")" EVENT_NOTIFY_PG}},
+     {NULL,
+      "WITH s AS (" SESSION_LIVE_PG(
+          "1") "),"
+               " t AS (" TASK_INSERT_INTO " SELECT " TODO_TASK_INSERT(
+                   FIRST_VALUE_PG,
+                   NEXT_VALUE_PG) " FROM s RETURNING user_id),"
+                                  " e AS (" EVENT_INSERT_PG(
+                                      "t.user_id", "t") ")" EVENT_NOTIFY_PG}},
     /* The task, if the session is live: no row for a dead session, a
      * row of NULLs for no such task of the user's. Arguments: the
      * session's, then the task id. */

@@ -18,11 +18,13 @@ typedef struct job_t {
     apr_status_t rv;
     const char *key;
     int done;
+    /* Signalled when the job is done, or when it is to lead the next
+     * group: only its own thread wakes, not every waiting one. */
+    apr_thread_cond_t *cv;
 } job_t;
 
 struct todo_writer_t {
     apr_thread_mutex_t *mu; /* guards everything below */
-    apr_thread_cond_t *cv;  /* a group ended */
     job_t *head, *tail;     /* queued, not yet taken by a leader */
     int running;            /* a leader is running a group */
     int max_group;
@@ -44,9 +46,6 @@ apr_status_t todo_writer_create(todo_writer_t **pw, apr_pool_t *p,
         return APR_EINVAL;
     }
     rv = apr_thread_mutex_create(&w->mu, APR_THREAD_MUTEX_DEFAULT, p);
-    if (APR_SUCCESS == rv) {
-        rv = apr_thread_cond_create(&w->cv, p);
-    }
     if (APR_SUCCESS != rv) {
         return rv;
     }
@@ -147,11 +146,57 @@ static apr_status_t begin(todo_writer_t *w, apr_pool_t *p, int alone)
                  : control_pair(w, p, TODO_DB_CTL_BEGIN, TODO_DB_CTL_SAVEPOINT);
 }
 
+/* Run @a group's jobs in one transaction without savepoints, and commit
+ * it if every job succeeded. APR_EAGAIN: a job failed, and the
+ * transaction was rolled back whole (the group is to run again, each job
+ * in a savepoint); another error: the connection or the COMMIT failed. */
+static apr_status_t run_without_savepoints(todo_writer_t *w, job_t *group)
+{
+    apr_pool_t *p = group->p;
+    job_t *j;
+
+    for (j = group; j; j = j->next) {
+        j->rv = j->fn(w->db, j->p, j->baton);
+        w->db->in_tx = 0;
+        if (APR_SUCCESS != j->rv) {
+            /* What every job did is undone, what they would do at
+             * commit too, and so are the locks they took. */
+            todo_db_hooks_end(w->db, 0, 0);
+            w->db->locked_key = NULL;
+            for (j = group; j; j = j->next) {
+                j->rv = TODO_EDB;
+            }
+            if (w->db->driver->in_transaction(w->db)
+                && APR_SUCCESS != control(w, p, TODO_DB_CTL_ROLLBACK)) {
+                return TODO_EDB;
+            }
+            return APR_EAGAIN;
+        }
+    }
+    return control(w, p, TODO_DB_CTL_COMMIT);
+}
+
+/* A connection that broke since the last group is opened again; a BEGIN
+ * that failed did nothing, so it is tried once more. With the first
+ * job's savepoint unless @a alone. */
+static apr_status_t start(todo_writer_t *w, apr_pool_t *p, int alone)
+{
+    apr_status_t rv = todo_db_revive(w->db, p);
+
+    if (APR_SUCCESS == rv) {
+        rv = begin(w, p, alone);
+    }
+    if (APR_SUCCESS != rv && APR_SUCCESS == todo_db_revive(w->db, p)) {
+        rv = begin(w, p, alone);
+    }
+    return rv;
+}
+
 static void run_group(todo_writer_t *w, job_t *group)
 {
     apr_pool_t *p = group->p; /* for log lines about the group */
     job_t *j;
-    apr_status_t rv;
+    apr_status_t rv = APR_EAGAIN;
     int n = 0;
 
     for (j = group; j; j = j->next) {
@@ -160,19 +205,18 @@ static void run_group(todo_writer_t *w, job_t *group)
     if (w->lock) {
         apr_global_mutex_lock(w->lock);
     }
-    /* A connection that broke since the last group is opened again; a
-     * BEGIN that failed did nothing, so it is tried once more. With the
-     * first job's savepoint when there are several. */
     w->db->locked_key = NULL;
-    rv = todo_db_revive(w->db, p);
-    if (APR_SUCCESS == rv) {
-        rv = begin(w, p, !group->next);
+    if (group->next && w->db->driver->savepoints_on_failure) {
+        rv = start(w, p, 1);
+        if (APR_SUCCESS == rv) {
+            rv = run_without_savepoints(w, group);
+        }
     }
-    if (APR_SUCCESS != rv && APR_SUCCESS == todo_db_revive(w->db, p)) {
-        rv = begin(w, p, !group->next);
-    }
-    for (j = group; APR_SUCCESS == rv && j; j = j->next) {
-        rv = run_job(w, j, !group->next, !j->next);
+    if (APR_EAGAIN == rv) {
+        rv = start(w, p, !group->next);
+        for (j = group; APR_SUCCESS == rv && j; j = j->next) {
+            rv = run_job(w, j, !group->next, !j->next);
+        }
     }
     /* The committed jobs' hooks (their events to the ring), in commit
      * order, before the next group (of any process) can commit. */
@@ -251,7 +295,11 @@ apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, const char *key,
                              todo_write_fn fn, void *baton)
 {
     job_t *job = apr_pcalloc(p, sizeof(*job));
+    apr_status_t rv = apr_thread_cond_create(&job->cv, p);
 
+    if (APR_SUCCESS != rv) {
+        return rv;
+    }
     job->key = key;
     job->fn = fn;
     job->baton = baton;
@@ -272,7 +320,7 @@ apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, const char *key,
         job_t *group, *j, *next;
 
         if (w->running) {
-            apr_thread_cond_wait(w->cv, w->mu);
+            apr_thread_cond_wait(job->cv, w->mu);
             continue;
         }
         /* Lead: our job is queued, so the queue is not empty. */
@@ -284,9 +332,15 @@ apr_status_t todo_writer_run(todo_writer_t *w, apr_pool_t *p, const char *key,
         for (j = group; j; j = next) {
             next = j->next;
             j->done = 1;
+            if (j != job) {
+                apr_thread_cond_signal(j->cv);
+            }
         }
         w->running = 0;
-        apr_thread_cond_broadcast(w->cv);
+        if (w->head) {
+            /* The oldest waiting job leads the next group. */
+            apr_thread_cond_signal(w->head->cv);
+        }
     }
     apr_thread_mutex_unlock(w->mu);
     return job->rv;

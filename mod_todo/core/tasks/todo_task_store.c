@@ -55,8 +55,7 @@ static apr_status_t derived(apr_pool_t *p, const todo_task_t *t,
  * (in a group commit, outside the shared transaction). */
 struct todo_task_row_t {
     todo_task_t *task;
-    /* and the event's payload, where the INSERT stores the event too */
-    const char *args[TODO_TASK_NINSERT + 1];
+    const char *args[TODO_TASK_NINSERT];
 };
 
 static apr_status_t new_row(apr_pool_t *p, const char *user_id,
@@ -132,14 +131,20 @@ static apr_status_t insert_rows(todo_db_t *db, apr_pool_t *p,
     apr_status_t rv;
 
     rv = todo_db_begin_for(db, p, w->user_id, &tx);
-    if (APR_SUCCESS == rv && w->op == TODO_TASK_CREATE
+    if (APR_SUCCESS == rv && w->op == TODO_TASK_CREATE && w->sid
         && todo_db_prepared(db, TODO_SQL_TASK_INSERT_EVENT)) {
-        /* One statement for the task and its event (PostgreSQL). */
+        /* One statement checks the session and stores the task and its
+         * event (PostgreSQL). */
         todo_stored_event_t *ev =
             &APR_ARRAY_IDX(w->events, 0, todo_stored_event_t);
-        w->rows[0].args[TODO_TASK_NINSERT] = ev->payload;
+        const char *args[TODO_TASK_NINSERT + 3];
+
+        args[0] = w->sid;
+        args[1] = w->user_id;
+        memcpy(args + 2, w->rows[0].args, sizeof(w->rows[0].args));
+        args[TODO_TASK_NINSERT + 2] = ev->payload;
         rv = todo_event_write_with(db, p, ev, TODO_SQL_TASK_INSERT_EVENT,
-                                   TODO_TASK_NINSERT + 1, w->rows[0].args);
+                                   TODO_TASK_NINSERT + 3, args);
     }
     else {
         for (i = 0; APR_SUCCESS == rv && i < n; ++i) {

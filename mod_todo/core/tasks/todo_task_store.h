@@ -86,6 +86,9 @@ typedef struct todo_task_row_t todo_task_row_t;
 typedef struct todo_task_write_t {
     todo_task_op_e op;
     const char *user_id;
+    /** create: the token's session, checked by the write itself where it
+     * can be (PostgreSQL: TODO_EAUTH if it is not live); NULL: checked */
+    const char *sid;
     const char *id;              /**< update, delete */
     const todo_task_input_t *in; /**< create, update: one; bulk: n */
     int n;                       /**< bulk */
