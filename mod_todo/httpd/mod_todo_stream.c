@@ -456,7 +456,6 @@ static int send_raw(stream_t *st, const char *data, apr_size_t len)
                  ? APR_EGENERAL
                  : APR_SUCCESS;
     }
-    todo_stream_wrote(&st->s, apr_time_now());
     return APR_SUCCESS == rv && !st->c->aborted;
 }
 
