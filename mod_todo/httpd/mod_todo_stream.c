@@ -412,6 +412,7 @@ static apr_status_t stream_enter(stream_t *st)
                                 "Too many live event streams");
     }
     apr_pool_cleanup_register(r->pool, st, stream_leave, apr_pool_cleanup_null);
+    apr_table_setn(r->notes, TODO_NOTE_STREAM, "1");
     apr_cpystrn(st->node.user, user, sizeof(st->node.user));
     st->park = todo_lot_usable(r);
     st->node.efd = st->park ? -1 : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
