@@ -225,6 +225,22 @@ void todo_stream_post_config(server_rec *s)
     }
 }
 
+uint32_t todo_stream_most(server_rec *s)
+{
+    apr_int64_t most = 0;
+
+    for (; s; s = s->next) {
+        apr_int64_t max = todo_conf_streams_max(todo_srv_conf_get(s));
+        if (max > capacity.total) {
+            max = capacity.total;
+        }
+        if (max > most) {
+            most = max;
+        }
+    }
+    return (uint32_t)most;
+}
+
 void todo_stream_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
