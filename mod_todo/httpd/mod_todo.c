@@ -117,8 +117,11 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     /* The Server header's component (ServerTokens Full shows it). */
     ap_add_version_component(pconf, "mod_todo/" TODO_VERSION);
+    /* The MPM's capacity for streams first: it sizes their counts. */
+    todo_stream_post_config(s);
     err = todo_shared_post_config(
-        s, (apr_size_t)todo_conf_event_backlog(todo_srv_conf_get(s)));
+        s, (apr_size_t)todo_conf_event_backlog(todo_srv_conf_get(s)),
+        todo_stream_most(s));
     if (!err) {
         err = todo_dbd_post_config(pconf, ptemp, s);
     }
@@ -156,9 +159,6 @@ static int todo_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     if (!err) {
         err = todo_dbd_create_mutex(pconf, s);
-    }
-    if (!err) {
-        todo_stream_post_config(s);
     }
     if (!err
         && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {

@@ -106,7 +106,8 @@ int todo_h_metrics(todo_req_t *req)
 }
 
 /* Count every request the API handler was meant to answer, once it is
- * logged: its route, final status and latency. */
+ * logged: its route, final status and latency; or, for a stream that was
+ * admitted (a refused one is a request like any other), its time. */
 static int todo_log_transaction(request_rec *r)
 {
     route_note_t *note;
@@ -124,9 +125,7 @@ static int todo_log_transaction(request_rec *r)
     todo_metrics_request(todo_shared_metrics(),
                          note ? note->route : TODO_METRICS_ROUTES - 1,
                          r->status, apr_time_now() - r->request_time,
-                         note
-                             && (routes[note->route].fn == todo_h_events
-                                 || routes[note->route].fn == todo_h_ws));
+                         note && apr_table_get(r->notes, TODO_NOTE_STREAM));
     return DECLINED;
 }
 

@@ -66,5 +66,8 @@ int todo_h_task_delete(todo_req_t *req);
 /* mod_todo_stream.c */
 int todo_h_events(todo_req_t *req);
 int todo_h_ws(todo_req_t *req);
+/** In r->notes once a stream was admitted: the log hook counts the
+ * request as a stream that ended, not as one more request latency. */
+#define TODO_NOTE_STREAM "mod_todo-stream"
 
 #endif /* MOD_TODO_ROUTES_H */

@@ -24,24 +24,23 @@ APLOG_USE_MODULE(todo);
 /* Rate-limit slots: 2^16 keys (512 KiB), far more than the clients and
  * accounts a server sees in one rate-limit period. */
 #define RATE_SLOTS (UINT32_C(1) << 16)
-/* Live streams per user, counted in 2^16 buckets by a hash of the id. */
-#define USER_BUCKETS (1 << 16)
-#define LAYOUT 6 /* bump when the segment's layout changes */
+#define LAYOUT 7 /* bump when the segment's layout changes */
 
 typedef struct {
     uint64_t layout;
     uint64_t events_size;
-    pthread_mutex_t events_lock; /* appenders; process-shared, robust */
-    uint64_t origin;             /* this server, in messages to others */
-    uint64_t next_msgid;         /* its message numbers */
-    uint64_t leader;             /* the listening process and when it
-                                  * last said so: lease_word() */
-    int64_t listener_healthy;    /* apr_time_t: todo_shared_listener_*() */
-    int64_t next_prune;          /* apr_time_t: todo_shared_prune_due() */
+    pthread_mutex_t events_lock;  /* appenders; process-shared, robust */
+    uint64_t origin;              /* this server, in messages to others */
+    uint64_t next_msgid;          /* its message numbers */
+    uint64_t leader;              /* the listening process and when it
+                                   * last said so: lease_word() */
+    int64_t listener_healthy;     /* apr_time_t: todo_shared_listener_*() */
+    int64_t next_prune;           /* apr_time_t: todo_shared_prune_due() */
+    uint64_t stream_keys;         /* the stream tables' size, in keys */
+    pthread_mutex_t streams_lock; /* the stream tables; as events_lock */
     todo_metrics_t metrics;
-    uint32_t user_streams[USER_BUCKETS];
-    uint32_t address_streams[USER_BUCKETS]; /* by client address */
-    /* then the rate-limit table, then the event ring */
+    /* then the rate-limit table, live streams by user and by client
+     * address (todo_stream_counts.h), then the event ring */
 } shared_t;
 
 /* What survives a restart: the segment, made in the process pool. */
@@ -52,6 +51,7 @@ typedef struct {
 /* This process's view of the segment (inherited by children). */
 static shared_t *shared;
 static todo_rl_table_t *rates;
+static todo_stream_counts_t *user_streams, *address_streams;
 static todo_events_t *events;
 
 #define ALIGN64(n) (((n) + 63) & ~(apr_size_t)63)
@@ -61,16 +61,29 @@ static apr_size_t rates_at(void)
     return ALIGN64(sizeof(shared_t));
 }
 
-static apr_size_t events_at(void)
+static apr_size_t users_at(void)
 {
     return rates_at() + ALIGN64(todo_rl_table_size(RATE_SLOTS));
 }
 
-static void attach(void *base)
+static apr_size_t addresses_at(uint32_t keys)
+{
+    return users_at() + ALIGN64(todo_stream_counts_size(keys));
+}
+
+static apr_size_t events_at(uint32_t keys)
+{
+    return addresses_at(keys) + ALIGN64(todo_stream_counts_size(keys));
+}
+
+static void attach(void *base, uint32_t keys)
 {
     shared = base;
     rates = (todo_rl_table_t *)((char *)base + rates_at());
-    events = (todo_events_t *)((char *)base + events_at());
+    user_streams = (todo_stream_counts_t *)((char *)base + users_at());
+    address_streams =
+        (todo_stream_counts_t *)((char *)base + addresses_at(keys));
+    events = (todo_events_t *)((char *)base + events_at(keys));
 }
 
 static const char *init_lock(pthread_mutex_t *lock)
@@ -79,29 +92,32 @@ static const char *init_lock(pthread_mutex_t *lock)
     int failed;
 
     if (pthread_mutexattr_init(&attr)) {
-        return "cannot initialise the event lock";
+        return "cannot initialise a lock in shared memory";
     }
     failed = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)
              || pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)
              || pthread_mutex_init(lock, &attr);
     pthread_mutexattr_destroy(&attr);
-    return failed ? "cannot initialise the event lock" : NULL;
+    return failed ? "cannot initialise a lock in shared memory" : NULL;
 }
 
-const char *todo_shared_post_config(server_rec *s, apr_size_t backlog)
+const char *todo_shared_post_config(server_rec *s, apr_size_t backlog,
+                                    uint32_t stream_keys)
 {
-    apr_size_t size = events_at() + todo_events_bytes(backlog);
+    apr_size_t size = events_at(stream_keys) + todo_events_bytes(backlog);
     retained_t *kept = ap_retained_data_get("mod_todo-shared");
     shared_t *old;
     uint64_t seed;
+    const char *err;
     apr_status_t rv;
 
     if (!kept) {
         kept = ap_retained_data_create("mod_todo-shared", sizeof(*kept));
     }
     old = kept->shm ? apr_shm_baseaddr_get(kept->shm) : NULL;
-    if (old && old->layout == LAYOUT && old->events_size == backlog) {
-        attach(old);
+    if (old && old->layout == LAYOUT && old->events_size == backlog
+        && old->stream_keys == stream_keys) {
+        attach(old, stream_keys);
         return NULL;
     }
     /* Anonymous: nothing on disk to clean up, gone with the last
@@ -116,13 +132,15 @@ const char *todo_shared_post_config(server_rec *s, apr_size_t backlog)
         return "cannot create the shared memory for metrics, rate limits "
                "and events";
     }
-    attach(apr_shm_baseaddr_get(kept->shm));
-    memset(shared, 0, events_at());
+    attach(apr_shm_baseaddr_get(kept->shm), stream_keys);
+    memset(shared, 0, events_at(stream_keys));
     if (APR_SUCCESS
         != apr_generate_random_bytes((unsigned char *)&seed, sizeof(seed))) {
         return "cannot seed the rate-limit table";
     }
     todo_rl_table_init(rates, RATE_SLOTS, seed, apr_time_now());
+    todo_stream_counts_init(user_streams, stream_keys, seed ^ 1);
+    todo_stream_counts_init(address_streams, stream_keys, seed ^ 2);
     if (APR_SUCCESS
         != apr_generate_random_bytes((unsigned char *)&shared->origin,
                                      sizeof(shared->origin))) {
@@ -135,8 +153,10 @@ const char *todo_shared_post_config(server_rec *s, apr_size_t backlog)
      * which a stream opened meanwhile is owed. */
     shared->listener_healthy = (int64_t)apr_time_now();
     shared->events_size = backlog;
+    shared->stream_keys = stream_keys;
     shared->layout = LAYOUT;
-    return init_lock(&shared->events_lock);
+    err = init_lock(&shared->events_lock);
+    return err ? err : init_lock(&shared->streams_lock);
 }
 
 uint64_t todo_shared_origin(void)
@@ -290,48 +310,70 @@ void todo_shared_wait(uint32_t seen, apr_interval_time_t timeout)
     futex(&events->wake, FUTEX_WAIT, seen, &ts);
 }
 
-static uint32_t *bucket(uint32_t *table, const char *key)
+/* Take the stream tables' lock. @return 0 if it is held */
+static int lock_streams(void)
 {
-    return &table[todo_fnv1a64(TODO_FNV1A64_INIT, key, strlen(key))
-                  % USER_BUCKETS];
-}
+    int err = pthread_mutex_lock(&shared->streams_lock);
 
-/* Count one more in @a counter unless that makes it more than @a max. */
-static int take(uint32_t *counter, int max)
-{
-    if (__atomic_add_fetch(counter, 1, __ATOMIC_ACQ_REL) > (uint32_t)max) {
-        __atomic_sub_fetch(counter, 1, __ATOMIC_ACQ_REL);
-        return 0;
+    if (err == EOWNERDEAD) {
+        /* A process died counting: its own streams stay counted (as
+         * they always did: nothing counts a dead process's streams out),
+         * the others' are whole. */
+        pthread_mutex_consistent(&shared->streams_lock);
+        err = 0;
     }
-    return 1;
+    return err;
 }
 
 todo_stream_verdict_t todo_shared_stream_enter(const char *user,
                                                const char *address,
                                                const todo_stream_quota_t *q)
 {
-    uint32_t *u = bucket(shared->user_streams, user);
-    uint32_t *a = bucket(shared->address_streams, address);
+    todo_stream_key_t u, a;
+    todo_count_take_t took;
+    todo_stream_verdict_t v = TODO_STREAM_ADMITTED;
 
+    /* The server's cap first: no more keys than it admits streams ever
+     * hold a slot of the tables, which are sized by it. */
     if (!todo_metrics_stream_open(&shared->metrics, q->total)) {
         return TODO_STREAM_FULL_SERVER;
     }
-    if (!take(u, q->per_user)) {
+    todo_stream_key_user(user, &u);
+    todo_stream_key_address(address, &a);
+    if (lock_streams()) {
         todo_metrics_stream_close(&shared->metrics);
-        return TODO_STREAM_FULL_USER;
+        return TODO_STREAM_FULL_SERVER;
     }
-    if (!take(a, q->per_address)) {
-        __atomic_sub_fetch(u, 1, __ATOMIC_ACQ_REL);
+    took = todo_stream_counts_take(user_streams, &u, (uint32_t)q->per_user);
+    if (took != TODO_COUNT_TAKEN) {
+        v = took == TODO_COUNT_AT_MAX ? TODO_STREAM_FULL_USER
+                                      : TODO_STREAM_FULL_SERVER;
+    }
+    else if ((took = todo_stream_counts_take(address_streams, &a,
+                                             (uint32_t)q->per_address))
+             != TODO_COUNT_TAKEN) {
+        todo_stream_counts_drop(user_streams, &u);
+        v = took == TODO_COUNT_AT_MAX ? TODO_STREAM_FULL_ADDRESS
+                                      : TODO_STREAM_FULL_SERVER;
+    }
+    pthread_mutex_unlock(&shared->streams_lock);
+    if (v != TODO_STREAM_ADMITTED) {
         todo_metrics_stream_close(&shared->metrics);
-        return TODO_STREAM_FULL_ADDRESS;
     }
-    return TODO_STREAM_ADMITTED;
+    return v;
 }
 
 void todo_shared_stream_leave(const char *user, const char *address)
 {
-    __atomic_sub_fetch(bucket(shared->user_streams, user), 1, __ATOMIC_ACQ_REL);
-    __atomic_sub_fetch(bucket(shared->address_streams, address), 1,
-                       __ATOMIC_ACQ_REL);
+    todo_stream_key_t u, a;
+
+    todo_stream_key_user(user, &u);
+    todo_stream_key_address(address, &a);
+    if (!lock_streams()) {
+        todo_stream_counts_drop(user_streams, &u);
+        todo_stream_counts_drop(address_streams, &a);
+        pthread_mutex_unlock(&shared->streams_lock);
+    }
+    /* After the tables: a key leaves them before its slot of the cap. */
     todo_metrics_stream_close(&shared->metrics);
 }

@@ -21,13 +21,18 @@
 #include "todo_metrics.h"
 #include "todo_ratelimit.h"
 #include "todo_stream_admit.h"
+#include "todo_stream_counts.h"
 
 /**
  * Create (or find again after a restart) the segment, with an event
- * ring of @a backlog bytes (a power of two).
+ * ring of @a backlog bytes (a power of two) and live stream counts for
+ * @a stream_keys users and as many client addresses: the most streams
+ * the server admits at once (todo_stream_most()), hence the most keys
+ * that can hold one.
  * @return NULL, or an error message
  */
-const char *todo_shared_post_config(server_rec *s, apr_size_t backlog);
+const char *todo_shared_post_config(server_rec *s, apr_size_t backlog,
+                                    uint32_t stream_keys);
 
 /** A leader that has not renewed its lease this long is replaced. */
 #define TODO_LEASE_SECONDS 3
@@ -109,9 +114,10 @@ typedef struct todo_stream_quota_t {
 } todo_stream_quota_t;
 
 /**
- * Count a new live stream of @a user from client @a address, server-wide.
- * (Users and addresses are counted in 65,536 hashed buckets each: two
- * that share one are counted together, refused early rather than late.)
+ * Count a new live stream of @a user from client @a address, server-wide:
+ * against q->total first, then (under a lock every process shares) each
+ * user and each address exactly, by its whole id or address
+ * (todo_stream_counts.h).
  * @return TODO_STREAM_ADMITTED, or why not (nothing counted then)
  */
 todo_stream_verdict_t todo_shared_stream_enter(const char *user,

@@ -225,6 +225,22 @@ void todo_stream_post_config(server_rec *s)
     }
 }
 
+uint32_t todo_stream_most(server_rec *s)
+{
+    apr_int64_t most = 0;
+
+    for (; s; s = s->next) {
+        apr_int64_t max = todo_conf_streams_max(todo_srv_conf_get(s));
+        if (max > capacity.total) {
+            max = capacity.total;
+        }
+        if (max > most) {
+            most = max;
+        }
+    }
+    return (uint32_t)most;
+}
+
 void todo_stream_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
@@ -412,6 +428,7 @@ static apr_status_t stream_enter(stream_t *st)
                                 "Too many live event streams");
     }
     apr_pool_cleanup_register(r->pool, st, stream_leave, apr_pool_cleanup_null);
+    apr_table_setn(r->notes, TODO_NOTE_STREAM, "1");
     apr_cpystrn(st->node.user, user, sizeof(st->node.user));
     st->park = todo_lot_usable(r);
     st->node.efd = st->park ? -1 : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -456,7 +473,6 @@ static int send_raw(stream_t *st, const char *data, apr_size_t len)
                  ? APR_EGENERAL
                  : APR_SUCCESS;
     }
-    todo_stream_wrote(&st->s, apr_time_now());
     return APR_SUCCESS == rv && !st->c->aborted;
 }
 

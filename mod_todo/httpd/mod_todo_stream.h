@@ -29,6 +29,11 @@
  * TodoStreamsMax asks for more. */
 void todo_stream_post_config(server_rec *s);
 
+/** After todo_stream_post_config(): the most streams any server of @a s
+ * (the main server, then its virtual hosts) admits at once, its
+ * TodoStreamsMax or what the MPM holds, whichever is less. */
+uint32_t todo_stream_most(server_rec *s);
+
 /** child_init: start this process's dispatcher (and its parking lot). */
 void todo_stream_child_init(apr_pool_t *pchild, server_rec *s);
 

@@ -24,7 +24,7 @@ int ts_setup(void **state)
     fx->p = p;
     fx->s = stub_server(p);
     /* The segment goes with the test's pool (its process pool). */
-    if (todo_shared_post_config(fx->s, TS_BACKLOG)) {
+    if (todo_shared_post_config(fx->s, TS_BACKLOG, TS_STREAM_KEYS)) {
         apr_pool_destroy(p);
         return -1;
     }

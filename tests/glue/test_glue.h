@@ -33,6 +33,8 @@
 /** The event ring of the shared segment the fixture makes: the smallest
  * TodoEventBacklog. */
 #define TS_BACKLOG 65536
+/** The fixture segment's stream counts: this many users and addresses. */
+#define TS_STREAM_KEYS 100
 
 /** What each test gets. */
 typedef struct ts_fixture_t {

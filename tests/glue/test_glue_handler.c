@@ -549,6 +549,43 @@ static void test_log_hook_redacts_access_tokens(void **state)
     assert_int_equal(0, counted_matched(200));
 }
 
+/* A request of a stream route is counted as a stream that ended only if
+ * the stream was admitted (the note its handler leaves); a refusal
+ * (429, 401, ...) is a request with a latency like any other. */
+static void test_log_hook_counts_admitted_streams_only(void **state)
+{
+    todo_metrics_t *m = todo_shared_metrics();
+    request_rec *r;
+    uint64_t latencies = 0;
+    int status, row, b;
+
+    stub_location(TS_SERVER(state), "/api/v1", LOCATION, SETHANDLER);
+    post_config(TS_SERVER(state));
+    r = handle(state, "GET", "/api/v1/events", &status);
+    assert_string_equal("todo_h_events", stub_dispatched());
+    r->status = 429;
+    assert_int_equal(DECLINED, stub_hook_log_transaction()(r));
+    r = handle(state, "GET", "/api/v1/ws", &status);
+    assert_string_equal("todo_h_ws", stub_dispatched());
+    r->status = 429;
+    assert_int_equal(DECLINED, stub_hook_log_transaction()(r));
+    assert_int_equal(2, counted_matched(429));
+    assert_int_equal(0, m->streams_ended);
+    for (row = 0; row < TODO_METRICS_ROUTES; ++row) {
+        for (b = 0; b < TODO_METRICS_BUCKETS; ++b) {
+            latencies += m->latency[row][b];
+        }
+    }
+    assert_int_equal(2, latencies);
+    /* Admitted, then ended. */
+    r = handle(state, "GET", "/api/v1/events", &status);
+    apr_table_setn(r->notes, TODO_NOTE_STREAM, "1");
+    r->status = 200;
+    assert_int_equal(DECLINED, stub_hook_log_transaction()(r));
+    assert_int_equal(1, m->streams_ended);
+    assert_int_equal(1, counted_matched(200));
+}
+
 int test_glue_handler_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +610,7 @@ int test_glue_handler_run(void)
         TS_TEST(test_healthz_and_readyz),
         TS_TEST(test_metrics_answer_loopback_only_by_default),
         TS_TEST(test_log_hook_redacts_access_tokens),
+        TS_TEST(test_log_hook_counts_admitted_streams_only),
     };
 
     return cmocka_run_group_tests_name("mod_todo_handler", tests, NULL, NULL);

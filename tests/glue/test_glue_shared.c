@@ -16,6 +16,12 @@
 #define ADDR_X "192.0.2.1"
 #define ADDR_Y "192.0.2.2"
 #define ADDR_Z "192.0.2.3"
+/* Two users, and two addresses, that shared one of the 65,536 hashed
+ * buckets (FNV-1a of the text) streams were once counted in. */
+#define USER_P "0192f000-0000-7000-8000-00000000018d"
+#define USER_Q "0192f000-0000-7000-8000-0000000004c8"
+#define ADDR_P "2001:db8::18d"
+#define ADDR_Q "2001:db8::4c8"
 
 #define SEC(n) apr_time_from_sec(n)
 
@@ -55,16 +61,22 @@ static void test_post_config_again_finds_the_same_segment(void **state)
     todo_metrics_db_error(m);
     todo_shared_next_msgid();
     /* A graceful restart: the counters and this server's name survive. */
-    assert_null(todo_shared_post_config(s, TS_BACKLOG));
+    assert_null(todo_shared_post_config(s, TS_BACKLOG, TS_STREAM_KEYS));
     assert_ptr_equal(m, todo_shared_metrics());
     assert_int_equal(1, todo_shared_metrics()->db_errors);
     assert_int_equal(origin, todo_shared_origin());
     assert_int_equal(2, todo_shared_next_msgid());
     /* Another TodoEventBacklog: a new segment, counted from zero. */
-    assert_null(todo_shared_post_config(s, 2 * TS_BACKLOG));
+    assert_null(todo_shared_post_config(s, 2 * TS_BACKLOG, TS_STREAM_KEYS));
     assert_int_equal(2 * TS_BACKLOG, todo_shared_events()->size);
     assert_int_equal(0, todo_shared_metrics()->db_errors);
     assert_int_equal(1, todo_shared_next_msgid());
+    /* So does another most of streams (their tables' size). */
+    todo_metrics_db_error(todo_shared_metrics());
+    assert_null(todo_shared_post_config(s, 2 * TS_BACKLOG, TS_STREAM_KEYS));
+    assert_int_equal(1, todo_shared_metrics()->db_errors);
+    assert_null(todo_shared_post_config(s, 2 * TS_BACKLOG, 2 * TS_STREAM_KEYS));
+    assert_int_equal(0, todo_shared_metrics()->db_errors);
 }
 
 /* --- live streams ----------------------------------------------------- */
@@ -163,6 +175,76 @@ static void test_streams_counted_back_out(void **state)
     }
     assert_int_equal(TODO_STREAM_FULL_SERVER,
                      todo_shared_stream_enter(USER_B, ADDR_Y, &q));
+}
+
+/*
+ * The bug: per-user counts were kept in hashed buckets, and the first
+ * user of two that shared one took its TodoStreamsPerUser slots; with
+ * 1,000 users some 7 pairs collide, and the second user of each was
+ * refused (429) with no stream open. Counted by the whole id (and the
+ * whole address), each has its own.
+ */
+static void test_streams_colliding_users_counted_apart(void **state)
+{
+    const todo_stream_quota_t one_each = {1, 1, 100};
+
+    (void)state;
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_P, ADDR_X, &one_each));
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_Q, ADDR_Y, &one_each));
+    assert_int_equal(TODO_STREAM_FULL_USER,
+                     todo_shared_stream_enter(USER_Q, ADDR_Z, &one_each));
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_A, ADDR_P, &one_each));
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_B, ADDR_Q, &one_each));
+    assert_int_equal(TODO_STREAM_FULL_ADDRESS,
+                     todo_shared_stream_enter(USER_C, ADDR_Q, &one_each));
+    /* Leaving gives back the leaver's slot, not its neighbour's. */
+    todo_shared_stream_leave(USER_P, ADDR_X);
+    assert_int_equal(TODO_STREAM_FULL_USER,
+                     todo_shared_stream_enter(USER_Q, ADDR_Z, &one_each));
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_P, ADDR_Z, &one_each));
+    assert_int_equal(4, gauge());
+}
+
+/*
+ * A capacity attack: many users (or addresses) cannot fill the tables,
+ * sized for the server's cap (todo_stream_most()), past it. The cap is
+ * checked first, so a stream over it is refused (server) before its
+ * user or address takes a slot. Were a quota's total above the tables'
+ * size (it never is), the full table refuses too, and what the stream
+ * had counted (its user) is counted out.
+ */
+static void test_streams_cap_comes_before_the_tables(void **state)
+{
+    const todo_stream_quota_t q = {2, 1, 3}, over = {2, 1, 5};
+
+    assert_null(todo_shared_post_config(TS_SERVER(state), TS_BACKLOG, 3));
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_A, ADDR_X, &q));
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_B, ADDR_Y, &q));
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_A, ADDR_Z, &q));
+    assert_int_equal(TODO_STREAM_FULL_SERVER,
+                     todo_shared_stream_enter(USER_C, ADDR_P, &q));
+    assert_int_equal(3, gauge());
+    /* Users A and B, addresses X, Y and Z: C's user fits, its address
+     * does not. */
+    assert_int_equal(TODO_STREAM_FULL_SERVER,
+                     todo_shared_stream_enter(USER_C, ADDR_P, &over));
+    assert_int_equal(3, gauge());
+    /* C kept nothing of it: two streams of C now fit its two. */
+    todo_shared_stream_leave(USER_A, ADDR_Z);
+    todo_shared_stream_leave(USER_B, ADDR_Y);
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_C, ADDR_P, &q));
+    assert_int_equal(TODO_STREAM_ADMITTED,
+                     todo_shared_stream_enter(USER_C, ADDR_Q, &q));
+    assert_int_equal(3, gauge());
 }
 
 /* --- the listener lease ------------------------------------------------ */
@@ -344,6 +426,8 @@ int test_glue_shared_run(void)
         TS_TEST(test_post_config_again_finds_the_same_segment),
         TS_TEST(test_streams_admitted_up_to_per_user),
         TS_TEST(test_streams_admitted_up_to_per_address),
+        TS_TEST(test_streams_colliding_users_counted_apart),
+        TS_TEST(test_streams_cap_comes_before_the_tables),
         TS_TEST(test_streams_admitted_up_to_total),
         TS_TEST(test_streams_full_server_is_checked_first),
         TS_TEST(test_streams_counted_back_out),

@@ -2,8 +2,10 @@
 checked by promtool and read back with the Prometheus project's own
 Python parser (Debian's python3-prometheus-client)."""
 
+import base64
 import concurrent.futures
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -30,7 +32,8 @@ def value(samples, name, **labels):
 def menv():
     e = TodoEnv(name="metrics", extra_env={"PROCS": "2", "THREADS": "4"})
     e.install_conf("TodoRateLimit login 1000000 1\n"
-                   "TodoRateLimit login-account 3 3600\n",
+                   "TodoRateLimit login-account 3 3600\n"
+                   "TodoStreamsPerUser 1\n",
                    name="01-metrics.conf")
     assert e.start() == 0
     yield e
@@ -159,3 +162,59 @@ def test_todo_195_07_counters_survive_graceful_restart(menv):
     menv.graceful()
     assert value(parse(scrape(menv)), "todo_http_requests_total",
                  **route) >= before
+
+
+def test_todo_195_08_refused_streams_never_ended(menv):
+    """todo_realtime_streams_ended_total counts the streams that were
+    admitted and then ended: a 429 (TodoStreamsPerUser 1 here), a 401 or
+    a HEAD of a stream route is a request, not a stream that ended (it
+    counted every request of /events and /ws)."""
+    _, tokens, _ = menv.new_session()
+    auth = {"Authorization": "Bearer " + tokens["access_token"]}
+    upgrade = dict(auth, **{
+        "Upgrade": "websocket", "Connection": "Upgrade",
+        "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+        "Sec-WebSocket-Version": "13"})
+    before = parse(scrape(menv))
+
+    def requests_of(samples, route, status):
+        labels = {"method": "GET", "route": route, "status": status}
+        return value(samples, "todo_http_requests_total", **labels) - \
+            value(before, "todo_http_requests_total", **labels)
+
+    def settle(done):
+        """Scrapes until done(samples): a request is counted once it is
+        logged, just after its response left."""
+        deadline = time.monotonic() + 10
+        samples = parse(scrape(menv))
+        while not done(samples) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            samples = parse(scrape(menv))
+        assert done(samples)
+        return samples
+
+    with menv.client() as s:
+        live = s.get(menv.url("/events"), headers=auth, stream=True,
+                     timeout=30)
+        assert live.status_code == 200
+        for _ in range(3):
+            assert menv.get("/events", headers=auth).status_code == 429
+        assert menv.get("/ws", headers=upgrade).status_code == 429
+        assert menv.get("/events").status_code == 401
+        assert menv.request("HEAD", "/events",
+                            headers=auth).status_code == 200
+        after = settle(lambda m: requests_of(m, "/events", "429") == 3
+                       and requests_of(m, "/ws", "429") == 1
+                       and requests_of(m, "/events", "401") == 1
+                       and requests_of(m, "/events", "200") == 1)
+        assert value(after, "todo_realtime_streams_ended_total") == \
+            value(before, "todo_realtime_streams_ended_total")
+        assert value(after, "todo_realtime_streams_refused_total",
+                     limit="user") - value(
+            before, "todo_realtime_streams_refused_total",
+            limit="user") == 4
+        assert value(after, "todo_realtime_streams") == 1
+        live.close()
+    # The admitted one, once it ended, is.
+    settle(lambda m: value(m, "todo_realtime_streams_ended_total") - value(
+        before, "todo_realtime_streams_ended_total") == 1)

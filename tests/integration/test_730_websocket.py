@@ -255,3 +255,54 @@ def test_todo_730_10_abrupt_disconnects_are_cleaned_up(wenv):
     assert int(live[0].split()[1]) == 0
     # And the server still serves streams.
     test_todo_730_02_token_as_subprotocol_and_query(wenv)
+
+
+class PingCounter(websockets.WebSocketClientProtocol):
+    """The client's protocol, counting the pings it is sent (it answers
+    each, as every client does)."""
+    pinged = 0
+
+    async def read_frame(self, max_size):
+        frame = await super().read_frame(max_size)
+        if frame.opcode == websockets.frames.Opcode.PING:
+            self.pinged += 1
+        return frame
+
+
+def test_todo_730_11_busy_stream_is_pinged_not_idle(make_env):
+    """The bug (the 10,000-stream benchmark): a ping was due a heartbeat
+    after the stream's last write, and each event is a write; a user
+    whose events came more often than the heartbeat was never pinged, so
+    a client that answers pings and sends nothing else fell silent, and
+    its stream was closed as idle (1001) after two heartbeats and 5 s.
+    Heartbeats of 1 s (the least; the 5 s are fixed), an event every
+    0.4 s, a client that never pings on its own: pinged every heartbeat,
+    open past 2 x 1 + 5 s, every event delivered."""
+    e = make_env("TodoStreamHeartbeat 1\n", name="wsbusy")
+    _, tokens, _ = e.new_session()
+    token = tokens["access_token"]
+
+    async def go():
+        async with websockets.connect(
+                ws_url(e), ssl=ssl_ctx(e), subprotocols=["bearer", token],
+                ping_interval=None, create_protocol=PingCounter) as ws:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            sent = 0
+            while loop.time() - start < 8.5:
+                await asyncio.to_thread(
+                    lambda: e.post("/tasks", token, json={"title": "busy"}))
+                sent += 1
+                try:
+                    ev = await recv_json(ws, 2)
+                except websockets.exceptions.ConnectionClosed:
+                    pytest.fail("closed %d %r after %.1f s, %d pings" % (
+                        ws.close_code, ws.close_reason,
+                        loop.time() - start, ws.pinged))
+                assert ev["type"] == "task.created"
+                await asyncio.sleep(0.4)
+            assert sent >= 15
+            assert ws.pinged >= 5, ws.pinged
+            await ws.close()
+            assert ws.close_code == 1000
+    run(go())

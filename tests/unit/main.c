@@ -44,7 +44,8 @@ int main(void)
         test_todo_event_store_run,  test_todo_openapi_run,
         test_todo_ws_run,           test_todo_writer_run,
         test_todo_stream_admit_run, test_todo_stream_run,
-        test_todo_httpd_conf_run,   test_todo_park_run,
+        test_todo_httpd_conf_run,   test_todo_stream_counts_run,
+        test_todo_park_run,
     };
 
     return ts_run_groups("unit", suites, sizeof(suites) / sizeof(suites[0]),

@@ -102,6 +102,7 @@ int test_todo_openapi_run(void);
 int test_todo_ws_run(void);
 int test_todo_writer_run(void);
 int test_todo_stream_admit_run(void);
+int test_todo_stream_counts_run(void);
 int test_todo_stream_run(void);
 int test_todo_park_run(void);
 

@@ -37,6 +37,7 @@ static void test_waits_until_the_heartbeat(void **state)
 {
     todo_stream_t s;
     apr_interval_time_t wait;
+    todo_event_t e = event(TODO_EVENT_TASK, ADA, "{}", 10);
 
     (void)state;
     todo_stream_init(&s, 0, ADA, SID, EXP, SEC(15), TS_NOW);
@@ -45,18 +46,67 @@ static void test_waits_until_the_heartbeat(void **state)
     assert_int_equal(TODO_STREAM_WAIT,
                      todo_stream_tick(&s, TS_NOW + SEC(10), 0, &wait));
     assert_int_equal(SEC(5), wait);
-    /* Due: a ping; once written, the next is 15 s later. */
+    /* Due: a ping, counted as sent; the next is 15 s later. */
     assert_int_equal(TODO_STREAM_PING,
                      todo_stream_tick(&s, TS_NOW + SEC(15), 0, &wait));
-    todo_stream_wrote(&s, TS_NOW + SEC(15));
     assert_int_equal(TODO_STREAM_WAIT,
                      todo_stream_tick(&s, TS_NOW + SEC(16), 0, &wait));
     assert_int_equal(SEC(14), wait);
-    /* An event written meanwhile moves the heartbeat too. */
-    todo_stream_wrote(&s, TS_NOW + SEC(20));
+    /* An event sent meanwhile does not move it: heartbeats keep their
+     * schedule (and with them the glue's session check). */
+    assert_int_equal(TODO_STREAM_SEND, todo_stream_on_event(&s, &e));
     assert_int_equal(TODO_STREAM_WAIT,
+                     todo_stream_tick(&s, TS_NOW + SEC(20), 0, &wait));
+    assert_int_equal(SEC(10), wait);
+    assert_int_equal(TODO_STREAM_PING,
                      todo_stream_tick(&s, TS_NOW + SEC(30), 0, &wait));
-    assert_int_equal(SEC(5), wait);
+    assert_int_equal(0, s.close);
+}
+
+/*
+ * The bug: a ping was due a heartbeat after the last write, and every
+ * event is a write, so a WebSocket whose user's events came more often
+ * than the heartbeat was never pinged; its client, which answers pings
+ * and says nothing else, fell silent and the stream was closed as idle
+ * (1001) after two heartbeats and 5 s. Heartbeats of 2 s, an event every
+ * second and a client that answers each ping 100 ms later: it must be
+ * pinged every 2 s and live on.
+ */
+static void test_busy_websocket_is_pinged_and_lives(void **state)
+{
+    todo_stream_t s;
+    apr_interval_time_t wait;
+    apr_time_t t, pong = 0;
+    todo_event_t e = event(TODO_EVENT_TASK, ADA, "{}", 1);
+    int pings = 0;
+
+    (void)state;
+    todo_stream_init(&s, 1, ADA, SID, EXP, SEC(2), TS_NOW);
+    for (t = TS_NOW; t <= TS_NOW + SEC(60); t += apr_time_from_msec(100)) {
+        if ((t - TS_NOW) % SEC(1) == 0) {
+            e.id = (uint64_t)apr_time_sec(t - TS_NOW) + 1;
+            assert_int_equal(TODO_STREAM_SEND, todo_stream_on_event(&s, &e));
+        }
+        if (pong && t >= pong) {
+            todo_stream_heard(&s, t);
+            pong = 0;
+        }
+        switch (todo_stream_tick(&s, t, 0, &wait)) {
+        case TODO_STREAM_PING:
+            ++pings;
+            pong = t + apr_time_from_msec(100);
+            assert_int_equal(TODO_STREAM_WAIT,
+                             todo_stream_tick(&s, t, 0, &wait));
+            break;
+        case TODO_STREAM_WAIT:
+            assert_true(wait > 0 && wait <= SEC(2));
+            break;
+        case TODO_STREAM_CLOSE:
+            fail_msg("closed at +%" APR_TIME_T_FMT " us: %s", t - TS_NOW,
+                     s.why);
+        }
+    }
+    assert_int_equal(30, pings);
     assert_int_equal(0, s.close);
 }
 
@@ -82,19 +132,26 @@ static void test_token_expiry(void **state)
     assert_int_equal(TODO_WS_CLOSE_TOKEN_EXPIRED, s.close);
 }
 
-/* A WebSocket client that says nothing for two heartbeats and 5 s is
- * gone (1001); an SSE client never says anything and is not. */
+/* A WebSocket client that says nothing for two heartbeats and 5 s (two
+ * pings unanswered) is gone (1001); an SSE client never says anything
+ * and is not. */
 static void test_silent_websocket_client(void **state)
 {
     todo_stream_t ws, sse;
     apr_interval_time_t wait;
     apr_time_t t = TS_NOW + 2 * SEC(15) + TODO_STREAM_IDLE_SLACK;
+    int i;
 
     (void)state;
     todo_stream_init(&ws, 1, ADA, SID, EXP, SEC(15), TS_NOW);
     todo_stream_init(&sse, 0, ADA, SID, EXP, SEC(15), TS_NOW);
-    todo_stream_wrote(&ws, t);
-    todo_stream_wrote(&sse, t);
+    for (i = 1; i <= 2; ++i) {
+        assert_int_equal(TODO_STREAM_PING,
+                         todo_stream_tick(&ws, TS_NOW + i * SEC(15), 0, &wait));
+        assert_int_equal(
+            TODO_STREAM_PING,
+            todo_stream_tick(&sse, TS_NOW + i * SEC(15), 0, &wait));
+    }
     assert_int_equal(TODO_STREAM_WAIT, todo_stream_tick(&ws, t, 0, &wait));
     assert_int_equal(TODO_STREAM_CLOSE, todo_stream_tick(&ws, t + 1, 0, &wait));
     assert_int_equal(TODO_WS_CLOSE_GOING_AWAY, ws.close);
@@ -102,8 +159,9 @@ static void test_silent_websocket_client(void **state)
     assert_int_equal(TODO_STREAM_WAIT, todo_stream_tick(&sse, t + 1, 0, &wait));
     /* A pong (anything) keeps it alive. */
     todo_stream_init(&ws, 1, ADA, SID, EXP, SEC(15), TS_NOW);
+    assert_int_equal(TODO_STREAM_PING,
+                     todo_stream_tick(&ws, TS_NOW + SEC(30), 0, &wait));
     todo_stream_heard(&ws, TS_NOW + SEC(30));
-    todo_stream_wrote(&ws, t);
     assert_int_equal(TODO_STREAM_WAIT, todo_stream_tick(&ws, t + 1, 0, &wait));
 }
 
@@ -218,6 +276,7 @@ int test_todo_stream_run(void)
 {
     const struct CMUnitTest tests[] = {
         TS_TEST(test_waits_until_the_heartbeat),
+        TS_TEST(test_busy_websocket_is_pinged_and_lives),
         TS_TEST(test_token_expiry),
         TS_TEST(test_silent_websocket_client),
         TS_TEST(test_server_going_away),

@@ -58,7 +58,7 @@
       "Seconds task events are kept in the database, for SSE resumption "      \
       "(server-wide)")                                                         \
     X(TodoStreamHeartbeat, heartbeat, 15, 1, 3600, NONE,                       \
-      "Seconds between heartbeats on idle streams")                            \
+      "Seconds between heartbeats on every stream")                            \
     X(TodoStreamsPerUser, streams_per_user, 10, 1, 10000, NONE,                \
       "Live event streams per user")                                           \
     X(TodoStreamsPerAddress, streams_per_address, 20, 1, 1000000, NONE,        \

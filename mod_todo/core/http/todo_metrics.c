@@ -312,7 +312,7 @@ const char *todo_metrics_render(const todo_metrics_t *m,
     emit(&o, apr_psprintf(p, "todo_realtime_streams %" APR_INT64_T_FMT "\n",
                           (apr_int64_t)GET(m->streams)));
     counter(&o, "todo_realtime_streams_ended_total",
-            "Realtime streams that have ended (their requests are in "
+            "Realtime streams admitted that have ended (their requests are in "
             "todo_http_requests_total, their time only here).",
             GET(m->streams_ended));
     header(&o, "todo_realtime_stream_seconds_total", "counter",

@@ -66,8 +66,9 @@ typedef struct todo_metrics_route_t {
 } todo_metrics_route_t;
 
 /** Count one request of route @a route (TODO_METRICS_ROUTES - 1 for
- * none) answered @a status after @a elapsed; a @a stream's time goes to
- * the stream counters, not to the request latency histogram. */
+ * none) answered @a status after @a elapsed; a @a stream's (one that was
+ * admitted, and has ended) time goes to the stream counters, not to the
+ * request latency histogram. */
 void todo_metrics_request(todo_metrics_t *m, int route, int status,
                           apr_interval_time_t elapsed, int stream);
 

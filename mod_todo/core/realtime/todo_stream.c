@@ -15,7 +15,7 @@ void todo_stream_init(todo_stream_t *s, int ws, const char *user,
     s->sid = sid;
     s->expires = apr_time_from_sec(exp);
     s->beat = beat;
-    s->last_write = s->last_heard = now;
+    s->last_beat = s->last_heard = now;
 }
 
 void todo_stream_end(todo_stream_t *s, int code, const char *why)
@@ -29,7 +29,7 @@ void todo_stream_end(todo_stream_t *s, int code, const char *why)
 todo_stream_step_t todo_stream_tick(todo_stream_t *s, apr_time_t now,
                                     int stopping, apr_interval_time_t *pwait)
 {
-    apr_time_t wake = s->last_write + s->beat;
+    apr_time_t wake = s->last_beat + s->beat;
 
     *pwait = 0;
     if (s->close) {
@@ -48,6 +48,7 @@ todo_stream_step_t todo_stream_tick(todo_stream_t *s, apr_time_t now,
         return TODO_STREAM_CLOSE;
     }
     if (now >= wake) {
+        s->last_beat = now;
         return TODO_STREAM_PING;
     }
     if (wake > s->expires) {
@@ -55,11 +56,6 @@ todo_stream_step_t todo_stream_tick(todo_stream_t *s, apr_time_t now,
     }
     *pwait = wake - now;
     return TODO_STREAM_WAIT;
-}
-
-void todo_stream_wrote(todo_stream_t *s, apr_time_t now)
-{
-    s->last_write = now;
 }
 
 void todo_stream_heard(todo_stream_t *s, apr_time_t now)

@@ -27,7 +27,8 @@ typedef struct todo_stream_t {
     const char *sid;          /**< the login session it belongs to */
     apr_time_t expires;       /**< the access token's exp */
     apr_interval_time_t beat; /**< TodoStreamHeartbeat */
-    apr_time_t last_write;    /**< when something last went out */
+    apr_time_t last_beat;     /**< when the last heartbeat was due (at
+                               * first: when the stream began) */
     apr_time_t last_heard;    /**< when the client last sent (WebSocket) */
     uint64_t seen;            /**< the client has this user's task events
                                * up to this id: the last one sent, or the
@@ -36,7 +37,8 @@ typedef struct todo_stream_t {
     const char *why;          /**< and the reason */
 } todo_stream_t;
 
-/** How long a WebSocket may say nothing at all: two heartbeats and this. */
+/** How long a WebSocket may say nothing at all: two heartbeats (two
+ * pings unanswered) and this. */
 #define TODO_STREAM_IDLE_SLACK apr_time_from_sec(5)
 
 /**
@@ -63,12 +65,16 @@ typedef enum {
  * (1001), the token expired (4001) or a WebSocket client has been silent
  * too long (1001); write a heartbeat if one is due; else wait, at most
  * @a pwait (until the next heartbeat or the token's expiry).
+ *
+ * Heartbeats keep their schedule, one every s->beat, whatever else the
+ * stream writes: a WebSocket client answers pings and may send nothing
+ * else, so a stream busy with events must ping it all the same (or it
+ * falls silent and is closed as idle), and each heartbeat is when the
+ * glue rechecks the session. TODO_STREAM_PING counts as the heartbeat
+ * sent (if writing it fails, the stream ends anyway).
  */
 todo_stream_step_t todo_stream_tick(todo_stream_t *s, apr_time_t now,
                                     int stopping, apr_interval_time_t *pwait);
-
-/** Something went out at @a now. */
-void todo_stream_wrote(todo_stream_t *s, apr_time_t now);
 
 /** The client sent something at @a now. */
 void todo_stream_heard(todo_stream_t *s, apr_time_t now);
