@@ -451,10 +451,10 @@ def fmt(n):
 def docs_factor(streams, procs, threads):
     """AsyncRequestWorkerFactor by docs/realtime.md's rule: a process
     accepts connections while it holds fewer than ThreadsPerChild + its
-    idle workers x the factor, so procs x (threads + (threads - 2) x F)
-    >= streams (2 workers counted busy)."""
+    idle workers x the factor, and under load only about half of its
+    workers are idle, so procs x (threads + threads / 2 x F) >= streams."""
     per = -(-streams // procs)
-    return max(2, math.ceil((per - threads) / max(1, threads - 2)))
+    return max(2, math.ceil((per - threads) / max(1, threads // 2)))
 
 
 def parse_args(argv):
