@@ -602,8 +602,10 @@ static todo_db_t *wrap(request_rec *r, const todo_srv_conf_t *sc, ap_dbd_t *dbd)
     db->prepared_in = &state->session_id;
     if (todo_db_session_id(db) != state->session_id) {
         /* mod_dbd's check reset a broken PostgreSQL connection: the new
-         * server session has none of our prepared statements. */
-        if (APR_SUCCESS != todo_db_prepare_all(db, dbd->pool)) {
+         * server session has none of our settings and prepared
+         * statements. */
+        if (APR_SUCCESS != todo_db_setup(db, &sc->db_opts)
+            || APR_SUCCESS != todo_db_prepare_all(db, dbd->pool)) {
             return NULL;
         }
         ap_log_rerror(

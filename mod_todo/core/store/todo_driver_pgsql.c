@@ -23,11 +23,28 @@ static PGconn *native(todo_db_t *db)
     return apr_dbd_native_handle(db->drv, db->h);
 }
 
+/*
+ * What every server session of the module's gets (again after a reset):
+ * its prepared statements are planned once, generically. Each one reads
+ * a user's rows through an index on user_id whatever the values, and
+ * PostgreSQL's default, a custom plan whenever the generic one's
+ * estimate is higher, planned the task list again on every execution
+ * (0.4 ms of planning for 0.2 ms of execution here).
+ */
+static apr_status_t session_settings(todo_db_t *db)
+{
+    PGresult *res = PQexec(native(db), "SET plan_cache_mode = "
+                                       "force_generic_plan");
+    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+
+    PQclear(res);
+    return ok ? APR_SUCCESS : TODO_EDB;
+}
+
 static apr_status_t pgsql_setup(todo_db_t *db, const todo_db_opts_t *opts)
 {
-    (void)db;
-    (void)opts;
-    return APR_SUCCESS; /* the options are SQLite's */
+    (void)opts; /* the options are SQLite's */
+    return session_settings(db);
 }
 
 static apr_status_t pgsql_read_only(todo_db_t *db, apr_pool_t *p)
@@ -56,7 +73,7 @@ static apr_status_t pgsql_reset(todo_db_t *db)
     PGconn *conn = native(db);
 
     PQreset(conn);
-    return PQstatus(conn) == CONNECTION_OK ? APR_SUCCESS : TODO_EDB;
+    return PQstatus(conn) == CONNECTION_OK ? session_settings(db) : TODO_EDB;
 }
 
 /* Run the command @a sql; APR_SUCCESS when it came back with @a tag. */
