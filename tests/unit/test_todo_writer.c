@@ -260,6 +260,19 @@ static void test_group_size_is_bounded(void **state)
     assert_int_equal(1 + 3, m->db_group_commits); /* 8 + 8 + 4 after the gate */
 }
 
+/* Of the group {insert, insert then fail, insert}: the failed job's row
+ * is gone, the others' are there. */
+static void assert_only_the_failed_undone(apr_pool_t *p, todo_db_t *db,
+                                          const job_arg_t *args)
+{
+    assert_int_equal(APR_SUCCESS, args[0].rv);
+    assert_int_equal(APR_ENOENT, args[1].rv);
+    assert_int_equal(APR_SUCCESS, args[2].rv);
+    assert_int_equal(1, user_exists(db, p, 1));
+    assert_int_equal(0, user_exists(db, p, 2));
+    assert_int_equal(1, user_exists(db, p, 3));
+}
+
 static void test_failed_write_is_undone_alone(void **state)
 {
     apr_pool_t *p = TS_POOL(state);
@@ -278,12 +291,7 @@ static void test_failed_write_is_undone_alone(void **state)
     assert_true((heard.job[0] == 1 && heard.job[1] == 3)
                 || (heard.job[0] == 3 && heard.job[1] == 1));
     assert_true(heard.committed[0] && heard.committed[1]);
-    assert_int_equal(APR_SUCCESS, args[0].rv);
-    assert_int_equal(APR_ENOENT, args[1].rv);
-    assert_int_equal(APR_SUCCESS, args[2].rv);
-    assert_int_equal(1, user_exists(db, p, 1));
-    assert_int_equal(0, user_exists(db, p, 2));
-    assert_int_equal(1, user_exists(db, p, 3));
+    assert_only_the_failed_undone(p, db, args);
     assert_int_equal(2, m->db_group_commits); /* the gate's, then the three */
     assert_int_equal(1 + 2, m->db_group_writes);
     /* A group that stored nothing is not counted as a commit. */
@@ -394,12 +402,7 @@ static void test_failed_job_runs_the_group_again_with_savepoints(void **state)
     savepoints_on_failure(db, p);
     w = writer(p, db, 64, &m);
     run_group(p, w, m, kinds, 3, args);
-    assert_int_equal(APR_SUCCESS, args[0].rv);
-    assert_int_equal(APR_ENOENT, args[1].rv);
-    assert_int_equal(APR_SUCCESS, args[2].rv);
-    assert_int_equal(1, user_exists(db, p, 1));
-    assert_int_equal(0, user_exists(db, p, 2));
-    assert_int_equal(1, user_exists(db, p, 3));
+    assert_only_the_failed_undone(p, db, args);
     /* Jobs after the failed one may not have run the first time. */
     for (i = 0; i < 3; ++i) {
         assert_true(args[i].runs >= 1 && args[i].runs <= 2);
